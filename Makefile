@@ -1,0 +1,48 @@
+# export-notifier: build, test and run.
+# `make demo` and `make test` are the two set-up commands (see README.md).
+
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BIN         := bin/export-notifier
+PKGS        := ./...
+
+.PHONY: all build package test lint fuzz bench demo deploy clean
+
+all: build
+
+# target/main is what FC's go1 runtime runs (handler: main); bin/ is for
+# this machine.
+build:
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags='-s -w' -o target/main .
+	$(GO) build -o $(BIN) .
+
+package: build
+	rm -f target/function.zip
+	cd target && zip -q -X function.zip main
+	@echo "target/function.zip: main at the root, ready for FC"
+
+lint:
+	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$fmt" ]; then echo "gofmt would change:"; echo "$$fmt"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
+
+test: lint
+	$(GO) test -race -count=1 $(PKGS)
+
+# Short fuzz runs of every parser; corpus entries worth keeping go to
+# testdata/fuzz.
+fuzz:
+	$(GO) test -run=^$$ -fuzz=FuzzParseList -fuzztime=20s ./event
+
+bench:
+	@echo "make bench: not implemented yet (issue 7)"; exit 1
+
+demo:
+	@echo "make demo: not implemented yet (the poll cycle, issue 5)"; exit 1
+
+deploy:
+	@echo "make deploy: not implemented yet (s.yaml, issue 5)"; exit 1
+
+clean:
+	rm -rf bin target
