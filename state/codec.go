@@ -1,0 +1,245 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// CurrentSchema is the schema version Commit writes. Decode reads every
+// schema from 1 to CurrentSchema and refuses newer ones, which a newer
+// release of export-notifier wrote.
+const CurrentSchema = 1
+
+// The encoding is JSON, compact and stable: its own field names, not those
+// of package event, so that a change there cannot silently change what is
+// stored. References are stored once per export and restored into the
+// statuses; empty fields are left out, since the whole snapshot is
+// rewritten on every commit.
+type wireSnapshot struct {
+	Schema  int          `json:"schema"`
+	Version int64        `json:"version"`
+	Updated time.Time    `json:"updated"`
+	Exports []wireExport `json:"exports"`
+}
+
+type wireExport struct {
+	Kind       event.Kind  `json:"kind"`
+	ID         int64       `json:"id"`
+	Account    int64       `json:"account,omitempty"`
+	Status     wireStatus  `json:"status"`
+	FirstSeen  time.Time   `json:"firstSeen"`
+	LastChange time.Time   `json:"lastChange"`
+	Finished   *time.Time  `json:"finished,omitempty"`
+	Events     []wireEvent `json:"events,omitempty"`
+}
+
+type wireStatus struct {
+	State        event.State `json:"state,omitempty"`
+	Progress     int         `json:"progress,omitempty"`
+	CurrentCount int64       `json:"current,omitempty"`
+	TotalCount   int64       `json:"total,omitempty"`
+	FileName     string      `json:"file,omitempty"`
+	Link         string      `json:"link,omitempty"`
+	Message      string      `json:"message,omitempty"`
+	RequestID    string      `json:"requestId,omitempty"`
+}
+
+type wireEvent struct {
+	ID         string                  `json:"id"`
+	Type       event.Type              `json:"type"`
+	Time       time.Time               `json:"time"`
+	Region     string                  `json:"region,omitempty"`
+	Status     wireStatus              `json:"status"`
+	Error      *wireFailure            `json:"error,omitempty"`
+	Deliveries map[string]wireDelivery `json:"sinks"`
+}
+
+type wireFailure struct {
+	Code       string `json:"code"`
+	Message    string `json:"message,omitempty"`
+	HTTPStatus int    `json:"http,omitempty"`
+}
+
+type wireDelivery struct {
+	ClaimedBy   string     `json:"claimedBy,omitempty"`
+	ClaimUntil  *time.Time `json:"claimUntil,omitempty"`
+	DeliveredAt *time.Time `json:"delivered,omitempty"`
+	Attempts    int        `json:"attempts,omitempty"`
+	LastError   string     `json:"error,omitempty"`
+}
+
+// Encode returns the encoding of s, written with CurrentSchema.
+func Encode(s *Snapshot) ([]byte, error) {
+	w := wireSnapshot{Schema: CurrentSchema, Version: s.Version, Updated: s.Updated, Exports: make([]wireExport, 0, len(s.Exports))}
+	for _, k := range sortedKeys(s.Exports) {
+		e := s.Exports[k]
+		if k != e.Ref.String() {
+			return nil, fmt.Errorf("export %s is filed under the key %q", e.Ref, k)
+		}
+		we := wireExport{
+			Kind: e.Ref.Kind, ID: e.Ref.ID, Account: e.Ref.Account,
+			Status:    toWireStatus(e.Status),
+			FirstSeen: e.FirstSeen, LastChange: e.LastChange,
+			Finished: timePtr(e.Finished),
+		}
+		for _, vk := range sortedKeys(e.Events) {
+			r := e.Events[vk]
+			if vk != r.Event.Key() {
+				return nil, fmt.Errorf("export %s: event %s is filed under the key %q", e.Ref, r.Event.Key(), vk)
+			}
+			wv := wireEvent{
+				ID: r.Event.ID, Type: r.Event.Type, Time: r.Event.Time, Region: r.Event.Region,
+				Status:     toWireStatus(r.Event.Status),
+				Deliveries: make(map[string]wireDelivery, len(r.Deliveries)),
+			}
+			if f := r.Event.Error; f != nil {
+				wv.Error = &wireFailure{Code: f.Code, Message: f.Message, HTTPStatus: f.HTTPStatus}
+			}
+			for sink, d := range r.Deliveries {
+				wv.Deliveries[sink] = wireDelivery{
+					ClaimedBy: d.ClaimedBy, ClaimUntil: timePtr(d.ClaimUntil),
+					DeliveredAt: timePtr(d.DeliveredAt), Attempts: d.Attempts, LastError: d.LastError,
+				}
+			}
+			we.Events = append(we.Events, wv)
+		}
+		w.Exports = append(w.Exports, we)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(w); err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Decode parses an encoded snapshot. It returns an error, never a partial
+// snapshot, for anything that is not a complete snapshot of a known schema:
+// truncated or empty data, other JSON, a newer schema, invalid references,
+// or duplicate exports or events.
+func Decode(data []byte) (*Snapshot, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("the snapshot is empty")
+	}
+	// The schema is read first, on its own, so that a newer snapshot is
+	// reported as such rather than as whatever its new fields break.
+	var head struct {
+		Schema *int `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, describeJSONError(err)
+	}
+	switch {
+	case head.Schema == nil:
+		return nil, errors.New("not a snapshot: no schema field")
+	case *head.Schema > CurrentSchema:
+		return nil, fmt.Errorf("written with schema %d by a newer export-notifier; this one reads schemas up to %d", *head.Schema, CurrentSchema)
+	case *head.Schema < 1:
+		return nil, fmt.Errorf("unknown schema %d", *head.Schema)
+	}
+	var w wireSnapshot
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return nil, describeJSONError(err)
+	}
+	if w.Version < 0 {
+		return nil, fmt.Errorf("negative version %d", w.Version)
+	}
+	s := &Snapshot{Schema: w.Schema, Version: w.Version, Updated: w.Updated, Exports: make(map[string]*Export, len(w.Exports))}
+	for i, we := range w.Exports {
+		ref := event.Ref{Kind: we.Kind, ID: we.ID, Account: we.Account}
+		if err := ref.Validate(); err != nil {
+			return nil, fmt.Errorf("exports[%d]: %w", i, err)
+		}
+		key := ref.String()
+		if _, dup := s.Exports[key]; dup {
+			return nil, fmt.Errorf("export %s is recorded twice", key)
+		}
+		e := &Export{
+			Ref: ref, Status: fromWireStatus(ref, we.Status),
+			FirstSeen: we.FirstSeen, LastChange: we.LastChange, Finished: timeVal(we.Finished),
+			Events: make(map[string]*Record, len(we.Events)),
+		}
+		for j, wv := range we.Events {
+			if _, err := event.ParseType(string(wv.Type)); err != nil {
+				return nil, fmt.Errorf("export %s: events[%d]: %w", key, j, err)
+			}
+			if wv.ID == "" {
+				return nil, fmt.Errorf("export %s: events[%d] has no ID", key, j)
+			}
+			ev := event.Event{ID: wv.ID, Type: wv.Type, Time: wv.Time, Region: wv.Region, Status: fromWireStatus(ref, wv.Status)}
+			if wv.Error != nil {
+				ev.Error = &event.Failure{Code: wv.Error.Code, Message: wv.Error.Message, HTTPStatus: wv.Error.HTTPStatus}
+			}
+			vk := ev.Key()
+			if _, dup := e.Events[vk]; dup {
+				return nil, fmt.Errorf("export %s: event %s is recorded twice", key, vk)
+			}
+			r := &Record{Event: ev, Deliveries: make(map[string]*Delivery, len(wv.Deliveries))}
+			for sink, wd := range wv.Deliveries {
+				if wd.Attempts < 0 {
+					return nil, fmt.Errorf("export %s: event %s: sink %q: negative attempts", key, vk, sink)
+				}
+				r.Deliveries[sink] = &Delivery{
+					ClaimedBy: wd.ClaimedBy, ClaimUntil: timeVal(wd.ClaimUntil),
+					DeliveredAt: timeVal(wd.DeliveredAt), Attempts: wd.Attempts, LastError: wd.LastError,
+				}
+			}
+			e.Events[vk] = r
+		}
+		s.Exports[key] = e
+	}
+	return s, nil
+}
+
+func describeJSONError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF),
+		errors.As(err, &syntax) && strings.Contains(syntax.Error(), "unexpected end of JSON input"):
+		return fmt.Errorf("the snapshot is truncated: %w", err)
+	case errors.As(err, &syntax):
+		return fmt.Errorf("not JSON (at byte %d): %w", syntax.Offset, err)
+	case errors.As(err, &typ):
+		return fmt.Errorf("not a snapshot: %w", err)
+	}
+	return fmt.Errorf("not a snapshot: %w", err)
+}
+
+func toWireStatus(st event.Status) wireStatus {
+	return wireStatus{
+		State: st.State, Progress: st.Progress, CurrentCount: st.CurrentCount, TotalCount: st.TotalCount,
+		FileName: st.FileName, Link: st.Link, Message: st.Message, RequestID: st.RequestID,
+	}
+}
+
+func fromWireStatus(ref event.Ref, w wireStatus) event.Status {
+	return event.Status{
+		Ref: ref, State: w.State, Progress: w.Progress, CurrentCount: w.CurrentCount, TotalCount: w.TotalCount,
+		FileName: w.FileName, Link: w.Link, Message: w.Message, RequestID: w.RequestID,
+	}
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func timeVal(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}

@@ -1,0 +1,202 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// versionName is the file or object name of a version. The zero padding
+// makes the lexical order the numeric order, for people and for OSS
+// listings alike.
+func versionName(v int64) string { return fmt.Sprintf("snapshot-%020d.json", v) }
+
+// parseVersionName returns the version a name holds, if it is one.
+func parseVersionName(name string) (int64, bool) {
+	digits, ok := strings.CutPrefix(name, "snapshot-")
+	if !ok {
+		return 0, false
+	}
+	digits, ok = strings.CutSuffix(digits, ".json")
+	if !ok || len(digits) != 20 {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, false
+	}
+	return v, true
+}
+
+// tempPattern names the files a commit writes before linking them into
+// place; Load ignores them.
+const tempPattern = ".snapshot-*.tmp"
+
+// fileBackend keeps each version in its own file in one directory, which
+// may be local or an NFS mount such as FC's NAS.
+//
+// A version becomes visible by os.Link of a complete, fsynced temporary
+// file to the version's name. link(2) creates the name atomically, with the
+// file's whole content, and fails with EEXIST if the name exists: it never
+// replaces (rename would, silently). The alternative, O_CREATE|O_EXCL on the
+// version's own name and then writing, makes the name visible while the
+// file is still empty or partly written, so a concurrent Load would see a
+// damaged snapshot, and a crash in the middle would leave one behind for
+// good. The temporary file itself is created with O_EXCL (os.CreateTemp).
+// On NFS, link is one server-side operation and atomic, the technique
+// open(2) recommends for exclusive creation there; a LINK retransmitted
+// after a lost reply may report EEXIST although it succeeded, which is
+// told apart by checking that the version's name is our file.
+type fileBackend struct {
+	dir string // absolute
+}
+
+func newFileBackend(rawURL, rest string) (*fileBackend, error) {
+	if strings.ContainsAny(rest, "?#") {
+		return nil, badURL(rawURL, "a file URL takes no query or fragment")
+	}
+	p, err := url.PathUnescape(rest)
+	if err != nil {
+		return nil, badURL(rawURL, "bad escape in the path")
+	}
+	switch {
+	case strings.HasPrefix(p, "/"):
+	case strings.HasPrefix(p, "localhost/"):
+		p = strings.TrimPrefix(p, "localhost")
+	case p == "." || p == ".." || strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../"):
+	case p == "":
+		return nil, badURL(rawURL, "no directory: want file:///abs/dir or file://./rel/dir")
+	default:
+		return nil, badURL(rawURL, "a file URL names a local directory: file:///abs/dir, or file://./rel/dir for a relative one")
+	}
+	dir, err := filepath.Abs(p)
+	if err != nil {
+		return nil, badURL(rawURL, err.Error())
+	}
+	return &fileBackend{dir: dir}, nil
+}
+
+func (f *fileBackend) path(v int64) string { return filepath.Join(f.dir, versionName(v)) }
+func (f *fileBackend) name(v int64) string { return f.path(v) }
+func (f *fileBackend) location() string    { return "file://" + filepath.ToSlash(f.dir) }
+
+func (f *fileBackend) versions(ctx context.Context) ([]int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(f.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var vs []int64
+	for _, e := range entries {
+		if v, ok := parseVersionName(e.Name()); ok {
+			vs = append(vs, v)
+		}
+	}
+	slices.Sort(vs)
+	// An NFS client may serve a directory listing from its cache for a
+	// while; looking the next names up one by one asks the server.
+	next := int64(1)
+	if len(vs) > 0 {
+		next = vs[len(vs)-1] + 1
+	}
+	for ; ; next++ {
+		if _, err := os.Lstat(f.path(next)); err != nil {
+			break
+		}
+		vs = append(vs, next)
+	}
+	return vs, nil
+}
+
+func (f *fileBackend) read(ctx context.Context, v int64) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(f.path(v))
+}
+
+func (f *fileBackend) create(ctx context.Context, v int64, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(f.dir, tempPattern)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	final := f.path(v)
+	if err := os.Link(tmp.Name(), final); err != nil {
+		if !errors.Is(err, fs.ErrExist) {
+			if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) {
+				return fmt.Errorf("%w (the file store needs hard links for create-if-absent commits; use a local disk, an NFS/NAS mount, or oss://)", err)
+			}
+			return err
+		}
+		a, errA := os.Stat(tmp.Name())
+		b, errB := os.Stat(final)
+		if errA != nil || errB != nil || !os.SameFile(a, b) {
+			return ErrConflict
+		}
+	}
+	return syncDir(f.dir)
+}
+
+// syncDir makes the new name durable. Some filesystems cannot sync a
+// directory; there the link is as durable as they make it.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+func (f *fileBackend) remove(_ context.Context, v int64) error {
+	if err := os.Remove(f.path(v)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// cleanup deletes temporary files that a commit which died before linking
+// left behind; an hour is far longer than any commit takes.
+func (f *fileBackend) cleanup(context.Context) {
+	matches, _ := filepath.Glob(filepath.Join(f.dir, tempPattern))
+	for _, m := range matches {
+		if info, err := os.Lstat(m); err == nil && time.Since(info.ModTime()) > time.Hour {
+			_ = os.Remove(m)
+		}
+	}
+}
