@@ -1,0 +1,202 @@
+// Package notify tells people about export events: it renders them for
+// each sink (Slack, generic signed webhooks, the console) and delivers
+// them with one shared retry policy.
+//
+// A sink is a Notifier. Deliver groups a batch of events the way the sink
+// wants them (Slack puts one cycle's failures that share an error code in
+// one message; a webhook gets one request per event), sends each message,
+// and retries transport errors, 5xx and 429 answers with backoff and
+// jitter, honouring Retry-After, within the caller's deadline.
+//
+// Nothing this package returns or logs holds a secret: webhook URLs are
+// reduced to scheme://host/…, and tokens, signing secrets and header values
+// never enter an error.
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// Notifier is one sink.
+type Notifier interface {
+	// Name is stable across runs, since it keys delivery records in the
+	// state, and holds no secret: "console", "slack",
+	// "slack:<channel>", "webhook:<host>#<8 hex digits>".
+	Name() string
+	// Group splits events into the messages this sink sends, in order.
+	Group(events []event.Event) [][]event.Event
+	// Notify sends one message about events. A failure is an *Error.
+	Notify(ctx context.Context, events []event.Event) error
+}
+
+// Error is a failed attempt to send one message. Its text never holds a
+// secret.
+type Error struct {
+	Sink       string        // the Notifier's Name
+	StatusCode int           // the HTTP status, 0 when none arrived
+	Text       string        // the sink's own error text, e.g. Slack's "channel_not_found"
+	Retryable  bool          // whether sending again may succeed
+	RetryAfter time.Duration // how long the sink asked us to wait, 0 if it did not say
+	Err        error         // the cause, already redacted; may be nil
+}
+
+func (e *Error) Error() string {
+	s := e.Sink + ":"
+	if e.StatusCode != 0 {
+		s += " HTTP " + strconv.Itoa(e.StatusCode)
+	}
+	if e.Text != "" {
+		s += " " + e.Text
+	}
+	if e.Err != nil {
+		if e.StatusCode != 0 || e.Text != "" {
+			s += ":"
+		}
+		s += " " + e.Err.Error()
+	}
+	if e.RetryAfter > 0 {
+		s += " (retry after " + e.RetryAfter.String() + ")"
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Outcome is what became of one message: the events it was about, how many
+// times it was sent, and the last error (an *Error) if it was never
+// accepted.
+type Outcome struct {
+	Events   []event.Event
+	Attempts int
+	Err      error
+}
+
+// Retrier is the delivery policy shared by every sink. The zero value is
+// not useful; start from DefaultRetrier.
+type Retrier struct {
+	// MaxAttempts bounds the attempts per message, the first included.
+	MaxAttempts int
+	// Backoff is the wait after the first failure; it doubles after each
+	// further one, up to MaxBackoff, and is jittered to between half and
+	// all of that.
+	Backoff, MaxBackoff time.Duration
+	// AttemptTimeout bounds one attempt.
+	AttemptTimeout time.Duration
+	// Logger, when set, receives one warning per failed attempt.
+	Logger *slog.Logger
+}
+
+// DefaultRetrier is the policy Deliver uses: 5 attempts, backoff from
+// 500ms to 8s, 10s per attempt.
+func DefaultRetrier() Retrier {
+	return Retrier{MaxAttempts: 5, Backoff: 500 * time.Millisecond, MaxBackoff: 8 * time.Second, AttemptTimeout: 10 * time.Second}
+}
+
+// Deliver sends events through n with DefaultRetrier; see Retrier.Deliver.
+func Deliver(ctx context.Context, n Notifier, events []event.Event) []Outcome {
+	return DefaultRetrier().Deliver(ctx, n, events)
+}
+
+// Deliver groups events with n.Group and sends each message in turn,
+// retrying transport errors, 5xx and 429 answers (waiting at least as long
+// as the sink's Retry-After) until the message is accepted, MaxAttempts is
+// reached, or the next attempt could not start before ctx's deadline. Other
+// failures are permanent. It returns one Outcome per message, in order.
+func (r Retrier) Deliver(ctx context.Context, n Notifier, events []event.Event) []Outcome {
+	if len(events) == 0 {
+		return nil
+	}
+	groups := n.Group(events)
+	out := make([]Outcome, 0, len(groups))
+	for _, g := range groups {
+		attempts, err := r.send(ctx, n, g)
+		out = append(out, Outcome{Events: g, Attempts: attempts, Err: err})
+	}
+	return out
+}
+
+func (r Retrier) send(ctx context.Context, n Notifier, events []event.Event) (int, error) {
+	maxAttempts := max(r.MaxAttempts, 1)
+	var last *Error
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			if last != nil {
+				return attempt - 1, last
+			}
+			return attempt - 1, &Error{Sink: n.Name(), Retryable: true, Err: err}
+		}
+		last = r.attempt(ctx, n, events)
+		if last == nil {
+			return attempt, nil
+		}
+		if r.Logger != nil {
+			r.Logger.LogAttrs(ctx, slog.LevelWarn, "notification not accepted",
+				slog.String("sink", n.Name()), slog.Int("attempt", attempt),
+				slog.Int("events", len(events)), slog.String("error", last.Error()),
+				slog.Bool("retryable", last.Retryable))
+		}
+		if !last.Retryable || attempt >= maxAttempts {
+			return attempt, last
+		}
+		wait := r.wait(attempt, last.RetryAfter)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Waiting would end past the deadline: the next cycle retries.
+			return attempt, last
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return attempt, last
+		case <-t.C:
+		}
+	}
+}
+
+// attempt runs one Notify under the per-attempt timeout and normalises its
+// error to *Error.
+func (r Retrier) attempt(ctx context.Context, n Notifier, events []event.Event) *Error {
+	actx := ctx
+	if r.AttemptTimeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, r.AttemptTimeout)
+		defer cancel()
+	}
+	err := n.Notify(actx, events)
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	// A sink that broke the contract: keep the text, count it as transient.
+	return &Error{Sink: n.Name(), Retryable: true, Err: err}
+}
+
+// wait is how long to wait after the given failed attempt: the sink's
+// Retry-After when it gave one, else jittered exponential backoff.
+func (r Retrier) wait(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		// A little jitter on top, so that many senders do not return at once.
+		return retryAfter + time.Duration(rand.Int64N(int64(100*time.Millisecond)))
+	}
+	d := r.Backoff
+	for i := 1; i < attempt && d < r.MaxBackoff; i++ {
+		d *= 2
+	}
+	if r.MaxBackoff > 0 && d > r.MaxBackoff {
+		d = r.MaxBackoff
+	}
+	if d <= 1 {
+		return d
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}

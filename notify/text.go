@@ -1,0 +1,167 @@
+package notify
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// Summary is one line about ev for people: what happened to which export,
+// and for completions the file, its rows and (with includeLink) the link.
+func Summary(ev event.Event, includeLink bool) string {
+	st := ev.Status
+	var b strings.Builder
+	switch ev.Type {
+	case event.Completed:
+		b.WriteString("Export ready: ")
+		b.WriteString(st.Ref.String())
+		if st.FileName != "" {
+			b.WriteString(` "` + oneLine(st.FileName) + `"`)
+		}
+		fmt.Fprintf(&b, ", %s rows", thousands(st.TotalCount))
+		if includeLink && st.Link != "" {
+			b.WriteString(", link ")
+			b.WriteString(oneLine(st.Link))
+		}
+	case event.Failed:
+		b.WriteString("Export check failed: ")
+		b.WriteString(st.Ref.String())
+		if f := ev.Error; f != nil {
+			b.WriteString(": ")
+			b.WriteString(failureText(f))
+		}
+	case event.Stalled:
+		b.WriteString("Export stalled: ")
+		b.WriteString(st.Ref.String())
+		if st.FileName != "" {
+			b.WriteString(` "` + oneLine(st.FileName) + `"`)
+		}
+		fmt.Fprintf(&b, " is %s", progressText(st))
+		b.WriteString(" and has made no progress")
+	default:
+		fmt.Fprintf(&b, "Export %s: %s", oneLine(string(ev.Type)), st.Ref.String())
+	}
+	return b.String()
+}
+
+// failureText is "Code (HTTP n): message" on one line.
+func failureText(f *event.Failure) string {
+	s := oneLine(f.Code)
+	if s == "" {
+		s = "error"
+	}
+	if f.HTTPStatus != 0 {
+		s += " (HTTP " + strconv.Itoa(f.HTTPStatus) + ")"
+	}
+	if m := oneLine(f.Message); m != "" {
+		s += ": " + m
+	}
+	return s
+}
+
+// progressText is "exporting at 40% (400 of 1,000 rows)".
+func progressText(st event.Status) string {
+	state := string(st.State)
+	if state == "" {
+		state = "pending"
+	}
+	return fmt.Sprintf("%s at %d%% (%s of %s rows)", oneLine(state), st.Progress, thousands(st.CurrentCount), thousands(st.TotalCount))
+}
+
+// Hint says what to do about a failure with the given error code, or ""
+// when there is nothing useful to say.
+func Hint(kind event.Kind, code string) string {
+	lower := strings.ToLower(code)
+	switch {
+	case code == "NoPermission" || strings.HasPrefix(code, "Forbidden"):
+		return fmt.Sprintf("Grant yundun-sas:%s to the function's role (or the RAM identity the CLI runs as).", action(kind))
+	case code == "RdCheckNoPermission":
+		return "The account is not a resource directory member the caller may read: check the export's @account and RESOURCE_DIRECTORY_ACCOUNT_ID, and that the caller is the directory's management or delegated administrator account."
+	case strings.HasPrefix(code, "Throttling"):
+		return "Security Center is throttling the calls: lower POLL_QPS (or POLL_CONCURRENCY)."
+	case code == "ServerError" || code == "InternalError" || code == "ServiceUnavailable" || code == "RdCheckInnerError":
+		return "An error on Security Center's side; the next cycle checks again."
+	case strings.HasPrefix(code, "InvalidAccessKeyId") || code == "SignatureDoesNotMatch" || strings.HasPrefix(code, "InvalidSecurityToken"):
+		return "The credentials were refused: check the AccessKey or the function's role."
+	case strings.Contains(lower, "timeout") || strings.Contains(lower, "timedout") ||
+		strings.Contains(lower, "connect") || strings.Contains(lower, "network") ||
+		strings.Contains(lower, "transport") || strings.Contains(lower, "dns"):
+		return "Security Center could not be reached: check the network path to its endpoint (SAS_REGION, SAS_ENDPOINT, the function's VPC and internet access)."
+	}
+	return ""
+}
+
+// action is the RAM action of kind's Describe*ExportInfo API.
+func action(kind event.Kind) string {
+	switch kind {
+	case event.Vul:
+		return "DescribeVulExportInfo"
+	case event.HC:
+		return "DescribeHcExportInfo"
+	case event.Warning:
+		return "DescribeWarningExportInfo"
+	case event.SuspEvent:
+		return "DescribeSuspEventExportInfo"
+	}
+	return "DescribeExportInfo"
+}
+
+// thousands formats n with comma separators: 1234567 is "1,234,567".
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// oneLine folds line breaks and tabs into spaces, so that text from
+// Security Center cannot forge extra log lines.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n\t") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// SampleEvent is a made-up but realistic event of type t, for previews and
+// for trying templates.
+func SampleEvent(t event.Type) event.Event {
+	st := event.Status{
+		Ref:          event.Ref{Kind: event.HC, ID: 131231},
+		State:        event.Success,
+		Progress:     100,
+		CurrentCount: 1234,
+		TotalCount:   1234,
+		FileName:     "health_check_export_20171123",
+		Link:         "https://sas-export-cn-shanghai.oss-cn-shanghai.aliyuncs.com/health_check_export_20171123.zip?Expires=1700000000&OSSAccessKeyId=LTAI-sample&Signature=sample%3D",
+		RequestID:    "2C0B5BC5-0E2C-5C80-A6B1-9F1E3CE2D4A7",
+	}
+	ev := event.Event{Type: t, Time: time.Date(2026, 11, 25, 7, 49, 0, 0, time.UTC), Region: "cn-shanghai", Status: st}
+	switch t {
+	case event.Failed:
+		ev.Status = event.Status{Ref: event.Ref{Kind: event.Asset, ID: 131232, Account: 16670360956}, State: event.Exporting, Progress: 40, CurrentCount: 400, TotalCount: 1000, RequestID: st.RequestID}
+		ev.Error = &event.Failure{Code: "NoPermission", Message: "You are not authorized to do this operation.", HTTPStatus: 403}
+	case event.Stalled:
+		ev.Status.State = event.Exporting
+		ev.Status.Progress = 40
+		ev.Status.CurrentCount = 400
+		ev.Status.Link = ""
+	}
+	ev.ID = event.NewID(ev.Status.Ref, ev.Key())
+	return ev
+}
