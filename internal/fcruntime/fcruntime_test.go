@@ -130,6 +130,13 @@ func TestSDKServesInvocations(t *testing.T) {
 		}
 	})
 
+	t.Run("returned messages.InvokeResponse_Error sets errorType", func(t *testing.T) {
+		res := invoke(t, srv, fullInvocation(timerEvent("typed-error")))
+		if !res.IsError || res.ErrorMessage != "payload asked for a typed error" || res.ErrorType != "InvalidInput" {
+			t.Errorf("got IsError=%v message=%q type=%q, want true, %q, InvalidInput", res.IsError, res.ErrorMessage, res.ErrorType, "payload asked for a typed error")
+		}
+	})
+
 	t.Run("panic becomes an error", func(t *testing.T) {
 		res := invoke(t, srv, fullInvocation(timerEvent("panic")))
 		if !res.IsError || res.ErrorMessage != "payload asked to panic" || res.ErrorType != "string" {
@@ -244,9 +251,11 @@ func TestSDKEventTypes(t *testing.T) {
 		{"rawjson", []eventCase{
 			{event: `{"exports": [131231]}`, wantEvent: `{"exports": [131231]}`},
 			{event: `131231, vul:52`, wantErrType: "SyntaxError", wantErrInMsg: "invalid character"},
+			{event: ``, wantErrType: "SyntaxError", wantErrInMsg: "unexpected end of JSON input"},
 		}},
 		{"timer", []eventCase{
 			{event: `"131231"`, wantErrType: "UnmarshalTypeError", wantErrInMsg: "events.TimerEvent"},
+			{event: ``, wantErrType: "SyntaxError", wantErrInMsg: "unexpected end of JSON input"},
 		}},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {

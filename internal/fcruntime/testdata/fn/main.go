@@ -5,8 +5,8 @@
 // FN_EVENT chooses the handler's event type: "timer" (default,
 // events.TimerEvent), "bytes" ([]byte, the raw body) or "rawjson"
 // (json.RawMessage). The payload (or, for bytes and rawjson, the whole event)
-// "fail" makes it return an error, "panic" makes it panic and "hang" makes it
-// ignore its deadline.
+// "fail" makes it return an error, "typed-error" an error with a chosen
+// errorType, "panic" makes it panic and "hang" makes it ignore its deadline.
 package main
 
 import (
@@ -20,6 +20,7 @@ import (
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
+	"github.com/aliyun/fc-runtime-go-sdk/fc/messages"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 )
 
@@ -54,6 +55,9 @@ func answer(ctx context.Context, input string, out map[string]any) (map[string]a
 	switch input {
 	case "fail":
 		return nil, errors.New("payload asked to fail")
+	case "typed-error":
+		// The SDK passes this type through, so errorType is ours to choose.
+		return nil, messages.InvokeResponse_Error{Message: "payload asked for a typed error", Type: "InvalidInput"}
 	case "panic":
 		panic("payload asked to panic")
 	case "hang":
