@@ -20,9 +20,12 @@ import (
 	"github.com/export-notifier/export-notifier/event"
 )
 
-// maxSDKClients bounds the SDK clients kept, one per distinct credentials:
-// STS credentials rotate, so old ones must not pile up.
-const maxSDKClients = 16
+// maxCredentials bounds the distinct credentials whose SDK clients are
+// kept: STS credentials rotate, so old ones must not pile up.
+const maxCredentials = 16
+
+// maxIdleSDKClients bounds the idle SDK clients kept per credentials.
+const maxIdleSDKClients = 256
 
 // Client asks Security Center about exports. It is safe for concurrent
 // use; make one and share it.
@@ -33,14 +36,44 @@ type Client struct {
 	doer     *httpDoer
 	runtime  *dara.RuntimeOptions // shared: the SDK only reads it
 
-	mu   sync.Mutex
-	sdks map[credential.Credentials]*sas.Client
+	mu    sync.Mutex
+	pools map[credential.Credentials]*sdkPool
+}
+
+// sdkPool holds idle SDK clients that sign with one set of credentials.
+// The SDK's client is not safe for concurrent use (every call clears its
+// debug headers, GetRpcHeaders, without a lock), so each call borrows one;
+// they are cheap, and all share one HTTP connection pool.
+type sdkPool struct {
+	build func() (*sas.Client, error)
+	mu    sync.Mutex
+	idle  []*sas.Client
+}
+
+func (p *sdkPool) get() (*sas.Client, error) {
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		sdk := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return sdk, nil
+	}
+	p.mu.Unlock()
+	return p.build()
+}
+
+func (p *sdkPool) put(sdk *sas.Client) {
+	p.mu.Lock()
+	if len(p.idle) < maxIdleSDKClients {
+		p.idle = append(p.idle, sdk)
+	}
+	p.mu.Unlock()
 }
 
 // New checks cfg and returns a client for it. No request is made.
 func New(cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
-	c := &Client{cfg: cfg, sdks: make(map[credential.Credentials]*sas.Client)}
+	c := &Client{cfg: cfg, pools: make(map[credential.Credentials]*sdkPool)}
 	if cfg.Endpoint != "" {
 		protocol, host, err := parseEndpoint(cfg.Endpoint)
 		if err != nil {
@@ -96,10 +129,12 @@ func (c *Client) Get(ctx context.Context, ref event.Ref) (event.Status, error) {
 		}
 		return event.Status{}, e
 	}
-	sdk, err := c.sdkFor(creds)
+	pool := c.poolFor(creds)
+	sdk, err := pool.get()
 	if err != nil {
 		return event.Status{}, &Error{Ref: ref, Code: CodeMissingCredentials, Message: "the SDK refused the credentials: " + err.Error(), Err: err}
 	}
+	defer pool.put(sdk)
 	account := ref.Account
 	if account == 0 && ref.Kind == event.Asset {
 		account = c.cfg.Account
@@ -147,14 +182,23 @@ func (c *Client) backoff(attempt int, e *Error) time.Duration {
 	return wait
 }
 
-// sdkFor returns the SDK client that signs with creds, building it the
-// first time these credentials are seen.
-func (c *Client) sdkFor(creds credential.Credentials) (*sas.Client, error) {
+// poolFor returns the pool of SDK clients that sign with creds.
+func (c *Client) poolFor(creds credential.Credentials) *sdkPool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if sdk, ok := c.sdks[creds]; ok {
-		return sdk, nil
+	if p, ok := c.pools[creds]; ok {
+		return p
 	}
+	if len(c.pools) >= maxCredentials {
+		clear(c.pools) // clients still borrowed go back to a pool no one asks
+	}
+	p := &sdkPool{build: func() (*sas.Client, error) { return c.newSDK(creds) }}
+	c.pools[creds] = p
+	return p
+}
+
+// newSDK builds an SDK client that signs with creds.
+func (c *Client) newSDK(creds credential.Credentials) (*sas.Client, error) {
 	config := &openapiutil.Config{
 		AccessKeyId:     new(creds.AccessKeyID),
 		AccessKeySecret: new(creds.AccessKeySecret),
@@ -175,10 +219,6 @@ func (c *Client) sdkFor(creds credential.Credentials) (*sas.Client, error) {
 	// Typed errors (ClientError, ServerError, ThrottlingError) keep the
 	// HTTP status and request ID apart; the default SDKError flattens them.
 	sdk.Client.DisableSDKError = new(true)
-	if len(c.sdks) >= maxSDKClients {
-		clear(c.sdks)
-	}
-	c.sdks[creds] = sdk
 	return sdk, nil
 }
 

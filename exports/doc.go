@@ -20,9 +20,10 @@
 // plain http only for a loopback host (the simulator, internal/sassim).
 // Every call asks Config.Credentials for credentials, so the STS credentials
 // FC puts in an invocation's context (credential.WithContext) sign that
-// invocation's calls; an STS token goes out as x-acs-security-token. One
-// SDK client is kept per distinct credentials, all sharing one HTTP
-// connection pool.
+// invocation's calls; an STS token goes out as x-acs-security-token. The
+// SDK's client is not safe for concurrent use, so Client keeps a few idle
+// ones per distinct credentials and lends one to each call; they all share
+// one HTTP connection pool.
 //
 // # Errors
 //

@@ -89,10 +89,11 @@ type Export struct {
 	// FileName and TotalCount default to values derived from the ID.
 	FileName   string
 	TotalCount int64
-	// Stall keeps the export exporting forever, stuck at half way.
-	Stall bool
+	// Stuck keeps the export from finishing: after its first call (init)
+	// it reports exporting, at the same progress and count, forever.
+	Stuck bool
 	// Fail ends the export as "failed" instead of success; only the
-	// suspEvent API has that status, so other kinds stall instead.
+	// suspEvent API has that status, so other kinds are Stuck instead.
 	Fail  bool
 	Fault Fault
 }
@@ -460,9 +461,11 @@ func (s *Simulator) progress(st *exportState, now time.Time) progressInfo {
 		fraction = float64(st.served-1) / float64(steps-1)
 	}
 	fraction = math.Min(fraction, 1)
-	stuck := spec.Stall || (spec.Fail && spec.Ref.Kind != event.SuspEvent)
-	if stuck && fraction > 0.5 {
-		fraction = 0.5
+	if spec.Stuck || (spec.Fail && spec.Ref.Kind != event.SuspEvent) {
+		fraction = 0
+		if st.served > 1 {
+			fraction = 0.01 // exporting, visibly, and no further
+		}
 	}
 	p := progressInfo{
 		total:      spec.TotalCount,
@@ -480,7 +483,7 @@ func (s *Simulator) progress(st *exportState, now time.Time) progressInfo {
 		p.state, p.failed, p.progress = event.Exporting, true, 100
 	case fraction >= 1:
 		p.state, p.progress, p.current = event.Success, 100, p.total
-	case fraction <= 0 && st.served <= 1:
+	case st.served <= 1 && fraction < 1:
 		p.state = event.Init
 	default:
 		p.state = event.Exporting
