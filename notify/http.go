@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,12 +107,37 @@ func errorText(answer []byte, secrets []string) string {
 
 // scrub replaces every occurrence of a secret in s.
 func scrub(s string, secrets []string) string {
+	// Longest first, so that a secret holding another is removed whole.
+	secrets = slices.Clone(secrets)
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	for _, secret := range secrets {
 		if len(secret) >= 4 {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}
 	}
 	return s
+}
+
+// urlSecrets lists the parts of a sink URL that must not be shown, in
+// whatever form a server might echo them: the whole URL, its path and query
+// (raw and decoded), every query value and every path segment long enough
+// to be a key.
+func urlSecrets(raw string) []string {
+	secrets := []string{raw}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return secrets
+	}
+	secrets = append(secrets, u.RequestURI(), u.EscapedPath(), u.Path, u.RawQuery, u.User.String())
+	for _, values := range u.Query() {
+		secrets = append(secrets, values...)
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if len(seg) >= 6 {
+			secrets = append(secrets, seg)
+		}
+	}
+	return secrets
 }
 
 // RedactURL reduces a URL to what may be shown: scheme://host/… (the path

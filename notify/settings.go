@@ -167,7 +167,7 @@ func New(s Settings, console io.Writer) ([]Notifier, error) {
 			tmpl:        s.WebhookTemplate,
 			includeLink: s.IncludeLink,
 			now:         time.Now,
-			secrets:     append([]string{u}, secrets...),
+			secrets:     append(urlSecrets(u), secrets...),
 		})
 	}
 	if len(sinks) == 0 {
@@ -227,7 +227,8 @@ func ParseHeaders(s string) (http.Header, error) {
 			return nil, fmt.Errorf("item %d: want Name=value", i+1)
 		}
 		if !isToken(name) {
-			return nil, fmt.Errorf("item %d: %q is not a valid header name", i+1, truncate(name, 40))
+			// The name is not shown: a malformed item may be a credential.
+			return nil, fmt.Errorf("item %d: not a valid header name (letters, digits and !#$%%&'*+-.^_`|~)", i+1)
 		}
 		if strings.ContainsAny(value, "\r\n\x00") {
 			return nil, fmt.Errorf("header %s: the value holds a line break", name)

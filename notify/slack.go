@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -191,23 +192,24 @@ func fitList(items []string, limit int) string {
 }
 
 func fitJoined(items []string, sep string, more func(int) string, limit int) string {
+	// Room is kept for the longest "more" note there could be.
+	reserve := utf8.RuneCountInString(more(len(items)))
 	var b strings.Builder
 	used := 0
 	for i, item := range items {
-		piece := item
+		n := utf8.RuneCountInString(item)
 		if i > 0 {
-			piece = sep + item
+			n += utf8.RuneCountInString(sep)
 		}
-		n := len([]rune(piece))
-		tail := 0
-		if i < len(items)-1 {
-			tail = len([]rune(more(len(items) - i - 1)))
-		}
-		if used+n+tail > limit {
+		last := i == len(items)-1
+		if used+n > limit || (!last && used+n+reserve > limit) {
 			b.WriteString(more(len(items) - i))
 			return b.String()
 		}
-		b.WriteString(piece)
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(item)
 		used += n
 	}
 	return b.String()
@@ -295,7 +297,24 @@ func fallback(s string) string { return truncate(escape(s), slackMaxFallback) }
 // escape makes text safe in Slack's mrkdwn, where &, < and > are control
 // characters.
 func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // slackWebhook posts to a Slack incoming webhook with its own client, so
@@ -319,7 +338,7 @@ func (s *slackWebhook) Notify(ctx context.Context, events []event.Event) error {
 		return &Error{Sink: s.Name(), Err: err}
 	}
 	header := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
-	if e := post(ctx, s.client, s.Name(), s.url, header, body, []string{s.url}); e != nil {
+	if e := post(ctx, s.client, s.Name(), s.url, header, body, urlSecrets(s.url)); e != nil {
 		return e
 	}
 	return nil

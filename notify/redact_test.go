@@ -1,0 +1,225 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// The secrets of the redaction tests; none may appear in an error or a log.
+const (
+	secretPath   = "T0AAAA/B0BBBB/PATHSECRETxyz"
+	secretQuery  = "QUERYSECRETxyz"
+	secretToken  = "xoxb-1111-2222-TOKENSECRETxyz"
+	secretHeader = "HEADERSECRETxyz"
+)
+
+func allSecrets() []string {
+	return []string{secretPath, "PATHSECRET", secretQuery, secretToken, "TOKENSECRET", secretHeader, testSecret, strings.TrimPrefix(testSecret, "whsec_")}
+}
+
+// echo is a sink endpoint that answers every request with an error whose
+// text repeats what it was sent: the URL, the headers, the token.
+func echo(t *testing.T, status int) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		said := r.URL.String() + " " + r.Header.Get("Authorization") + " " + r.Header.Get("X-Api-Key") + " " + string(body)
+		if strings.HasSuffix(r.URL.Path, "/chat.postMessage") && status == http.StatusOK {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth for `+strings.ReplaceAll(said, `"`, `'`)+`"}`)
+			return
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, said)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// closedURL is a loopback URL nothing listens on, for transport errors.
+func closedURL(t *testing.T) string {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	u := srv.URL
+	srv.Close()
+	return u
+}
+
+func TestNoSecretInErrorsOrLogs(t *testing.T) {
+	secretURL := func(base string) string { return base + "/" + secretPath + "?sig=" + secretQuery }
+	settings := func(kind, base string) Settings {
+		switch kind {
+		case "slack webhook":
+			return Settings{SlackWebhookURL: secretURL(base)}
+		case "slack bot":
+			return Settings{SlackBotToken: secretToken, SlackChannel: "C0EXPORTS", SlackAPIURL: base + "/api/"}
+		default:
+			return Settings{
+				WebhookURLs:    []string{secretURL(base)},
+				WebhookSecret:  testSecret,
+				WebhookHeaders: http.Header{"Authorization": {"Bearer " + secretHeader}, "X-Api-Key": {secretHeader}},
+			}
+		}
+	}
+	for _, kind := range []string{"slack webhook", "slack bot", "webhook"} {
+		for endpoint, base := range map[string]func(*testing.T) string{
+			"refused":    closedURL,
+			"echoes 400": func(t *testing.T) string { return echo(t, 400) },
+			"echoes 500": func(t *testing.T) string { return echo(t, 500) },
+			"echoes 200": func(t *testing.T) string { return echo(t, 200) },
+		} {
+			t.Run(kind+"/"+endpoint, func(t *testing.T) {
+				if endpoint == "echoes 200" && kind != "slack bot" {
+					t.Skip("a 2xx is success for this sink")
+				}
+				sinks, err := New(settings(kind, base(t)), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var logs bytes.Buffer
+				r := fastRetrier()
+				r.MaxAttempts = 2
+				r.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+
+				out := r.Deliver(context.Background(), sinks[0], []event.Event{SampleEvent(event.Failed)})
+
+				var e *Error
+				if !errors.As(out[0].Err, &e) {
+					t.Fatalf("err = %#v, want *Error", out[0].Err)
+				}
+				seen := out[0].Err.Error() + "\n" + e.Text + "\n" + logs.String() + "\n" + sinks[0].Name()
+				if logs.Len() == 0 {
+					t.Fatal("nothing was logged")
+				}
+				for _, s := range allSecrets() {
+					if strings.Contains(seen, s) {
+						t.Errorf("secret %q leaked:\n%s", s, seen)
+					}
+				}
+				if endpoint == "refused" && !strings.Contains(seen, "127.0.0.1") {
+					t.Errorf("the error no longer says which host failed:\n%s", seen)
+				}
+			})
+		}
+	}
+}
+
+func TestConsoleWriteError(t *testing.T) {
+	sink := NewConsole(failingWriter{}, true)
+	err := sink.Notify(context.Background(), []event.Event{SampleEvent(event.Completed)})
+	var e *Error
+	if !errors.As(err, &e) || e.Sink != "console" || !errors.Is(err, io.ErrClosedPipe) {
+		t.Errorf("err = %#v, want a console *Error wrapping the write error", err)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+func TestNoSecretInSettingsErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"plain http slack webhook", map[string]string{"SLACK_WEBHOOK_URL": "http://hooks.slack.com/services/" + secretPath}, "SLACK_WEBHOOK_URL: http://hooks.slack.com/…: plain http"},
+		{"plain http webhook", map[string]string{"WEBHOOK_URL": "https://a.example.com/x, http://b.example.com/" + secretPath + "?k=" + secretQuery}, "WEBHOOK_URL (item 2): http://b.example.com/…"},
+		{"ftp webhook", map[string]string{"WEBHOOK_URL": "ftp://b.example.com/" + secretPath}, "WEBHOOK_URL (item 1): ftp://b.example.com/…: want an https URL"},
+		{"relative webhook", map[string]string{"WEBHOOK_URL": secretPath}, "WEBHOOK_URL (item 1): [redacted URL] is not an absolute URL"},
+		{"bad url", map[string]string{"WEBHOOK_URL": "https://h.example.com/%zz" + secretPath}, "WEBHOOK_URL (item 1): [redacted URL]"},
+		{"bad secret", map[string]string{"WEBHOOK_SECRET": "whsec_" + secretHeader + "!!"}, "WEBHOOK_SECRET: not base64"},
+		{"short secret", map[string]string{"WEBHOOK_SECRET": "whsec_c2hvcnQ="}, "WEBHOOK_SECRET: the key is 5 bytes"},
+		{"header without =", map[string]string{"WEBHOOK_HEADERS": "Authorization: Bearer " + secretHeader}, "WEBHOOK_HEADERS: item 1: want Name=value"},
+		{"header with a line break", map[string]string{"WEBHOOK_HEADERS": "X-Key=" + secretHeader + "\nEvil: 1"}, "WEBHOOK_HEADERS: header X-Key: the value holds a line break"},
+		{"signature header", map[string]string{"WEBHOOK_HEADERS": "webhook-signature=" + secretHeader}, "WEBHOOK_HEADERS: header webhook-signature: set by export-notifier itself"},
+		{"token without channel", map[string]string{"SLACK_BOT_TOKEN": secretToken}, "SLACK_CHANNEL: required with SLACK_BOT_TOKEN"},
+		{"channel without token", map[string]string{"SLACK_CHANNEL": "C1"}, "SLACK_BOT_TOKEN: required with SLACK_CHANNEL"},
+		{"plain http api", map[string]string{"SLACK_BOT_TOKEN": secretToken, "SLACK_CHANNEL": "C1", "SLACK_API_URL": "http://slack.example.com/api/"}, "SLACK_API_URL: http://slack.example.com/…: plain http"},
+		{"include link", map[string]string{"INCLUDE_LINK": "sometimes"}, `INCLUDE_LINK: want true or false, got "sometimes"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := SettingsFromEnv(mapEnv(c.env))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, c.want) {
+				t.Errorf("err = %q, want it to start %q", msg, c.want)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("err spans lines: %q", msg)
+			}
+			for _, s := range allSecrets() {
+				if strings.Contains(msg, s) {
+					t.Errorf("err %q holds the secret %q", msg, s)
+				}
+			}
+		})
+	}
+}
+
+func TestSettingsFromEnvAccepts(t *testing.T) {
+	s, err := SettingsFromEnv(mapEnv(map[string]string{
+		"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/" + secretPath,
+		"SLACK_BOT_TOKEN":   secretToken,
+		"SLACK_CHANNEL":     "C0EXPORTS",
+		"SLACK_API_URL":     "http://localhost:9999/api",
+		"WEBHOOK_URL":       " https://a.example.com/hook , http://127.0.0.1:8080/x,http://[::1]:1/y ,",
+		"WEBHOOK_SECRET":    testSecret,
+		"WEBHOOK_HEADERS":   "Authorization=Bearer a=b;X-Team=sec",
+		"INCLUDE_LINK":      "false",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.WebhookURLs) != 3 || s.SlackAPIURL != "http://localhost:9999/api/" || s.IncludeLink ||
+		s.WebhookHeaders.Get("Authorization") != "Bearer a=b" || s.WebhookHeaders.Get("X-Team") != "sec" {
+		t.Errorf("settings %+v", s)
+	}
+	sinks, err := New(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, n := range sinks {
+		names = append(names, n.Name())
+	}
+	if len(sinks) != 5 || names[0] != "slack" || names[1] != "slack:C0EXPORTS" {
+		t.Errorf("sinks %v", names)
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "notify", s)
+	for _, secret := range allSecrets() {
+		if strings.Contains(logged.String(), secret) {
+			t.Errorf("logging the settings shows %q: %s", secret, logged.String())
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	cases := map[string]string{
+		"https://hooks.slack.com/services/T/B/X": "https://hooks.slack.com/…",
+		"https://example.com":                    "https://example.com",
+		"https://example.com/":                   "https://example.com",
+		"https://example.com?token=x":            "https://example.com/…",
+		"https://user:pass@example.com/":         "https://example.com",
+		"http://127.0.0.1:8080/hook#frag":        "http://127.0.0.1:8080/…",
+		"not a url":                              "[redacted URL]",
+		"":                                       "[redacted URL]",
+	}
+	for in, want := range cases {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
