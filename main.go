@@ -5,16 +5,77 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
+	"github.com/aliyun/fc-runtime-go-sdk/fc"
+	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/internal/cli"
 )
 
 func main() {
+	if os.Getenv("FC_RUNTIME_API") != "" {
+		serveFC()
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
 	stop()
 	os.Exit(code)
+}
+
+// serveFC hands each invocation to one cycle. Configuration is read once
+// per instance; a bad one fails every invocation with the same message, so
+// FC's console and alerts show it.
+func serveFC() {
+	log, err := cli.NewLogger(os.Getenv, os.Stdout, true)
+	if err != nil {
+		fc.Start(func(context.Context, []byte) (handler.Result, error) { return handler.Result{}, err })
+		return
+	}
+	cycle, err := cli.NewCycle(context.Background(), cli.Setup{
+		Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: log, OnFC: true,
+	})
+	if err != nil {
+		log.Error("bad configuration", "error", err)
+		fc.Start(func(context.Context, []byte) (handler.Result, error) { return handler.Result{}, err })
+		return
+	}
+	// []byte, not a typed event: the SDK would otherwise decode the body
+	// itself and a plain-list payload would fail with its error, not ours.
+	fc.Start(func(ctx context.Context, raw []byte) (res handler.Result, err error) {
+		defer func() {
+			// The SDK recovers panics too, but this keeps the message ours
+			// and logs the stack where SLS indexes it.
+			if p := recover(); p != nil {
+				log.Error("cycle panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				err = fmt.Errorf("cycle panicked: %v", p)
+			}
+		}()
+		if fctx, ok := fccontext.FromContext(ctx); ok {
+			// The invocation's own STS credentials: FC refreshes them per
+			// invocation, which the instance's environment may not be.
+			c := fctx.Credentials
+			ctx = credential.WithContext(ctx, credential.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+			log.Info("invocation", "requestId", fctx.RequestID, "retryCount", fctx.RetryCount)
+		}
+		refs, err := handler.ParseInvocation(raw)
+		if err != nil {
+			log.Error("bad invocation payload", "error", err)
+			return handler.Result{}, err
+		}
+		res, err = cycle.Run(ctx, handler.Options{Refs: refs})
+		var inputErr *handler.InputError
+		if err != nil && !errors.As(err, &inputErr) {
+			log.Error("cycle failed", "error", err)
+		}
+		return res, err
+	})
 }

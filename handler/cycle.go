@@ -1,0 +1,251 @@
+// Package handler runs one poll cycle, the same on Function Compute and on
+// the command line: merge the exports to watch, ask Security Center about
+// each, decide what people must be told, claim those events in the state,
+// deliver them to every sink, and commit the outcome.
+//
+// The claim is what keeps overlapping cycles (FC retries, a slow cycle and
+// the next tick, two cron jobs) from sending an event twice: events are
+// committed as claimed before anything is sent, and a cycle that dies after
+// claiming leaves them to whichever cycle runs once the lease has expired.
+package handler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+// Checker asks Security Center about one export; *exports.Client is one.
+type Checker interface {
+	Get(ctx context.Context, ref event.Ref) (event.Status, error)
+}
+
+// Cycle holds the parts a cycle works with. It is safe to Run one Cycle
+// repeatedly, but not concurrently with itself.
+type Cycle struct {
+	Config  Config
+	Checker Checker
+	Store   state.Store
+	Sinks   []notify.Notifier
+	Log     *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Options are what differs between one run of a cycle and the next.
+type Options struct {
+	// Refs are exports named by this invocation (payload, --ids), watched
+	// in addition to the configured and pending ones.
+	Refs []event.Ref
+	// DryRun decides and reports without sending or committing.
+	DryRun bool
+	// ID names the cycle in claims and logs; empty means a random one.
+	ID string
+}
+
+// ErrNoDeadline is returned when Run is given a context without a deadline:
+// a cycle must know when to stop polling so it has time to commit.
+var ErrNoDeadline = errors.New("the cycle's context has no deadline")
+
+// Run runs one cycle. It returns an error only when the cycle could not
+// finish: the state could not be read or committed. Exports that failed to
+// check are events in the Result, not errors.
+func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
+	now := c.now()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return Result{}, ErrNoDeadline
+	}
+	// The deadline is on the wall clock, whatever clock decisions use.
+	budget := time.Until(deadline)
+	cycleID := opts.ID
+	if cycleID == "" {
+		cycleID = newCycleID(now)
+	}
+	lease := c.Config.Lease
+	if lease <= 0 {
+		lease = 2 * budget
+	}
+	log := c.logger().With("cycle", cycleID)
+	res := Result{Cycle: cycleID, DryRun: opts.DryRun}
+
+	snap, err := c.Store.Load(ctx)
+	if err != nil {
+		return res, fmt.Errorf("load state from %s: %w", c.Store.Location(), err)
+	}
+	refs := watchList(c.Config, opts.Refs, snap, now)
+	res.Watched = len(refs)
+
+	// Polling may use the first half of the budget; sending and the two
+	// commits get the rest.
+	pollCtx, cancelPoll := context.WithTimeout(ctx, budget/2)
+	polls := c.poll(pollCtx, refs)
+	cancelPoll()
+
+	sinks := c.sinkNames()
+	decide := func(s *state.Snapshot) ([]state.Due, error) {
+		t := c.now()
+		decideEvents(c.Config, s, polls, sinks, t)
+		due := s.Due(sinks, t)
+		claimed := due[:0]
+		for _, d := range due {
+			if s.Claim(cycleID, d, t, lease) {
+				claimed = append(claimed, d)
+			}
+		}
+		s.Prune(t, c.Config.Retention)
+		return claimed, nil
+	}
+
+	var claimed []state.Due
+	if opts.DryRun {
+		claimed, _ = decide(snap)
+		res.record(polls, snap, sinks)
+		for _, d := range claimed {
+			res.Events = append(res.Events, EventResult{ID: d.Event.ID, Type: d.Event.Type, Export: d.ExportKey, Sink: d.Sink, Outcome: "would send"})
+		}
+		res.StateVersion = snap.Version
+		return res, nil
+	}
+
+	snap, err = state.Update(ctx, c.Store, func(s *state.Snapshot) error {
+		var err error
+		claimed, err = decide(s)
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("commit claims to %s: %w", c.Store.Location(), err)
+	}
+	for _, p := range polls {
+		logPoll(log, p)
+	}
+
+	outcomes := c.deliver(ctx, claimed, deadline.Add(-budget/10), log)
+
+	if len(claimed) > 0 {
+		snap, err = state.Update(ctx, c.Store, func(s *state.Snapshot) error {
+			t := c.now()
+			for _, o := range outcomes {
+				s.Settle(cycleID, o.due, o.err, t)
+			}
+			return nil
+		})
+		if err != nil {
+			return res, fmt.Errorf("commit delivery results to %s (the claimed events go out again once the claims expire): %w", c.Store.Location(), err)
+		}
+	}
+	res.record(polls, snap, sinks)
+	for _, o := range outcomes {
+		res.Events = append(res.Events, o.result())
+	}
+	res.StateVersion = snap.Version
+	return res, nil
+}
+
+func (c *Cycle) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Cycle) logger() *slog.Logger {
+	if c.Log != nil {
+		return c.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (c *Cycle) sinkNames() []string {
+	names := make([]string, len(c.Sinks))
+	for i, s := range c.Sinks {
+		names[i] = s.Name()
+	}
+	return names
+}
+
+// delivery is the outcome of sending one claimed event to one sink.
+type delivery struct {
+	due      state.Due
+	attempts int
+	err      error
+}
+
+func (d delivery) result() EventResult {
+	r := EventResult{ID: d.due.Event.ID, Type: d.due.Event.Type, Export: d.due.ExportKey, Sink: d.due.Sink, Attempts: d.attempts, Outcome: "sent"}
+	if d.err != nil {
+		r.Outcome, r.Error = "failed", d.err.Error()
+	}
+	return r
+}
+
+// deliver sends the claimed events, each sink on its own so a slow or dead
+// sink does not hold the others, and stops sending at stopBy so the results
+// can still be committed.
+func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, stopBy time.Time, log *slog.Logger) []delivery {
+	if len(claimed) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithDeadline(ctx, stopBy)
+	defer cancel()
+	bySink := map[string][]state.Due{}
+	for _, d := range claimed {
+		bySink[d.Sink] = append(bySink[d.Sink], d)
+	}
+	var (
+		mu  sync.Mutex
+		out []delivery
+		wg  sync.WaitGroup
+	)
+	for _, sink := range c.Sinks {
+		dues := bySink[sink.Name()]
+		if len(dues) == 0 {
+			continue
+		}
+		wg.Go(func() {
+			byID := make(map[string]state.Due, len(dues))
+			events := make([]event.Event, len(dues))
+			for i, d := range dues {
+				events[i] = d.Event
+				byID[d.Event.ID] = d
+			}
+			for _, o := range safeDeliver(ctx, sink, events) {
+				for _, ev := range o.Events {
+					d := delivery{due: byID[ev.ID], attempts: o.Attempts, err: o.Err}
+					logDelivery(log, d)
+					mu.Lock()
+					out = append(out, d)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// safeDeliver turns a panic in a sink into a failed delivery of its events,
+// so the claims are settled and the cycle still commits.
+func safeDeliver(ctx context.Context, sink notify.Notifier, events []event.Event) (out []notify.Outcome) {
+	defer func() {
+		if p := recover(); p != nil {
+			out = []notify.Outcome{{Events: events, Attempts: 1, Err: fmt.Errorf("sink %s panicked: %v", sink.Name(), p)}}
+		}
+	}()
+	return notify.Deliver(ctx, sink, events)
+}
+
+func newCycleID(now time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}

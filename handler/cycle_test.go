@@ -1,0 +1,334 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports"
+	"github.com/export-notifier/export-notifier/internal/sassim"
+	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+// receiver is a webhook endpoint that records the CloudEvents it accepts.
+type receiver struct {
+	t      *testing.T
+	server *httptest.Server
+	mu     sync.Mutex
+	got    []receivedEvent
+	calls  int
+	// status, when set, decides the HTTP status of the nth call (from 1).
+	status func(n int) int
+}
+
+type receivedEvent struct {
+	ID      string         `json:"id"`
+	Type    string         `json:"type"`
+	Subject string         `json:"subject"`
+	Data    map[string]any `json:"data"`
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{t: t}
+	r.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.calls++
+		if r.status != nil {
+			if code := r.status(r.calls); code != http.StatusOK {
+				http.Error(w, "receiver is down", code)
+				return
+			}
+		}
+		var ev receivedEvent
+		if err := json.Unmarshal(body, &ev); err != nil {
+			t.Errorf("webhook body is not JSON: %v: %s", err, body)
+		}
+		r.got = append(r.got, ev)
+	}))
+	t.Cleanup(r.server.Close)
+	return r
+}
+
+func (r *receiver) events() []receivedEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]receivedEvent(nil), r.got...)
+}
+
+// count returns how many received events have the type suffix and subject.
+func (r *receiver) count(typ event.Type, subject string) int {
+	n := 0
+	for _, ev := range r.events() {
+		if ev.Type == typ.CloudEventType() && ev.Subject == subject {
+			n++
+		}
+	}
+	return n
+}
+
+type harness struct {
+	sim     *sassim.Simulator
+	checker *exports.Client
+	store   state.Store
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	sim := sassim.New(sassim.Options{AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret, Steps: 3})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	client, err := exports.New(exports.Config{
+		Endpoint:    srv.URL,
+		Credentials: credential.Static{AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := state.Open(context.Background(), "file://"+t.TempDir(), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{sim: sim, checker: client, store: store}
+}
+
+func webhookSinks(t *testing.T, receivers ...*receiver) []notify.Notifier {
+	t.Helper()
+	urls := ""
+	for i, r := range receivers {
+		if i > 0 {
+			urls += ","
+		}
+		urls += r.server.URL + fmt.Sprintf("/hook%d", i)
+	}
+	settings, err := notify.SettingsFromEnv(func(name string) string {
+		if name == "WEBHOOK_URL" {
+			return urls
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sinks, err := notify.New(settings, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sinks
+}
+
+func testConfig(ids string) Config {
+	refs, err := event.ParseList(ids)
+	if err != nil {
+		panic(err)
+	}
+	return Config{
+		ExportIDs:   refs,
+		NotifyOn:    map[event.Type]bool{event.Completed: true, event.Failed: true, event.Stalled: true},
+		StallAfter:  time.Hour,
+		Concurrency: 4,
+		QPS:         1000,
+		Retention:   DefaultRetention,
+		Region:      "cn-shanghai",
+	}
+}
+
+func (h *harness) run(t *testing.T, c *Cycle, opts Options) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := c.Run(ctx, opts)
+	if err != nil {
+		t.Fatalf("cycle: %v", err)
+	}
+	return res
+}
+
+func TestCycleAnnouncesEachEventOnce(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131231}, Steps: 2, FileName: "health_check_export_20171123", TotalCount: 100})
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Vul, ID: 52}, Fault: sassim.Fault{Code: "NoPermission", HTTPStatus: 403}})
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.HC, ID: 9}, Steps: 1000})
+	hook := newReceiver(t)
+	c := &Cycle{Config: testConfig("131231, vul:52, hc:9"), Checker: h.checker, Store: h.store, Sinks: webhookSinks(t, hook)}
+
+	for range 4 {
+		h.run(t, c, Options{})
+	}
+
+	if n := hook.count(event.Completed, "131231"); n != 1 {
+		t.Errorf("completion of 131231 announced %d times, want once", n)
+	}
+	if n := hook.count(event.Failed, "52"); n != 1 {
+		t.Errorf("failure of vul:52 announced %d times, want once", n)
+	}
+	if n := len(hook.events()); n != 2 {
+		t.Errorf("%d events sent, want 2 (nothing for the unchanged hc:9): %+v", n, hook.events())
+	}
+	for _, ev := range hook.events() {
+		switch ev.Type {
+		case event.Completed.CloudEventType():
+			if ev.Data["fileName"] != "health_check_export_20171123" || ev.Data["totalCount"] != float64(100) {
+				t.Errorf("completion lacks FileName and TotalCount: %+v", ev.Data)
+			}
+		case event.Failed.CloudEventType():
+			errData, _ := ev.Data["error"].(map[string]any)
+			if errData["code"] != "NoPermission" {
+				t.Errorf("failure lacks its error code: %+v", ev.Data)
+			}
+		}
+	}
+}
+
+func TestSinkOutageIsDeliveredNextCycleWithoutResendingOthers(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 7}, Steps: 1, FileName: "f", TotalCount: 3})
+	healthy, flaky := newReceiver(t), newReceiver(t)
+	down := true
+	flaky.status = func(int) int {
+		if down {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	}
+	c := &Cycle{Config: testConfig("7"), Checker: h.checker, Store: h.store, Sinks: webhookSinks(t, healthy, flaky)}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	first, err := c.Run(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if healthy.count(event.Completed, "7") != 1 || flaky.count(event.Completed, "7") != 0 {
+		t.Fatalf("after the outage: healthy got %d, flaky got %d; want 1 and 0", healthy.count(event.Completed, "7"), flaky.count(event.Completed, "7"))
+	}
+	pending := 0
+	for _, n := range first.Pending {
+		pending += n
+	}
+	if pending != 1 {
+		t.Fatalf("pending after the outage = %v, want one event pending for the flaky sink", first.Pending)
+	}
+
+	flaky.mu.Lock()
+	down = false
+	flaky.mu.Unlock()
+	second := h.run(t, c, Options{})
+	if healthy.count(event.Completed, "7") != 1 || flaky.count(event.Completed, "7") != 1 {
+		t.Fatalf("after recovery: healthy got %d, flaky got %d; want 1 each", healthy.count(event.Completed, "7"), flaky.count(event.Completed, "7"))
+	}
+	for sink, n := range second.Pending {
+		if n != 0 {
+			t.Fatalf("sink %s still has %d pending", sink, n)
+		}
+	}
+	ids := map[string]bool{}
+	for _, ev := range append(healthy.events(), flaky.events()...) {
+		ids[ev.ID] = true
+	}
+	if len(ids) != 1 {
+		t.Fatalf("the event reached the sinks under %d IDs, want one stable ID", len(ids))
+	}
+}
+
+func TestConcurrentCyclesSendEachEventOnce(t *testing.T) {
+	h := newHarness(t)
+	for id := int64(1); id <= 20; id++ {
+		h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: id}, Steps: 1, FileName: fmt.Sprintf("f%d", id), TotalCount: id})
+	}
+	hook := newReceiver(t)
+	sinks := webhookSinks(t, hook)
+	cfg := testConfig("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20")
+	var wg sync.WaitGroup
+	for range 4 {
+		c := &Cycle{Config: cfg, Checker: h.checker, Store: h.store, Sinks: sinks}
+		wg.Go(func() {
+			for range 2 {
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				if _, err := c.Run(ctx, Options{}); err != nil {
+					t.Errorf("cycle: %v", err)
+				}
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	for id := 1; id <= 20; id++ {
+		if n := hook.count(event.Completed, fmt.Sprint(id)); n != 1 {
+			t.Errorf("export %d announced %d times, want once", id, n)
+		}
+	}
+}
+
+func TestDryRunSendsAndCommitsNothing(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 5}, Steps: 1, FileName: "f", TotalCount: 1})
+	hook := newReceiver(t)
+	c := &Cycle{Config: testConfig("5"), Checker: h.checker, Store: h.store, Sinks: webhookSinks(t, hook)}
+	res := h.run(t, c, Options{DryRun: true})
+	if len(res.Events) != 1 || res.Events[0].Outcome != "would send" {
+		t.Fatalf("dry run events = %+v, want one that would be sent", res.Events)
+	}
+	if len(hook.events()) != 0 {
+		t.Fatalf("dry run sent %d events", len(hook.events()))
+	}
+	snap, err := h.store.Load(context.Background())
+	if err != nil || snap.Version != 0 {
+		t.Fatalf("state after a dry run: version %d, %v; want nothing committed", snap.Version, err)
+	}
+	h.run(t, c, Options{})
+	if hook.count(event.Completed, "5") != 1 {
+		t.Fatal("the real run after a dry run did not send the event")
+	}
+}
+
+func TestStateKeepsWatchingPayloadExportsUntilDone(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Vul, ID: 8}, Steps: 3, FileName: "vul", TotalCount: 4})
+	hook := newReceiver(t)
+	c := &Cycle{Config: testConfig(""), Checker: h.checker, Store: h.store, Sinks: webhookSinks(t, hook)}
+	h.run(t, c, Options{Refs: []event.Ref{{Kind: event.Vul, ID: 8}}})
+	for range 3 {
+		h.run(t, c, Options{}) // the payload named it once; the state remembers
+	}
+	if hook.count(event.Completed, "8") != 1 {
+		t.Fatalf("vul:8, named only by the first payload, was announced %d times, want once", hook.count(event.Completed, "8"))
+	}
+	res := h.run(t, c, Options{})
+	if res.Watched != 0 {
+		t.Fatalf("a finished export is still watched: %+v", res.Exports)
+	}
+}
+
+func TestStalledExportAnnouncedOnce(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 11}, Steps: 1000, Stuck: true})
+	hook := newReceiver(t)
+	now := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	c := &Cycle{Config: testConfig("11"), Checker: h.checker, Store: h.store, Sinks: webhookSinks(t, hook), Now: func() time.Time { return now }}
+	for range 4 {
+		h.run(t, c, Options{})
+		now = now.Add(40 * time.Minute)
+	}
+	if n := hook.count(event.Stalled, "11"); n != 1 {
+		t.Fatalf("stall announced %d times, want once after STALL_AFTER (1h) without progress", n)
+	}
+}
+
+func TestNoDeadlineIsRefused(t *testing.T) {
+	h := newHarness(t)
+	c := &Cycle{Config: testConfig("1"), Checker: h.checker, Store: h.store}
+	if _, err := c.Run(context.Background(), Options{}); err != ErrNoDeadline {
+		t.Fatalf("err = %v, want ErrNoDeadline", err)
+	}
+}

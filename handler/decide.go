@@ -1,0 +1,103 @@
+package handler
+
+import (
+	"slices"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+// watchList merges the configured exports, the invocation's, and those the
+// state still holds as pending, each once. Finished exports (tombstones)
+// are not polled again even when still configured, and a pending export
+// that nobody names any more is given up once it is older than the
+// retention.
+func watchList(cfg Config, extra []event.Ref, snap *state.Snapshot, now time.Time) []event.Ref {
+	n := len(cfg.ExportIDs) + len(extra) + len(snap.Exports)
+	seen := make(map[string]bool, n)
+	refs := make([]event.Ref, 0, n)
+	add := func(r event.Ref) {
+		key := r.String()
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		if ex := snap.Exports[key]; ex != nil && !ex.Finished.IsZero() {
+			return
+		}
+		refs = append(refs, r)
+	}
+	for _, r := range cfg.ExportIDs {
+		add(r)
+	}
+	for _, r := range extra {
+		add(r)
+	}
+	pending := make([]string, 0, len(snap.Exports))
+	for key, ex := range snap.Exports {
+		if !seen[key] && ex.Finished.IsZero() && !abandoned(cfg, ex, now) {
+			pending = append(pending, key)
+		}
+	}
+	slices.Sort(pending) // a stable order makes logs and results comparable
+	for _, key := range pending {
+		add(snap.Exports[key].Ref)
+	}
+	return refs
+}
+
+// abandoned reports whether a pending export has been watched for longer
+// than the retention without finishing.
+func abandoned(cfg Config, ex *state.Export, now time.Time) bool {
+	return !ex.FirstSeen.IsZero() && now.Sub(ex.FirstSeen) > cfg.Retention
+}
+
+// decideEvents records in s what the polls mean: the new status of each
+// export, and the events people must be told, each once. It is re-run on a
+// freshly loaded snapshot when another cycle committed first, so it decides
+// from s alone.
+func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, now time.Time) {
+	named := make(map[string]bool, len(polls))
+	for _, p := range polls {
+		named[p.ref.String()] = true
+		ex := s.Watch(p.ref, now)
+		if !ex.Finished.IsZero() || p.skipped {
+			continue
+		}
+		if p.err != nil {
+			if cfg.NotifyOn[event.Failed] {
+				f := p.failure()
+				last := ex.Status
+				last.Ref = p.ref
+				s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Failed, last, f, now), sinks)
+			}
+			continue
+		}
+		st := p.status
+		st.Raw = nil
+		if ex.LastChange.IsZero() || st.State != ex.Status.State || st.Progress != ex.Status.Progress || st.CurrentCount != ex.Status.CurrentCount {
+			ex.LastChange = now
+		}
+		ex.Status = st
+		switch {
+		case st.State == event.Success:
+			ex.Finished = now
+			if cfg.NotifyOn[event.Completed] {
+				s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Completed, st, nil, now), sinks)
+			}
+		case now.Sub(ex.LastChange) >= cfg.StallAfter && cfg.NotifyOn[event.Stalled]:
+			s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Stalled, st, nil, now), sinks)
+		}
+	}
+	for key, ex := range s.Exports {
+		if ex.Finished.IsZero() && !named[key] && abandoned(cfg, ex, now) {
+			ex.Finished = now
+		}
+	}
+}
+
+func newEvent(cfg Config, ref event.Ref, typ event.Type, st event.Status, f *event.Failure, now time.Time) event.Event {
+	key := event.Key(typ, f)
+	return event.Event{ID: event.NewID(ref, key), Type: typ, Time: now.UTC(), Region: cfg.Region, Status: st, Error: f}
+}

@@ -1,0 +1,197 @@
+package handler
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// MaxIDs bounds how many exports one payload or EXPORT_IDS may name; a
+// larger list is refused rather than half-polled.
+const MaxIDs = 100_000
+
+// InputError is bad configuration or a bad invocation payload: the cycle
+// did not run and nothing changed. The CLI exits 2 for it; on FC the
+// invocation fails.
+type InputError struct {
+	Source string // what held the bad item: "payload", "EXPORT_IDS", "STALL_AFTER", ...
+	Err    error
+}
+
+func (e *InputError) Error() string { return e.Source + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// ParseInvocation reads the exports named by an invocation's event: a timer
+// trigger's {"triggerTime", "triggerName", "payload": "<string>"}, or, for a
+// direct invocation, the payload itself (a JSON object, a JSON string, or a
+// plain list). An empty event names no exports.
+func ParseInvocation(raw []byte) ([]event.Ref, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] == '{' {
+		var probe map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &probe); err != nil {
+			return nil, &InputError{Source: "payload", Err: fmt.Errorf("malformed JSON: %w", err)}
+		}
+		if _, isTimer := probe["triggerTime"]; isTimer || probe["triggerName"] != nil {
+			return parseTimerEvent(raw)
+		}
+		return ParsePayload(string(raw))
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, &InputError{Source: "payload", Err: fmt.Errorf("malformed JSON string: %w", err)}
+		}
+		return ParsePayload(s)
+	}
+	return ParsePayload(string(raw))
+}
+
+func parseTimerEvent(raw []byte) ([]event.Ref, error) {
+	var timer struct {
+		TriggerTime string  `json:"triggerTime"`
+		TriggerName string  `json:"triggerName"`
+		Payload     *string `json:"payload"`
+	}
+	// FC writes the wrapper, so fields it may add later are no error; the
+	// payload inside is the user's and is read strictly.
+	if err := json.Unmarshal(raw, &timer); err != nil {
+		return nil, &InputError{Source: "timer event", Err: describeJSONError(err, `"triggerTime", "triggerName", "payload"`)}
+	}
+	if timer.Payload == nil {
+		return nil, nil
+	}
+	return ParsePayload(*timer.Payload)
+}
+
+// ParsePayload reads a payload: a plain list ("131231, vul:52") or JSON
+// ({"exports": [131231, "vul:52", {"id": 77, "kind": "asset",
+// "resourceDirectoryAccountId": 16670360956}]}). The error names the first
+// bad item.
+func ParsePayload(s string) ([]event.Ref, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if !strings.HasPrefix(s, "{") {
+		refs, err := event.ParseList(s)
+		if err != nil {
+			return nil, &InputError{Source: "payload", Err: err}
+		}
+		if len(refs) > MaxIDs {
+			return nil, &InputError{Source: "payload", Err: fmt.Errorf("%d exports named, at most %d allowed", len(refs), MaxIDs)}
+		}
+		return refs, nil
+	}
+	var body struct {
+		Exports []json.RawMessage `json:"exports"`
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		return nil, &InputError{Source: "payload", Err: describeJSONError(err, `"exports"`)}
+	}
+	if dec.More() {
+		return nil, &InputError{Source: "payload", Err: errors.New("unexpected data after the JSON object")}
+	}
+	if len(body.Exports) > MaxIDs {
+		return nil, &InputError{Source: "payload", Err: fmt.Errorf("%d exports named, at most %d allowed", len(body.Exports), MaxIDs)}
+	}
+	refs := make([]event.Ref, 0, len(body.Exports))
+	for i, item := range body.Exports {
+		r, err := parseItem(item)
+		if err != nil {
+			return nil, &InputError{Source: "payload", Err: fmt.Errorf("exports[%d]: %w", i, err)}
+		}
+		refs = append(refs, r)
+	}
+	return refs, nil
+}
+
+// parseItem reads one element of "exports": a number, a reference string,
+// or an object.
+func parseItem(item json.RawMessage) (event.Ref, error) {
+	item = bytes.TrimSpace(item)
+	switch {
+	case len(item) == 0:
+		return event.Ref{}, errors.New("empty item")
+	case item[0] == '"':
+		var s string
+		if err := json.Unmarshal(item, &s); err != nil {
+			return event.Ref{}, err
+		}
+		return event.ParseRef(s)
+	case item[0] == '{':
+		var obj struct {
+			ID      json.Number `json:"id"`
+			Kind    string      `json:"kind"`
+			Account json.Number `json:"resourceDirectoryAccountId"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(item))
+		dec.DisallowUnknownFields()
+		dec.UseNumber()
+		if err := dec.Decode(&obj); err != nil {
+			return event.Ref{}, fmt.Errorf("%s: %w", item, describeJSONError(err, `"id", "kind", "resourceDirectoryAccountId"`))
+		}
+		kind, err := event.ParseKind(obj.Kind)
+		if err != nil {
+			return event.Ref{}, fmt.Errorf("%s: %w", item, err)
+		}
+		if obj.ID == "" {
+			return event.Ref{}, fmt.Errorf("%s: missing \"id\"", item)
+		}
+		id, err := integer(obj.ID)
+		if err != nil {
+			return event.Ref{}, fmt.Errorf("%s: id %w", item, err)
+		}
+		r := event.Ref{Kind: kind, ID: id}
+		if obj.Account != "" {
+			if r.Account, err = integer(obj.Account); err != nil || r.Account <= 0 {
+				return event.Ref{}, fmt.Errorf("%s: resourceDirectoryAccountId %s is not a positive integer", item, obj.Account)
+			}
+		}
+		if err := r.Validate(); err != nil {
+			return event.Ref{}, fmt.Errorf("%s: %w", item, err)
+		}
+		return r, nil
+	default:
+		id, err := integer(json.Number(item))
+		if err != nil {
+			return event.Ref{}, fmt.Errorf("%s: %w", item, err)
+		}
+		r := event.Ref{Kind: event.Asset, ID: id}
+		if err := r.Validate(); err != nil {
+			return event.Ref{}, err
+		}
+		return r, nil
+	}
+}
+
+func integer(n json.Number) (int64, error) {
+	v, err := strconv.ParseInt(string(n), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s is not an integer export ID", n)
+	}
+	return v, nil
+}
+
+// describeJSONError turns encoding/json's errors into ones that name the
+// field a user got wrong, and the fields allowed where it stands.
+func describeJSONError(err error, allowed string) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Errorf("field %q: got a JSON %s, want %s", typeErr.Field, typeErr.Value, typeErr.Type)
+	}
+	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("unknown field %s (allowed: %s)", msg, allowed)
+	}
+	return fmt.Errorf("malformed JSON: %w", err)
+}

@@ -1,0 +1,101 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"golang.org/x/time/rate"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports"
+)
+
+// poll is what one export's check gave.
+type poll struct {
+	ref    event.Ref
+	status event.Status
+	err    error
+	// skipped means the cycle ran out of time before asking; the export
+	// stays pending for the next cycle.
+	skipped bool
+}
+
+// failure describes a failed check for the people being told.
+func (p poll) failure() *event.Failure {
+	var apiErr *exports.Error
+	if errors.As(p.err, &apiErr) {
+		f := apiErr.Failure()
+		return &f
+	}
+	return &event.Failure{Code: "CheckFailed", Message: p.err.Error()}
+}
+
+// poll asks about every ref with Concurrency workers under the QPS cap.
+// Once ctx is done no new call starts; the rest come back skipped.
+func (c *Cycle) poll(ctx context.Context, refs []event.Ref) []poll {
+	out := make([]poll, len(refs))
+	limiter := rate.NewLimiter(rate.Limit(c.Config.QPS), 1)
+	workers := min(max(c.Config.Concurrency, 1), len(refs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = poll{ref: refs[i]}
+				if ctx.Err() != nil || limiter.Wait(ctx) != nil {
+					out[i].skipped = true
+					continue
+				}
+				out[i].status, out[i].err = safeGet(ctx, c.Checker, refs[i])
+				if out[i].err != nil && ctx.Err() != nil {
+					// The call was cut short by the cycle's own deadline, not
+					// by Security Center: try again next cycle, tell no one.
+					out[i] = poll{ref: refs[i], skipped: true}
+				}
+			}
+		})
+	}
+	for i := range refs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// safeGet turns a panic in one check into that check's failure: outside the
+// invocation's own goroutine nothing else would recover it, and the whole
+// cycle would be lost.
+func safeGet(ctx context.Context, c Checker, ref event.Ref) (st event.Status, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("checking %s panicked: %v", ref, p)
+		}
+	}()
+	return c.Get(ctx, ref)
+}
+
+func logPoll(log *slog.Logger, p poll) {
+	switch {
+	case p.skipped:
+		log.Warn("export not checked: the cycle ran out of time", "export", p.ref.String())
+	case p.err != nil:
+		f := p.failure()
+		log.Warn("export check failed", "export", p.ref.String(), "code", f.Code, "httpStatus", f.HTTPStatus, "error", f.Message)
+	default:
+		log.Info("export checked", "export", p.ref.String(), "status", string(p.status.State), "progress", p.status.Progress,
+			"currentCount", p.status.CurrentCount, "totalCount", p.status.TotalCount, "requestId", p.status.RequestID)
+	}
+}
+
+func logDelivery(log *slog.Logger, d delivery) {
+	attrs := []any{"event", d.due.Event.ID, "type", string(d.due.Event.Type), "export", d.due.ExportKey, "sink", d.due.Sink, "attempts", d.attempts}
+	if d.err != nil {
+		log.Warn("delivery failed", append(attrs, "error", d.err.Error())...)
+		return
+	}
+	log.Info("delivered", attrs...)
+}
