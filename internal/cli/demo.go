@@ -107,6 +107,8 @@ func demo(ctx context.Context, env Env, maxCycles int) error {
 	cycle.Sinks = append(cycle.Sinks, notify.NewConsole(env.Stderr, true))
 
 	fmt.Fprintf(out, "export-notifier demo: watching %s\n", vars["EXPORT_IDS"])
+	fmt.Fprintln(out, "  asset:131231 finishes after a few checks; vul:52 is not readable (NoPermission);")
+	fmt.Fprintln(out, "  hc:7 is throttled twice (retried inside the cycle), then finishes.")
 	fmt.Fprintf(out, "  Security Center simulator  %s\n", simURL)
 	fmt.Fprintf(out, "  webhook receiver           %s (checks Standard Webhooks signatures)\n", hookURL)
 	fmt.Fprintf(out, "  console sink               stderr\n")
@@ -149,9 +151,9 @@ func tellCycle(w io.Writer, n int, res handler.Result, received []string) {
 	}
 	fmt.Fprintf(w, "cycle %d: %s\n", n, strings.Join(parts, "; "))
 	for _, e := range res.Events {
-		line := fmt.Sprintf("         %s %s to %s", e.Type, e.Export, e.Sink)
+		line := fmt.Sprintf("         told %s: %s %s", e.Sink, e.Export, e.Type)
 		if e.Error != "" {
-			line += ": " + e.Outcome + ": " + e.Error
+			line += " (not delivered: " + e.Error + ")"
 		}
 		fmt.Fprintln(w, line)
 	}
