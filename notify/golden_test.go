@@ -37,7 +37,7 @@ func TestGoldenSlack(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m := RenderSlack(events, true)
 			checkSlackLimits(t, m)
-			b, err := json.MarshalIndent(m, "", "  ")
+			b, err := MarshalJSON(m, "  ")
 			if err != nil {
 				t.Fatal(err)
 			}

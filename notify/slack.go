@@ -333,7 +333,7 @@ func (s *slackWebhook) Name() string                               { return "sla
 func (s *slackWebhook) Group(events []event.Event) [][]event.Event { return GroupFailures(events) }
 
 func (s *slackWebhook) Notify(ctx context.Context, events []event.Event) error {
-	body, err := json.Marshal(RenderSlack(events, s.includeLink))
+	body, err := MarshalJSON(RenderSlack(events, s.includeLink), "")
 	if err != nil {
 		return &Error{Sink: s.Name(), Err: err}
 	}

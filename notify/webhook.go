@@ -95,7 +95,29 @@ func NewCloudEvent(ev event.Event, includeLink bool) CloudEvent {
 
 // CloudEventBody is the default webhook body for ev.
 func CloudEventBody(ev event.Event, includeLink bool) ([]byte, error) {
-	return json.Marshal(NewCloudEvent(ev, includeLink))
+	return MarshalJSON(NewCloudEvent(ev, includeLink), "")
+}
+
+// MarshalJSON is json.Marshal without HTML escaping, so that a link's "&"
+// and a message's "<" stay readable; indent, when not empty, indents.
+func MarshalJSON(v any, indent string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// WebhookBody is the body a webhook sink configured by s sends for ev (the
+// CloudEvent, or WEBHOOK_TEMPLATE's rendering) and its media type.
+func WebhookBody(s Settings, ev event.Event) ([]byte, string, error) {
+	w := &webhook{tmpl: s.WebhookTemplate, includeLink: s.IncludeLink}
+	return w.render(ev)
 }
 
 // TemplateData is what a WEBHOOK_TEMPLATE is executed with: the CloudEvent's
@@ -144,7 +166,7 @@ func ParseTemplate(name, text string) (*template.Template, error) {
 }
 
 func templateJSON(v any) (string, error) {
-	b, err := json.Marshal(v)
+	b, err := MarshalJSON(v, "")
 	return string(b), err
 }
 

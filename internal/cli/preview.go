@@ -1,11 +1,106 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/notify"
 )
 
-func runPreview(ctx context.Context, args []string, env Env) int {
-	fmt.Fprintln(env.Stderr, "export-notifier preview: not implemented yet")
-	return ExitFailed
+// runPreview prints what a sample event looks like in Slack (Block Kit
+// JSON and a Block Kit Builder link) and as a webhook body, honouring
+// INCLUDE_LINK and WEBHOOK_TEMPLATE, without sending anything.
+func runPreview(_ context.Context, args []string, env Env) int {
+	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: export-notifier preview [--event completed|failed|stalled] [--count N]")
+		fmt.Fprintln(env.Stderr, "\nPrints the Slack message and the webhook body a sample event produces, and a\nBlock Kit Builder link that shows the Slack message rendered. Sends nothing.\nReads INCLUDE_LINK and WEBHOOK_TEMPLATE, so a custom template can be tried.")
+		fs.PrintDefaults()
+	}
+	typeName := fs.String("event", string(event.Completed), "event type: completed, failed or stalled")
+	count := fs.Int("count", 1, "number of failures sharing one error code, to preview Slack's grouped message (with --event failed)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "export-notifier preview: "+format+"\n", a...)
+		return code
+	}
+	if fs.NArg() > 0 {
+		return fail(ExitUsage, "unexpected argument %q", fs.Arg(0))
+	}
+	typ, err := event.ParseType(*typeName)
+	if err != nil {
+		return fail(ExitUsage, "--event: %v", err)
+	}
+	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed) {
+		return fail(ExitUsage, "--count %d: want 1, or up to 1000 with --event failed", *count)
+	}
+	settings, err := notify.SettingsFromEnv(env.Getenv)
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+
+	events := previewEvents(typ, *count)
+	msg := notify.RenderSlack(events, settings.IncludeLink)
+	slackJSON, err := notify.MarshalJSON(msg, "  ")
+	if err != nil {
+		return fail(ExitFailed, "rendering the Slack message: %v", err)
+	}
+	link, err := notify.BlockKitBuilderURL(msg)
+	if err != nil {
+		return fail(ExitFailed, "building the Block Kit Builder link: %v", err)
+	}
+
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "Slack message (Block Kit; chat.postMessage and incoming webhooks receive this):\n%s\n\n", slackJSON)
+	for i, ev := range events {
+		body, contentType, err := notify.WebhookBody(settings, ev)
+		if err != nil {
+			return fail(ExitUsage, "%v", err)
+		}
+		title := "Webhook body"
+		if len(events) > 1 {
+			title = fmt.Sprintf("Webhook body %d of %d (one request per event)", i+1, len(events))
+		}
+		fmt.Fprintf(&out, "%s (Content-Type: %s):\n%s\n\n", title, contentType, indentJSON(body))
+	}
+	fmt.Fprintf(&out, "See the Slack message rendered in Block Kit Builder:\n%s\n", link)
+	if _, err := io.Copy(env.Stdout, &out); err != nil {
+		return fail(ExitFailed, "%v", err)
+	}
+	return ExitOK
+}
+
+// previewEvents are count sample events of type typ; several failures
+// share the sample's error code, as one cycle's would.
+func previewEvents(typ event.Type, count int) []event.Event {
+	events := make([]event.Event, count)
+	for i := range events {
+		ev := notify.SampleEvent(typ)
+		ev.Status.Ref.ID += int64(i)
+		ev.ID = event.NewID(ev.Status.Ref, ev.Key())
+		events[i] = ev
+	}
+	return events
+}
+
+// indentJSON indents body when it is JSON, and leaves any other template
+// output as it is.
+func indentJSON(body []byte) []byte {
+	var b bytes.Buffer
+	if err := json.Indent(&b, body, "", "  "); err != nil {
+		return body
+	}
+	return b.Bytes()
 }
