@@ -171,6 +171,9 @@ func New(s Settings, console io.Writer) ([]Notifier, error) {
 		})
 	}
 	if len(sinks) == 0 {
+		if console == nil {
+			console = io.Discard
+		}
 		sinks = append(sinks, NewConsole(console, s.IncludeLink))
 	}
 	return sinks, nil
