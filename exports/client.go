@@ -77,7 +77,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Endpoint != "" {
 		protocol, host, err := parseEndpoint(cfg.Endpoint)
 		if err != nil {
-			return nil, fmt.Errorf("endpoint %q: %w", cfg.Endpoint, err)
+			return nil, fmt.Errorf("endpoint %q: %w", redacted(cfg.Endpoint), err)
 		}
 		c.protocol, c.host = protocol, host
 	} else {

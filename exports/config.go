@@ -79,7 +79,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := strings.TrimSpace(getenv("SAS_ENDPOINT")); v != "" {
 		if _, _, err := parseEndpoint(v); err != nil {
-			return Config{}, fmt.Errorf("SAS_ENDPOINT %q: %w", v, err)
+			return Config{}, fmt.Errorf("SAS_ENDPOINT %q: %w", redacted(v), err)
 		}
 		cfg.Endpoint = v
 	}
@@ -162,6 +162,14 @@ func parseEndpoint(raw string) (protocol, host string, err error) {
 		return "", "", fmt.Errorf("plain http is allowed only for loopback hosts; use https")
 	}
 	return u.Scheme, u.Host, nil
+}
+
+// redacted hides the password of a URL, so that an error may quote it.
+func redacted(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 func isLoopback(host string) bool {
