@@ -26,6 +26,8 @@ type wireSnapshot struct {
 	Schema  int          `json:"schema"`
 	Version int64        `json:"version"`
 	Updated time.Time    `json:"updated"`
+	Commit  string       `json:"commit,omitempty"`
+	Parent  string       `json:"parent,omitempty"`
 	Exports []wireExport `json:"exports"`
 }
 
@@ -77,7 +79,7 @@ type wireDelivery struct {
 
 // Encode returns the encoding of s, written with CurrentSchema.
 func Encode(s *Snapshot) ([]byte, error) {
-	w := wireSnapshot{Schema: CurrentSchema, Version: s.Version, Updated: s.Updated, Exports: make([]wireExport, 0, len(s.Exports))}
+	w := wireSnapshot{Schema: CurrentSchema, Version: s.Version, Updated: s.Updated, Commit: s.id, Parent: s.parent, Exports: make([]wireExport, 0, len(s.Exports))}
 	for _, k := range sortedKeys(s.Exports) {
 		e := s.Exports[k]
 		if k != e.Ref.String() {
@@ -154,7 +156,7 @@ func Decode(data []byte) (*Snapshot, error) {
 	if w.Version < 0 {
 		return nil, fmt.Errorf("negative version %d", w.Version)
 	}
-	s := &Snapshot{Schema: w.Schema, Version: w.Version, Updated: w.Updated, Exports: make(map[string]*Export, len(w.Exports))}
+	s := &Snapshot{Schema: w.Schema, Version: w.Version, Updated: w.Updated, id: w.Commit, parent: w.Parent, Exports: make(map[string]*Export, len(w.Exports))}
 	for i, we := range w.Exports {
 		ref := event.Ref{Kind: we.Kind, ID: we.ID, Account: we.Account}
 		if err := ref.Validate(); err != nil {

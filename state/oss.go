@@ -1,10 +1,260 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	osscreds "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+
+	"github.com/export-notifier/export-notifier/credential"
 )
+
+// ossBackend keeps each version in its own object under a prefix of a
+// bucket. A version is created with a PutObject carrying
+// x-oss-forbid-overwrite: true, which OSS refuses with 409
+// FileAlreadyExists when the object exists: the create-if-absent step. OSS
+// reads and lists are strongly consistent after a put, so the newest
+// version is found by listing.
+//
+// Forbid-overwrite does not hold on a bucket with versioning enabled or
+// suspended (the put silently makes a new object version), so Open refuses
+// such a bucket.
+type ossBackend struct {
+	client *oss.Client
+	bucket string
+	prefix string // "" or ending in "/"
+}
+
+func newOSSBackend(ctx context.Context, rawURL, rest string, opts Options) (backend, error) {
+	u, err := parseOSSURL(rawURL, rest)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ossConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	b := &ossBackend{client: oss.NewClient(cfg), bucket: u.bucket, prefix: u.prefix}
+	if err := b.refuseVersioning(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// ossConfig builds the SDK's configuration: the endpoint from OSS_ENDPOINT,
+// else from the region (OSS_REGION, else FC's), internal on FC; requests
+// signed with opts.Credentials, STS token included.
+func ossConfig(opts Options) (*oss.Config, error) {
+	provider := opts.Credentials
+	if provider == nil {
+		provider = credential.Default()
+	}
+	endpoint := strings.TrimSpace(opts.Getenv("OSS_ENDPOINT"))
+	region := strings.TrimSpace(opts.Getenv("OSS_REGION"))
+	if region == "" {
+		region = opts.Region
+	}
+	if region == "" && endpoint != "" {
+		region = regionOfEndpoint(endpoint)
+	}
+	if region == "" {
+		return nil, fmt.Errorf("%w: the OSS state store needs a region: set OSS_REGION (e.g. cn-hangzhou), or OSS_ENDPOINT to an endpoint such as oss-cn-hangzhou.aliyuncs.com", ErrConfig)
+	}
+	cfg := oss.LoadDefaultConfig().
+		WithRegion(region).
+		WithCredentialsProvider(osscreds.CredentialsProviderFunc(func(ctx context.Context) (osscreds.Credentials, error) {
+			c, err := provider.Credentials(ctx)
+			if err != nil {
+				return osscreds.Credentials{}, err
+			}
+			return osscreds.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}, nil
+		}))
+	if endpoint != "" {
+		if err := checkEndpoint(endpoint); err != nil {
+			return nil, err
+		}
+		cfg = cfg.WithEndpoint(endpoint)
+	} else if opts.OnFC {
+		cfg.UseInternalEndpoint = oss.Ptr(true)
+	}
+	if opts.RequestTimeout > 0 {
+		cfg = cfg.WithReadWriteTimeout(opts.RequestTimeout).WithConnectTimeout(opts.RequestTimeout)
+	}
+	return cfg, nil
+}
+
+// checkEndpoint accepts https endpoints, host names (the SDK adds https),
+// and plain http only to a loopback host, such as a local test server.
+func checkEndpoint(endpoint string) error {
+	if !strings.Contains(endpoint, "://") {
+		return nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%w: OSS_ENDPOINT %q is not a URL or host name", ErrConfig, endpoint)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return fmt.Errorf("%w: OSS_ENDPOINT %q: plain http is accepted only for a loopback host; use https", ErrConfig, u.Redacted())
+	}
+	return fmt.Errorf("%w: OSS_ENDPOINT %q: want an https URL or a host name", ErrConfig, u.Redacted())
+}
+
+// regionOfEndpoint reads the region out of an endpoint such as
+// oss-cn-hangzhou.aliyuncs.com or oss-cn-hangzhou-internal.aliyuncs.com.
+func regionOfEndpoint(endpoint string) string {
+	host := endpoint
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+		host = u.Hostname()
+	}
+	first, _, _ := strings.Cut(host, ".")
+	region, ok := strings.CutPrefix(first, "oss-")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSuffix(region, "-internal")
+}
+
+func (b *ossBackend) refuseVersioning(ctx context.Context) error {
+	res, err := b.client.GetBucketVersioning(ctx, &oss.GetBucketVersioningRequest{Bucket: oss.Ptr(b.bucket)})
+	if err != nil {
+		err = fmt.Errorf("state oss://%s: check that versioning is off: %w", b.bucket, b.wrap("GetBucketVersioning", err))
+		var se *oss.ServiceError
+		if errors.As(err, &se) && se.StatusCode == 403 {
+			return fmt.Errorf("%w (the state store must check that versioning is off; grant oss:GetBucketVersioning on the bucket)", err)
+		}
+		return err
+	}
+	if status := oss.ToString(res.VersionStatus); status != "" {
+		return fmt.Errorf("%w: oss://%s has versioning %s; the state store needs a bucket without versioning, since x-oss-forbid-overwrite does not stop overwrites on a versioned bucket (use another bucket)", ErrConfig, b.bucket, strings.ToLower(status))
+	}
+	return nil
+}
+
+func (b *ossBackend) key(v int64) string  { return b.prefix + versionName(v) }
+func (b *ossBackend) name(v int64) string { return "oss://" + b.bucket + "/" + b.key(v) }
+func (b *ossBackend) location() string {
+	return "oss://" + b.bucket + "/" + strings.TrimSuffix(b.prefix, "/")
+}
+
+func (b *ossBackend) versions(ctx context.Context) ([]int64, error) {
+	p := b.client.NewListObjectsV2Paginator(&oss.ListObjectsV2Request{
+		Bucket: oss.Ptr(b.bucket),
+		Prefix: oss.Ptr(b.prefix + "snapshot-"),
+	})
+	var vs []int64
+	for p.HasNext() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, b.wrap("ListObjectsV2", err)
+		}
+		for _, o := range page.Contents {
+			name, ok := strings.CutPrefix(oss.ToString(o.Key), b.prefix)
+			if !ok || strings.Contains(name, "/") {
+				continue
+			}
+			if v, ok := parseVersionName(name); ok {
+				vs = append(vs, v)
+			}
+		}
+	}
+	slices.Sort(vs)
+	return vs, nil
+}
+
+func (b *ossBackend) read(ctx context.Context, v int64) ([]byte, error) {
+	res, err := b.client.GetObject(ctx, &oss.GetObjectRequest{Bucket: oss.Ptr(b.bucket), Key: oss.Ptr(b.key(v))})
+	if err != nil {
+		return nil, b.wrap("GetObject", err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, b.wrap("GetObject", err)
+	}
+	return data, nil
+}
+
+func (b *ossBackend) create(ctx context.Context, v int64, data []byte) error {
+	key := b.key(v)
+	_, err := b.client.PutObject(ctx, &oss.PutObjectRequest{
+		Bucket:          oss.Ptr(b.bucket),
+		Key:             oss.Ptr(key),
+		ForbidOverwrite: oss.Ptr("true"),
+		ContentType:     oss.Ptr("application/json"),
+		Body:            bytes.NewReader(data),
+	})
+	if err == nil {
+		return nil
+	}
+	var se *oss.ServiceError
+	if !errors.As(err, &se) || se.StatusCode != 409 || se.Code != "FileAlreadyExists" {
+		return b.wrap("PutObject", err)
+	}
+	// The SDK retries a put whose answer was lost (a timeout, a 5xx after
+	// OSS stored it); the retry then finds our own object. Its bytes are
+	// ours exactly when the commit landed, since every snapshot carries
+	// its commit time to the nanosecond.
+	if got, rerr := b.read(ctx, v); rerr == nil && bytes.Equal(got, data) {
+		return nil
+	}
+	return ErrConflict
+}
+
+func (b *ossBackend) remove(ctx context.Context, v int64) error {
+	_, err := b.client.DeleteObject(ctx, &oss.DeleteObjectRequest{Bucket: oss.Ptr(b.bucket), Key: oss.Ptr(b.key(v))})
+	if err != nil {
+		return b.wrap("DeleteObject", err)
+	}
+	return nil
+}
+
+// ossError keeps the SDK's error for errors.As but says it in one line:
+// the SDK's own message spans eight.
+type ossError struct {
+	op  string
+	err error
+}
+
+func (e *ossError) Error() string {
+	var se *oss.ServiceError
+	if errors.As(e.err, &se) {
+		msg := fmt.Sprintf("OSS %s: %d %s", e.op, se.StatusCode, se.Code)
+		if se.Message != "" {
+			msg += ": " + se.Message
+		}
+		if se.RequestID != "" {
+			msg += " (request " + se.RequestID + ")"
+		}
+		return msg
+	}
+	return fmt.Sprintf("OSS %s: %v", e.op, e.err)
+}
+
+func (e *ossError) Unwrap() error { return e.err }
+
+func (b *ossBackend) wrap(op string, err error) error {
+	var se *oss.ServiceError
+	if errors.As(err, &se) && se.StatusCode == 404 && (se.Code == "NoSuchKey" || se.Code == "") {
+		return fmt.Errorf("%w: %w", &ossError{op: op, err: err}, fs.ErrNotExist)
+	}
+	return &ossError{op: op, err: err}
+}
 
 // ossURL is what an oss:// URL names.
 type ossURL struct {
@@ -35,16 +285,9 @@ func validBucket(b string) bool {
 		return false
 	}
 	for _, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
 			return false
 		}
 	}
 	return true
-}
-
-func newOSSBackend(ctx context.Context, rawURL, rest string, opts Options) (backend, error) {
-	if _, err := parseOSSURL(rawURL, rest); err != nil {
-		return nil, err
-	}
-	return nil, errors.New("the OSS state backend is not implemented yet")
 }

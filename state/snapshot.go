@@ -26,6 +26,11 @@ type Snapshot struct {
 	// Exports holds the watched exports and the tombstones of finished
 	// ones, keyed by event.Ref.String().
 	Exports map[string]*Export
+
+	// id names the commit this snapshot was loaded or committed as, and
+	// parent the commit it was built on; Commit uses them to tell its own
+	// write from a stale one (see versioned.Commit).
+	id, parent string
 }
 
 // Export is what the state remembers about one watched export.

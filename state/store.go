@@ -18,6 +18,8 @@ package state
 
 import (
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -53,10 +55,10 @@ type Store interface {
 // to write: reload and decide again.
 var ErrConflict = errors.New("state: another cycle committed first")
 
-// ErrBadURL is wrapped by Open's errors about the URL itself (as opposed
-// to errors reaching the store), so a command can exit with its usage
-// status.
-var ErrBadURL = errors.New("bad STATE_URL")
+// ErrConfig is wrapped by Open's errors about its configuration (the URL,
+// OSS_ENDPOINT, OSS_REGION), as opposed to errors reaching the store, so a
+// command can exit with its usage status.
+var ErrConfig = errors.New("bad state configuration")
 
 // ErrNoChange may be returned by the function given to Update to skip the
 // commit: Update then returns the loaded snapshot and no error.
@@ -90,6 +92,9 @@ type Options struct {
 	Getenv func(string) string
 	// Keep is how many versions to keep (DefaultKeep when not positive).
 	Keep int
+	// RequestTimeout bounds each OSS request's reads and writes (the
+	// SDK's 10s when zero); the SDK retries timeouts and 5xx itself.
+	RequestTimeout time.Duration
 }
 
 // Open returns the store rawURL names:
@@ -99,7 +104,7 @@ type Options struct {
 //	oss://bucket/prefix  objects under prefix in an OSS bucket
 //	memory://            in this process only, empty, for tests
 //
-// Errors about the URL itself wrap ErrBadURL and name the URL.
+// Errors about the configuration wrap ErrConfig and name what is wrong.
 func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 	if opts.Keep <= 0 {
 		opts.Keep = DefaultKeep
@@ -143,7 +148,7 @@ func badURL(rawURL, why string) error {
 	} else if i := strings.Index(rawURL, "@"); i >= 0 {
 		shown = "<hidden>" + rawURL[i:]
 	}
-	return fmt.Errorf("%w %q: %s", ErrBadURL, shown, why)
+	return fmt.Errorf("%w: %q: %s", ErrConfig, shown, why)
 }
 
 // Update loads the newest snapshot, applies fn and commits the result; when
@@ -257,6 +262,7 @@ func (st *versioned) Commit(ctx context.Context, s *Snapshot) error {
 	next.Version = s.Version + 1
 	next.Schema = CurrentSchema
 	next.Updated = time.Now().UTC()
+	next.parent, next.id = s.id, newCommitID()
 	data, err := Encode(&next)
 	if err != nil {
 		return fmt.Errorf("state %s: %w", st.Location(), err)
@@ -267,10 +273,25 @@ func (st *versioned) Commit(ctx context.Context, s *Snapshot) error {
 		}
 		return fmt.Errorf("state %s: write %s: %w", st.Location(), st.b.name(next.Version), err)
 	}
-	s.Version, s.Schema, s.Updated = next.Version, next.Schema, next.Updated
+	// The name was free, but that alone does not prove the commit built on
+	// the newest version: between our listing and our write, other commits
+	// may have gone on and pruned the very version we wrote, leaving its
+	// name free for a stale write. Pruning always keeps the newest
+	// versions, so the write was good if it is still the newest, or if the
+	// version after it was built on it (its parent is our commit).
+	after, err := st.b.versions(ctx)
+	if err != nil {
+		return fmt.Errorf("state %s: could not confirm the commit of %s: %w", st.Location(), st.b.name(next.Version), err)
+	}
+	if newest := after[len(after)-1]; newest != next.Version && !st.builtUpon(ctx, &next) {
+		// A stale write into a pruned slot: it is not the newest, so no
+		// Load returns it, and a later commit prunes it.
+		return fmt.Errorf("state %s: version %d was committed and pruned meanwhile (newest is %d): %w", st.Location(), next.Version, newest, ErrConflict)
+	}
+	s.Version, s.Schema, s.Updated, s.id, s.parent = next.Version, next.Schema, next.Updated, next.id, next.parent
 	// Pruning is best effort: what is left now is deleted after a later
 	// commit, and readers of a deleted version list again.
-	for _, v := range vs {
+	for _, v := range after {
 		if v <= next.Version-int64(st.keep) {
 			_ = st.b.remove(ctx, v)
 		}
@@ -279,4 +300,21 @@ func (st *versioned) Commit(ctx context.Context, s *Snapshot) error {
 		c.cleanup(ctx)
 	}
 	return nil
+}
+
+// builtUpon reports whether the version after c was committed on top of c.
+func (st *versioned) builtUpon(ctx context.Context, c *Snapshot) bool {
+	data, err := st.b.read(ctx, c.Version+1)
+	if err != nil {
+		return false
+	}
+	child, err := Decode(data)
+	return err == nil && child.parent == c.id
+}
+
+// newCommitID names one commit, so that the next can name its parent.
+func newCommitID() string {
+	var b [8]byte
+	_, _ = cryptorand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -527,8 +527,8 @@ func TestOpenURLs(t *testing.T) {
 		t.Run(tt.url, func(t *testing.T) {
 			st, err := Open(ctx, tt.url, Options{})
 			if tt.bad != "" {
-				if !errors.Is(err, ErrBadURL) || !strings.Contains(err.Error(), tt.bad) {
-					t.Fatalf("Open(%q) = %v, want ErrBadURL saying %q", tt.url, err, tt.bad)
+				if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tt.bad) {
+					t.Fatalf("Open(%q) = %v, want ErrConfig saying %q", tt.url, err, tt.bad)
 				}
 				if strings.Contains(err.Error(), "SECRET") {
 					t.Fatalf("the error shows the secret: %v", err)
@@ -540,6 +540,78 @@ func TestOpenURLs(t *testing.T) {
 			}
 			if st.Location() != tt.location {
 				t.Fatalf("Location = %q, want %q", st.Location(), tt.location)
+			}
+		})
+	}
+}
+
+func TestStaleWriteIntoPrunedSlot(t *testing.T) {
+	for _, kind := range []string{"file", "memory"} {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			var b backend
+			if kind == "file" {
+				b = &fileBackend{dir: t.TempDir()}
+			} else {
+				b = newMemoryBackend()
+			}
+			other := &versioned{b: b, keep: 3}
+			watch := func(id int64) func(*Snapshot) error {
+				return func(s *Snapshot) error { s.Watch(event.Ref{Kind: event.Asset, ID: id}, t0); return nil }
+			}
+			if _, err := Update(ctx, other, watch(1)); err != nil {
+				t.Fatal(err)
+			}
+
+			// Between the slow commit's listing and its write, five others
+			// land and prune its version's slot.
+			once := false
+			slow := &versioned{b: &raceBackend{backend: b, before: func() {
+				if once {
+					return
+				}
+				once = true
+				for id := int64(10); id < 15; id++ {
+					if _, err := Update(ctx, other, watch(id)); err != nil {
+						t.Error(err)
+					}
+				}
+			}}, keep: 3}
+			s, err := slow.Load(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Watch(event.Ref{Kind: event.Asset, ID: 99}, t0)
+			if err := slow.Commit(ctx, s); !errors.Is(err, ErrConflict) {
+				t.Fatalf("a stale write into a pruned slot: %v, want ErrConflict", err)
+			}
+			newest, err := other.Load(ctx)
+			if err != nil || newest.Version != 6 || len(newest.Exports) != 6 || newest.Export(event.Ref{Kind: event.Asset, ID: 99}) != nil {
+				t.Fatalf("newest is version %d holding %v (%v)", newest.Version, sortedKeys(newest.Exports), err)
+			}
+			// The update lands on a retry.
+			if _, err := Update(ctx, slow, watch(99)); err != nil {
+				t.Fatal(err)
+			}
+
+			// A commit that others build on at once is still a success.
+			built := false
+			fast := &versioned{b: &raceBackend{backend: b, after: func() {
+				if built {
+					return
+				}
+				built = true
+				if _, err := Update(ctx, other, watch(200)); err != nil {
+					t.Error(err)
+				}
+			}}, keep: 3}
+			got, err := Update(ctx, fast, watch(100))
+			if err != nil || got.Version != 8 {
+				t.Fatalf("a commit built upon at once: version %d, %v; want version 8 and success", got.Version, err)
+			}
+			newest, _ = other.Load(ctx)
+			if newest.Version != 9 || newest.Export(event.Ref{Kind: event.Asset, ID: 100}) == nil || newest.Export(event.Ref{Kind: event.Asset, ID: 200}) == nil {
+				t.Fatalf("newest is version %d holding %v", newest.Version, sortedKeys(newest.Exports))
 			}
 		})
 	}

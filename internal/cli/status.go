@@ -2,10 +2,234 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/state"
 )
 
+// statusReport is what status prints; with --json, as it is.
+type statusReport struct {
+	Location    string              `json:"location"`
+	Version     int64               `json:"version"`
+	Updated     *time.Time          `json:"updated,omitempty"`
+	Pending     []statusExport      `json:"pending"`
+	Finished    []statusTombstone   `json:"finished"`
+	Undelivered []statusUndelivered `json:"undelivered"`
+}
+
+type statusExport struct {
+	Export       string      `json:"export"`
+	Kind         event.Kind  `json:"kind"`
+	ID           int64       `json:"exportId"`
+	Account      int64       `json:"resourceDirectoryAccountId,omitempty"`
+	Status       event.State `json:"status,omitempty"`
+	Progress     int         `json:"progress"`
+	CurrentCount int64       `json:"currentCount"`
+	TotalCount   int64       `json:"totalCount"`
+	FileName     string      `json:"fileName,omitempty"`
+	Message      string      `json:"message,omitempty"`
+	FirstSeen    time.Time   `json:"firstSeen"`
+	LastChange   time.Time   `json:"lastChange"`
+}
+
+type statusTombstone struct {
+	Export   string    `json:"export"`
+	Status   string    `json:"status,omitempty"`
+	Finished time.Time `json:"finished"`
+}
+
+type statusUndelivered struct {
+	Export     string     `json:"export"`
+	Event      string     `json:"event"`
+	EventID    string     `json:"eventId"`
+	Time       time.Time  `json:"time"`
+	Sink       string     `json:"sink"`
+	Attempts   int        `json:"attempts"`
+	LastError  string     `json:"lastError,omitempty"`
+	ClaimedBy  string     `json:"claimedBy,omitempty"`
+	ClaimUntil *time.Time `json:"claimUntil,omitempty"`
+}
+
+// runStatus prints what the state holds: the exports still watched, the
+// tombstones of finished ones, and each event not yet accepted by a sink.
+// Download links are left out: anyone holding one can download the file.
 func runStatus(ctx context.Context, args []string, env Env) int {
-	fmt.Fprintln(env.Stderr, "export-notifier status: not implemented yet")
-	return ExitFailed
+	flags := flag.NewFlagSet("status", flag.ContinueOnError)
+	flags.SetOutput(env.Stderr)
+	asJSON := flags.Bool("json", false, "print JSON instead of tables")
+	flags.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: export-notifier status [--json]")
+		fmt.Fprintln(env.Stderr, "\nPrints what the state at STATE_URL (default "+DefaultStateURL+") holds:")
+		fmt.Fprintln(env.Stderr, "pending exports, their last status, and undelivered events per sink.")
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "export-notifier status: unexpected argument %q\n", flags.Arg(0))
+		return ExitUsage
+	}
+	getenv := env.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	st, err := OpenState(ctx, Setup{Getenv: getenv, Credentials: credential.Default()})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "export-notifier status: %v\n", err)
+		if errors.Is(err, state.ErrConfig) {
+			return ExitUsage
+		}
+		return ExitFailed
+	}
+	snap, err := st.Load(ctx)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "export-notifier status: %v\n", err)
+		return ExitFailed
+	}
+	report := newStatusReport(st.Location(), snap)
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(report); err != nil {
+			fmt.Fprintf(env.Stderr, "export-notifier status: %v\n", err)
+			return ExitFailed
+		}
+		return ExitOK
+	}
+	if err := report.writeTables(env.Stdout, time.Now()); err != nil {
+		fmt.Fprintf(env.Stderr, "export-notifier status: %v\n", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+func newStatusReport(location string, s *state.Snapshot) statusReport {
+	r := statusReport{
+		Location:    location,
+		Version:     s.Version,
+		Pending:     []statusExport{},
+		Finished:    []statusTombstone{},
+		Undelivered: []statusUndelivered{},
+	}
+	if !s.Updated.IsZero() {
+		r.Updated = &s.Updated
+	}
+	for _, e := range s.Pending() {
+		r.Pending = append(r.Pending, statusExport{
+			Export: e.Ref.String(), Kind: e.Ref.Kind, ID: e.Ref.ID, Account: e.Ref.Account,
+			Status: e.Status.State, Progress: e.Status.Progress,
+			CurrentCount: e.Status.CurrentCount, TotalCount: e.Status.TotalCount,
+			FileName: e.Status.FileName, Message: e.Status.Message,
+			FirstSeen: e.FirstSeen, LastChange: e.LastChange,
+		})
+	}
+	for key, e := range s.Exports {
+		if !e.Finished.IsZero() {
+			r.Finished = append(r.Finished, statusTombstone{Export: key, Status: string(e.Status.State), Finished: e.Finished})
+		}
+	}
+	slices.SortFunc(r.Finished, func(a, b statusTombstone) int { return strings.Compare(a.Export, b.Export) })
+	for _, d := range s.Undelivered() {
+		del := s.Delivery(d)
+		u := statusUndelivered{
+			Export: d.ExportKey, Event: d.EventKey, EventID: d.Event.ID, Time: d.Event.Time, Sink: d.Sink,
+			Attempts: del.Attempts, LastError: del.LastError, ClaimedBy: del.ClaimedBy,
+		}
+		if !del.ClaimUntil.IsZero() {
+			until := del.ClaimUntil
+			u.ClaimUntil = &until
+		}
+		r.Undelivered = append(r.Undelivered, u)
+	}
+	return r
+}
+
+func (r statusReport) writeTables(w io.Writer, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if r.Version == 0 {
+		fmt.Fprintf(tw, "state %s: empty (no cycle has committed yet)\n", r.Location)
+		return tw.Flush()
+	}
+	fmt.Fprintf(tw, "state %s: version %d, committed %s (%s ago)\n", r.Location, r.Version, r.Updated.Local().Format(time.DateTime), statusAgo(now, *r.Updated))
+	fmt.Fprintf(tw, "%d pending, %d finished (kept to suppress repeats), %d undelivered\n\n", len(r.Pending), len(r.Finished), len(r.Undelivered))
+
+	if len(r.Pending) > 0 {
+		fmt.Fprintln(tw, "EXPORT\tSTATUS\tPROGRESS\tCOUNT\tFILE\tFIRST SEEN\tLAST CHANGE")
+		for _, e := range r.Pending {
+			status := string(e.Status)
+			if status == "" {
+				status = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d%%\t%s\t%s\t%s ago\t%s ago\n", e.Export, status, e.Progress,
+				statusCount(e.CurrentCount, e.TotalCount), statusDash(e.FileName), statusAgo(now, e.FirstSeen), statusAgo(now, e.LastChange))
+		}
+		fmt.Fprintln(tw)
+	}
+	if len(r.Undelivered) > 0 {
+		fmt.Fprintln(tw, "UNDELIVERED\tEVENT\tSINK\tATTEMPTS\tCLAIM\tLAST ERROR")
+		for _, u := range r.Undelivered {
+			claim := "-"
+			if u.ClaimedBy != "" && u.ClaimUntil != nil {
+				if u.ClaimUntil.After(now) {
+					claim = fmt.Sprintf("%s for %s", u.ClaimedBy, u.ClaimUntil.Sub(now).Round(time.Second))
+				} else {
+					claim = fmt.Sprintf("%s (expired)", u.ClaimedBy)
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", u.Export, u.Event, u.Sink, u.Attempts, claim, statusDash(statusOneLine(u.LastError)))
+		}
+	}
+	return tw.Flush()
+}
+
+func statusCount(current, total int64) string {
+	if total == 0 {
+		return strconv.FormatInt(current, 10)
+	}
+	return strconv.FormatInt(current, 10) + "/" + strconv.FormatInt(total, 10)
+}
+
+func statusDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// statusOneLine keeps a table row on one line, and short.
+func statusOneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:79]) + "…"
+	}
+	return s
+}
+
+func statusAgo(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	case d < 48*time.Hour:
+		return d.Round(time.Minute).String()
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + "d"
 }

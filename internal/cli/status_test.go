@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+func runStatusWith(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Run(context.Background(), append([]string{"status"}, args...), Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return vars[k] }})
+	return code, out.String(), errOut.String()
+}
+
+// seedState commits a state with one pending export, one finished export
+// whose completed event the webhook accepted and Slack did not.
+func seedState(t *testing.T, dir string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := state.Open(ctx, "file://"+dir, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	pending := event.Ref{Kind: event.Vul, ID: 52}
+	done := event.Ref{Kind: event.Asset, ID: 131231, Account: 16670360956}
+	_, err = state.Update(ctx, st, func(s *state.Snapshot) error {
+		s.Watch(pending, now.Add(-time.Hour)).Observe(event.Status{State: event.Exporting, Progress: 40, CurrentCount: 400, TotalCount: 1000}, now.Add(-10*time.Minute))
+		e := s.Watch(done, now.Add(-2*time.Hour))
+		st := event.Status{State: event.Success, Progress: 100, CurrentCount: 10, TotalCount: 10, FileName: "assets.zip", Link: "https://b.oss/assets.zip?Signature=SECRETSIG"}
+		e.Observe(st, now.Add(-5*time.Minute))
+		e.Finish(now.Add(-5 * time.Minute))
+		s.AddEvent(done, event.Event{ID: event.NewID(done, "completed"), Type: event.Completed, Time: now.Add(-5 * time.Minute), Status: st}, []string{"slack", "webhook"})
+		for _, d := range s.Due([]string{"slack", "webhook"}, now) {
+			s.Claim("cycle-1", d, now, time.Hour)
+			var sendErr error
+			if d.Sink == "slack" {
+				sendErr = errors.New("slack: 404 channel_not_found")
+			}
+			s.Settle("cycle-1", d, sendErr, now)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatusTable(t *testing.T) {
+	dir := t.TempDir()
+	seedState(t, dir)
+	code, out, errOut := runStatusWith(t, map[string]string{"STATE_URL": "file://" + dir})
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"file://" + dir, "version 1", "1 pending, 1 finished", "1 undelivered",
+		"vul:52", "exporting", "40%", "400/1000",
+		"asset:131231@16670360956", "completed", "slack", "404 channel_not_found",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "SECRETSIG") {
+		t.Errorf("the table shows a download link:\n%s", out)
+	}
+	// The webhook accepted the event: it is not listed as undelivered.
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "webhook") {
+			t.Errorf("a delivered event is listed: %q", line)
+		}
+	}
+}
+
+func TestStatusJSON(t *testing.T) {
+	dir := t.TempDir()
+	seedState(t, dir)
+	code, out, errOut := runStatusWith(t, map[string]string{"STATE_URL": "file://" + dir}, "--json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got statusReport
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if got.Version != 1 || len(got.Pending) != 1 || got.Pending[0].Export != "vul:52" || got.Pending[0].Progress != 40 {
+		t.Fatalf("pending: %+v", got)
+	}
+	if len(got.Finished) != 1 || got.Finished[0].Export != "asset:131231@16670360956" {
+		t.Fatalf("finished: %+v", got.Finished)
+	}
+	if len(got.Undelivered) != 1 || got.Undelivered[0].Sink != "slack" || got.Undelivered[0].Attempts != 1 ||
+		got.Undelivered[0].EventID != event.NewID(event.Ref{Kind: event.Asset, ID: 131231, Account: 16670360956}, "completed") {
+		t.Fatalf("undelivered: %+v", got.Undelivered)
+	}
+	if strings.Contains(out, "SECRETSIG") {
+		t.Fatalf("the JSON shows a download link:\n%s", out)
+	}
+}
+
+func TestStatusEmptyAndDefaultLocation(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, out, errOut := runStatusWith(t, nil)
+	if code != ExitOK || !strings.Contains(out, "empty") || !strings.Contains(out, filepath.Join(dir, ".export-notifier")) {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".export-notifier")); !os.IsNotExist(err) {
+		t.Fatal("status created the state directory")
+	}
+	code, out, _ = runStatusWith(t, nil, "--json")
+	if code != ExitOK || !strings.Contains(out, `"pending": []`) || !strings.Contains(out, `"version": 0`) {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+func TestStatusFailures(t *testing.T) {
+	damagedDir := t.TempDir()
+	seedState(t, damagedDir)
+	damaged := filepath.Join(damagedDir, "snapshot-00000000000000000002.json")
+	if err := os.WriteFile(damaged, []byte(`{"schema":1,"vers`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		vars map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"damaged snapshot", map[string]string{"STATE_URL": "file://" + damagedDir}, nil, ExitFailed, damaged},
+		{"unknown scheme", map[string]string{"STATE_URL": "s3://bucket/x"}, nil, ExitUsage, `unknown scheme "s3"`},
+		{"OSS without a region", map[string]string{"STATE_URL": "oss://bucket/x"}, nil, ExitUsage, "OSS_REGION"},
+		{"unknown flag", nil, []string{"--yaml"}, ExitUsage, "flag provided but not defined"},
+		{"stray argument", nil, []string{"now"}, ExitUsage, `unexpected argument "now"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runStatusWith(t, tt.vars, tt.args...)
+			if code != tt.code || !strings.Contains(errOut, tt.want) || out != "" {
+				t.Fatalf("exit %d, stderr %q, stdout %q; want exit %d and stderr saying %q", code, errOut, out, tt.code, tt.want)
+			}
+		})
+	}
+	if data, _ := os.ReadFile(damaged); string(data) != `{"schema":1,"vers` {
+		t.Fatal("status changed the damaged snapshot")
+	}
+}
