@@ -36,6 +36,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/export-notifier/export-notifier/event"
 )
 
@@ -75,6 +77,12 @@ type Options struct {
 	// OnCall, when set, is told about every call once it is answered (the
 	// CLI logs them). It must not call back into the Simulator.
 	OnCall func(Call)
+	// MaxQPS, when positive, is Security Center's flow control: calls
+	// beyond this rate are refused with Throttling (HTTP 400). The budget
+	// refills at MaxQPS a second and holds at most one second's worth (at
+	// least one call), so a client pacing itself at MaxQPS is never
+	// refused while a burst above it is. Throttled counts the refusals.
+	MaxQPS float64
 }
 
 // Export scripts one export. Exports are matched by kind and ID.
@@ -135,10 +143,13 @@ type Call struct {
 type Simulator struct {
 	opts Options
 
-	mu      sync.Mutex
-	exports map[exportKey]*exportState
-	nonces  map[string]time.Time
-	calls   []Call
+	limiter *rate.Limiter // nil without Options.MaxQPS
+
+	mu        sync.Mutex
+	exports   map[exportKey]*exportState
+	nonces    map[string]time.Time
+	calls     []Call
+	throttled int
 }
 
 type exportKey struct {
@@ -164,7 +175,11 @@ func New(opts Options) *Simulator {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Simulator{opts: opts, exports: map[exportKey]*exportState{}, nonces: map[string]time.Time{}}
+	s := &Simulator{opts: opts, exports: map[exportKey]*exportState{}, nonces: map[string]time.Time{}}
+	if opts.MaxQPS > 0 {
+		s.limiter = rate.NewLimiter(rate.Limit(opts.MaxQPS), max(1, int(opts.MaxQPS)))
+	}
+	return s
 }
 
 // Add scripts an export, replacing any earlier script or progress of the
@@ -176,6 +191,14 @@ func (s *Simulator) Add(e Export) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.exports[exportKey{e.Ref.Kind, e.Ref.ID}] = &exportState{spec: e}
+}
+
+// Throttled returns how many calls were refused for exceeding
+// Options.MaxQPS.
+func (s *Simulator) Throttled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.throttled
 }
 
 // Calls returns a copy of the calls served so far, in order.
@@ -249,6 +272,13 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if apiErr := s.authenticate(r, body, now, &call); apiErr != nil {
 		s.refuse(w, r, &call, apiErr)
+		return
+	}
+	if s.limiter != nil && !s.limiter.AllowN(now, 1) {
+		s.mu.Lock()
+		s.throttled++
+		s.mu.Unlock()
+		s.refuse(w, r, &call, &apiError{http.StatusBadRequest, "Throttling", defaultMessage("Throttling")})
 		return
 	}
 	kind, ok := actions[call.Action]

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -241,5 +242,67 @@ func TestSimulatorDefaultStatuses(t *testing.T) {
 		if got := sassim.DefaultHTTPStatus(code); got != status {
 			t.Errorf("DefaultHTTPStatus(%s) = %d, want %d", code, got, status)
 		}
+	}
+}
+
+func TestSimulatorThrottlesAboveMaxQPS(t *testing.T) {
+	now := time.Now()
+	var clockMu sync.Mutex
+	sim := sassim.New(sassim.Options{MaxQPS: 2, Now: func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now }})
+	_, client, _ := serve(t, sim)
+	advance := func(d time.Duration) { clockMu.Lock(); now = now.Add(d); clockMu.Unlock() }
+	code := func(id int64) string {
+		t.Helper()
+		_, err := client.Get(context.Background(), event.Ref{Kind: event.Asset, ID: id})
+		var apiErr *exports.Error
+		switch {
+		case err == nil:
+			return ""
+		case errors.As(err, &apiErr):
+			if apiErr.Code == "Throttling" && apiErr.HTTPStatus != http.StatusBadRequest {
+				t.Errorf("Throttling answered with HTTP %d, want 400", apiErr.HTTPStatus)
+			}
+			return apiErr.Code
+		default:
+			t.Fatalf("call %d: %v", id, err)
+			return ""
+		}
+	}
+
+	// One second's worth at once is allowed; the next call in the same
+	// instant is not.
+	got := []string{code(1), code(2), code(3)}
+	if want := []string{"", "", "Throttling"}; !slices.Equal(got, want) {
+		t.Errorf("three calls at once with MaxQPS 2 answered %q, want %q", got, want)
+	}
+	advance(500 * time.Millisecond) // refills one call
+	got = []string{code(4), code(5)}
+	if want := []string{"", "Throttling"}; !slices.Equal(got, want) {
+		t.Errorf("two calls half a second later answered %q, want %q", got, want)
+	}
+	if n := sim.Throttled(); n != 2 {
+		t.Errorf("Throttled() = %d, want 2", n)
+	}
+	throttledCalls := 0
+	for _, c := range sim.Calls() {
+		if c.Code == "Throttling" {
+			throttledCalls++
+		}
+	}
+	if throttledCalls != 2 {
+		t.Errorf("%d calls recorded as Throttling, want 2", throttledCalls)
+	}
+}
+
+func TestSimulatorWithoutMaxQPSNeverThrottles(t *testing.T) {
+	sim := sassim.New(sassim.Options{})
+	_, client, _ := serve(t, sim)
+	for id := range int64(50) {
+		if _, err := client.Get(context.Background(), event.Ref{Kind: event.Asset, ID: id + 1}); err != nil {
+			t.Fatalf("call %d: %v", id+1, err)
+		}
+	}
+	if n := sim.Throttled(); n != 0 {
+		t.Errorf("Throttled() = %d without MaxQPS, want 0", n)
 	}
 }
