@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestPreview(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int
+		want     []string // substrings of stdout, or of stderr when the code is not 0
+	}{
+		{name: "completed", args: []string{"--event", "completed"}, want: []string{"Export ready: health_check_export_20171123", "application/cloudevents+json", "export-notifier.export.completed", "block-kit-builder/#"}},
+		{name: "grouped failures", args: []string{"--event", "failed", "--count", "3"}, want: []string{"3 export checks failed: NoPermission", "export-notifier.export.failed"}},
+		{name: "stalled", args: []string{"--event", "stalled"}, want: []string{"export-notifier.export.stalled"}},
+		{name: "no link", args: []string{"--event", "completed"}, env: map[string]string{"INCLUDE_LINK": "false"}, want: []string{"Export ready"}},
+		{name: "unknown event", args: []string{"--event", "bogus"}, wantCode: ExitUsage, want: []string{"bogus"}},
+		{name: "broken template", args: []string{"--event", "completed"}, env: map[string]string{"WEBHOOK_TEMPLATE": "{{.Nope}}"}, wantCode: ExitUsage, want: []string{"WEBHOOK_TEMPLATE"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Run(context.Background(), append([]string{"preview"}, tt.args...), Env{
+				Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return tt.env[k] },
+			})
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.wantCode, stderr.String())
+			}
+			out := stdout.String()
+			if code != ExitOK {
+				out = stderr.String()
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if tt.env["INCLUDE_LINK"] == "false" && strings.Contains(stdout.String(), "Download") {
+				t.Errorf("INCLUDE_LINK=false, but the preview has a Download button")
+			}
+		})
+	}
+}
