@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// row is one line of the table: a figure, what it was measured against,
+// and its goal from issue 7.
+type row struct {
+	Figure   string
+	Measured string
+	Ideal    string // the ideal or reference it is compared with
+	Ratio    string
+	Goal     string
+	Met      string // "yes", "NO", or empty when there is no goal
+	Notes    string
+}
+
+func met(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "NO"
+}
+
+// printTable writes rows as a Markdown table with aligned columns, which
+// reads in a terminal and pastes into the README.
+func printTable(w io.Writer, rows []row) {
+	header := row{"figure", "measured", "ideal", "ratio", "goal (issue 7)", "met", "notes"}
+	cells := func(r row) []string { return []string{r.Figure, r.Measured, r.Ideal, r.Ratio, r.Goal, r.Met, r.Notes} }
+	widths := make([]int, 7)
+	for _, r := range append([]row{header}, rows...) {
+		for i, c := range cells(r) {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	line := func(cs []string) {
+		var b strings.Builder
+		b.WriteString("|")
+		for i, c := range cs {
+			b.WriteString(" " + c + strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)) + " |")
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	line(cells(header))
+	rule := make([]string, 7)
+	for i := range rule {
+		rule[i] = strings.Repeat("-", widths[i])
+	}
+	line(rule)
+	for _, r := range rows {
+		line(cells(r))
+	}
+}
+
+// seconds formats d for the cycle rows.
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+func millis(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+// megabytes formats n bytes in MB of 10^6 bytes, the unit the goals use.
+func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+func kilobytes(n int64) string { return fmt.Sprintf("%.0f kB", float64(n)/1e3) }
+
+func ratio(measured, ideal time.Duration) float64 { return float64(measured) / float64(ideal) }
