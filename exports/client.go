@@ -44,13 +44,22 @@ type Client struct {
 // The SDK's client is not safe for concurrent use (every call clears its
 // debug headers, GetRpcHeaders, without a lock), so each call borrows one;
 // they are cheap, and all share one HTTP connection pool.
+//
+// Each SDK client is held inside its caller, a closure, never as a
+// *sas.Client field: a *sas.Client reachable from the type of a value
+// stored in an interface (the handler holds *Client as a Checker) makes
+// the linker keep all of its 2,700 API methods, because the SDK's JSON
+// library calls reflect's Method; that was two thirds of the binary.
 type sdkPool struct {
-	build func() (*sas.Client, error)
+	build func() (caller, error)
 	mu    sync.Mutex
-	idle  []*sas.Client
+	idle  []caller
 }
 
-func (p *sdkPool) get() (*sas.Client, error) {
+// caller makes one Describe*ExportInfo call with one SDK client.
+type caller func(ctx context.Context, ref event.Ref, account int64) (*response, error)
+
+func (p *sdkPool) get() (caller, error) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
 		sdk := p.idle[n-1]
@@ -62,7 +71,7 @@ func (p *sdkPool) get() (*sas.Client, error) {
 	return p.build()
 }
 
-func (p *sdkPool) put(sdk *sas.Client) {
+func (p *sdkPool) put(sdk caller) {
 	p.mu.Lock()
 	if len(p.idle) < maxIdleSDKClients {
 		p.idle = append(p.idle, sdk)
@@ -192,13 +201,13 @@ func (c *Client) poolFor(creds credential.Credentials) *sdkPool {
 	if len(c.pools) >= maxCredentials {
 		clear(c.pools) // clients still borrowed go back to a pool no one asks
 	}
-	p := &sdkPool{build: func() (*sas.Client, error) { return c.newSDK(creds) }}
+	p := &sdkPool{build: func() (caller, error) { return c.newSDK(creds) }}
 	c.pools[creds] = p
 	return p
 }
 
-// newSDK builds an SDK client that signs with creds.
-func (c *Client) newSDK(creds credential.Credentials) (*sas.Client, error) {
+// newSDK builds an SDK client that signs with creds and returns its caller.
+func (c *Client) newSDK(creds credential.Credentials) (caller, error) {
 	config := &openapiutil.Config{
 		AccessKeyId:     new(creds.AccessKeyID),
 		AccessKeySecret: new(creds.AccessKeySecret),
@@ -219,15 +228,17 @@ func (c *Client) newSDK(creds credential.Credentials) (*sas.Client, error) {
 	// Typed errors (ClientError, ServerError, ThrottlingError) keep the
 	// HTTP status and request ID apart; the default SDKError flattens them.
 	sdk.Client.DisableSDKError = new(true)
-	return sdk, nil
+	return func(ctx context.Context, ref event.Ref, account int64) (*response, error) {
+		return c.call(ctx, sdk, ref, account)
+	}, nil
 }
 
 // attempt makes one call, bounded by the read timeout on top of ctx.
-func (c *Client) attempt(ctx context.Context, sdk *sas.Client, ref event.Ref, account int64) (event.Status, *Error) {
+func (c *Client) attempt(ctx context.Context, sdk caller, ref event.Ref, account int64) (event.Status, *Error) {
 	var rec recording
 	callCtx, cancel := context.WithTimeout(withRecording(ctx, &rec), c.cfg.ConnectTimeout+c.cfg.ReadTimeout)
 	defer cancel()
-	resp, err := c.call(callCtx, sdk, ref, account)
+	resp, err := sdk(callCtx, ref, account)
 	if err != nil {
 		return event.Status{}, classify(ctx, callCtx, ref, &rec, err)
 	}
