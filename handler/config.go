@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/state"
 )
 
 // Config is what one cycle needs besides its parts.
@@ -38,7 +39,6 @@ const (
 	DefaultStallAfter  = 2 * time.Hour
 	DefaultConcurrency = 8
 	DefaultQPS         = 10
-	DefaultRetention   = 30 * 24 * time.Hour
 )
 
 // ConfigFromEnv reads the cycle's settings. An error is an *InputError
@@ -49,7 +49,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		StallAfter:  DefaultStallAfter,
 		Concurrency: DefaultConcurrency,
 		QPS:         DefaultQPS,
-		Retention:   DefaultRetention,
+		Retention:   state.DefaultRetention,
 	}
 	var err error
 	if v := getenv("EXPORT_IDS"); v != "" {

@@ -138,7 +138,7 @@ func testConfig(ids string) Config {
 		StallAfter:  time.Hour,
 		Concurrency: 4,
 		QPS:         1000,
-		Retention:   DefaultRetention,
+		Retention:   state.DefaultRetention,
 		Region:      "cn-shanghai",
 	}
 }

@@ -74,15 +74,11 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 			}
 			continue
 		}
-		st := p.status
-		st.Raw = nil
-		if ex.LastChange.IsZero() || st.State != ex.Status.State || st.Progress != ex.Status.Progress || st.CurrentCount != ex.Status.CurrentCount {
-			ex.LastChange = now
-		}
-		ex.Status = st
+		ex.Observe(p.status, now)
+		st := ex.Status
 		switch {
 		case st.State == event.Success:
-			ex.Finished = now
+			ex.Finish(now)
 			if cfg.NotifyOn[event.Completed] {
 				s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Completed, st, nil, now), sinks)
 			}
@@ -92,7 +88,7 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 	}
 	for key, ex := range s.Exports {
 		if ex.Finished.IsZero() && !named[key] && abandoned(cfg, ex, now) {
-			ex.Finished = now
+			ex.Finish(now)
 		}
 	}
 }
