@@ -1,0 +1,56 @@
+package handler
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+func TestConfigFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(t *testing.T, c Config)
+		wantErr string
+	}{
+		{name: "defaults", env: nil, check: func(t *testing.T, c Config) {
+			if c.StallAfter != 2*time.Hour || c.Concurrency != 8 || c.QPS != 10 || c.Lease != 0 || len(c.NotifyOn) != 3 {
+				t.Fatalf("defaults = %+v", c)
+			}
+		}},
+		{name: "all set", env: map[string]string{
+			"EXPORT_IDS": "1 vul:2", "NOTIFY_ON": "completed, failed", "STALL_AFTER": "30m",
+			"POLL_CONCURRENCY": "16", "POLL_QPS": "2.5", "CLAIM_LEASE": "5m",
+		}, check: func(t *testing.T, c Config) {
+			if len(c.ExportIDs) != 2 || c.NotifyOn[event.Stalled] || !c.NotifyOn[event.Failed] ||
+				c.StallAfter != 30*time.Minute || c.Concurrency != 16 || c.QPS != 2.5 || c.Lease != 5*time.Minute {
+				t.Fatalf("config = %+v", c)
+			}
+		}},
+		{name: "bad id", env: map[string]string{"EXPORT_IDS": "1, abc"}, wantErr: `EXPORT_IDS: export "abc": the ID "abc" is not a number`},
+		{name: "bad event type", env: map[string]string{"NOTIFY_ON": "completed,done"}, wantErr: `NOTIFY_ON: unknown event type "done"`},
+		{name: "bad stall", env: map[string]string{"STALL_AFTER": "2 hours"}, wantErr: `STALL_AFTER: "2 hours" is not a positive duration`},
+		{name: "negative lease", env: map[string]string{"CLAIM_LEASE": "-1m"}, wantErr: `CLAIM_LEASE: "-1m"`},
+		{name: "zero concurrency", env: map[string]string{"POLL_CONCURRENCY": "0"}, wantErr: `POLL_CONCURRENCY: "0" is not a whole number from 1 to 256`},
+		{name: "bad qps", env: map[string]string{"POLL_QPS": "fast"}, wantErr: `POLL_QPS: "fast"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ConfigFromEnv(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				var inputErr *InputError
+				if !errors.As(err, &inputErr) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want an *InputError containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
