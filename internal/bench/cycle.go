@@ -133,7 +133,7 @@ func cycleConfig(watch []event.Ref, concurrency int, qps float64) handler.Config
 		StallAfter:  handler.DefaultStallAfter,
 		Concurrency: concurrency,
 		QPS:         qps,
-		Retention:   handler.DefaultRetention,
+		Retention:   state.DefaultRetention,
 		Region:      exports.DefaultRegion,
 	}
 }
