@@ -3,12 +3,15 @@ package notify
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -23,19 +26,32 @@ const (
 )
 
 func allSecrets() []string {
-	return []string{secretPath, "PATHSECRET", secretQuery, secretToken, "TOKENSECRET", secretHeader, testSecret, strings.TrimPrefix(testSecret, "whsec_")}
+	return []string{secretPath, "PATHSECRET", secretQuery, secretToken, "TOKENSECRET", secretHeader, testSecret, strings.TrimPrefix(testSecret, "whsec_"),
+		dingTalkToken, dingTalkSecret, larkHookID, larkSecret}
 }
 
 // echo is a sink endpoint that answers every request with an error whose
-// text repeats what it was sent: the URL, the headers, the token.
-func echo(t *testing.T, status int) string {
+// text repeats what it was sent: the URL, the headers, the token, the
+// body. It notes the chat bots' signatures, which are secret too.
+func echo(t *testing.T, status int, signatures *signatureLog) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		var signed struct{ Sign string }
+		_ = json.Unmarshal(body, &signed)
+		signatures.add(r.URL.Query().Get("sign"), signed.Sign)
 		said := r.URL.String() + " " + r.Header.Get("Authorization") + " " + r.Header.Get("X-Api-Key") + " " + string(body)
-		if strings.HasSuffix(r.URL.Path, "/chat.postMessage") && status == http.StatusOK {
+		quoted := strings.ReplaceAll(said, `"`, `'`)
+		if status == http.StatusOK {
 			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth for `+strings.ReplaceAll(said, `"`, `'`)+`"}`)
+			switch {
+			case strings.HasSuffix(r.URL.Path, "/chat.postMessage"):
+				_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth for `+quoted+`"}`)
+			case strings.HasSuffix(r.URL.Path, "/robot/send"):
+				_, _ = io.WriteString(w, `{"errcode":310000,"errmsg":"sign not match for `+quoted+`"}`)
+			default:
+				_, _ = io.WriteString(w, `{"code":19021,"msg":"sign match fail for `+quoted+`"}`)
+			}
 			return
 		}
 		w.WriteHeader(status)
@@ -43,6 +59,28 @@ func echo(t *testing.T, status int) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// signatureLog holds the signatures an endpoint received.
+type signatureLog struct {
+	mu   sync.Mutex
+	sigs []string
+}
+
+func (l *signatureLog) add(sigs ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range sigs {
+		if s != "" {
+			l.sigs = append(l.sigs, s, url.QueryEscape(s))
+		}
+	}
+}
+
+func (l *signatureLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.sigs...)
 }
 
 // closedURL is a loopback URL nothing listens on, for transport errors.
@@ -61,6 +99,10 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 			return Settings{SlackWebhookURL: secretURL(base)}
 		case "slack bot":
 			return Settings{SlackBotToken: secretToken, SlackChannel: "C0EXPORTS", SlackAPIURL: base + "/api/"}
+		case "dingtalk":
+			return Settings{DingTalkWebhookURL: base + "/robot/send?access_token=" + dingTalkToken, DingTalkSecret: dingTalkSecret}
+		case "lark":
+			return Settings{LarkWebhookURL: base + "/open-apis/bot/v2/hook/" + larkHookID, LarkSecret: larkSecret}
 		default:
 			return Settings{
 				WebhookURLs:    []string{secretURL(base)},
@@ -69,18 +111,18 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 			}
 		}
 	}
-	for _, kind := range []string{"slack webhook", "slack bot", "webhook"} {
-		for endpoint, base := range map[string]func(*testing.T) string{
-			"refused":    closedURL,
-			"echoes 400": func(t *testing.T) string { return echo(t, 400) },
-			"echoes 500": func(t *testing.T) string { return echo(t, 500) },
-			"echoes 200": func(t *testing.T) string { return echo(t, 200) },
-		} {
+	for _, kind := range []string{"slack webhook", "slack bot", "webhook", "dingtalk", "lark"} {
+		for endpoint, status := range map[string]int{"refused": 0, "echoes 400": 400, "echoes 500": 500, "echoes 200": 200} {
 			t.Run(kind+"/"+endpoint, func(t *testing.T) {
-				if endpoint == "echoes 200" && kind != "slack bot" {
+				if endpoint == "echoes 200" && (kind == "slack webhook" || kind == "webhook") {
 					t.Skip("a 2xx is success for this sink")
 				}
-				sinks, err := New(settings(kind, base(t)), nil)
+				signatures := &signatureLog{}
+				base := closedURL(t)
+				if status != 0 {
+					base = echo(t, status, signatures)
+				}
+				sinks, err := New(settings(kind, base), nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -99,7 +141,15 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 				if logs.Len() == 0 {
 					t.Fatal("nothing was logged")
 				}
-				for _, s := range allSecrets() {
+				if kind == "dingtalk" || kind == "lark" {
+					if status != 0 && len(signatures.all()) == 0 {
+						t.Fatal("the bot sink sent no signature")
+					}
+					if status == 200 && !strings.Contains(e.Text, "sign") {
+						t.Errorf("the bot's own text is lost: %q", e.Text)
+					}
+				}
+				for _, s := range append(allSecrets(), signatures.all()...) {
 					if strings.Contains(seen, s) {
 						t.Errorf("secret %q leaked:\n%s", s, seen)
 					}
@@ -178,6 +228,11 @@ func TestSettingsFromEnvAccepts(t *testing.T) {
 		"WEBHOOK_SECRET":    testSecret,
 		"WEBHOOK_HEADERS":   "Authorization=Bearer a=b;X-Team=sec",
 		"INCLUDE_LINK":      "false",
+
+		"DINGTALK_WEBHOOK_URL": "https://oapi.dingtalk.com/robot/send?access_token=" + dingTalkToken,
+		"DINGTALK_SECRET":      dingTalkSecret,
+		"LARK_WEBHOOK_URL":     "https://open.feishu.cn/open-apis/bot/v2/hook/" + larkHookID,
+		"LARK_SECRET":          larkSecret,
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +249,7 @@ func TestSettingsFromEnvAccepts(t *testing.T) {
 	for _, n := range sinks {
 		names = append(names, n.Name())
 	}
-	if len(sinks) != 5 || names[0] != "slack" || names[1] != "slack:C0EXPORTS" {
+	if len(sinks) != 7 || names[0] != "slack" || names[1] != "slack:C0EXPORTS" || names[2] != "dingtalk" || names[3] != "lark" {
 		t.Errorf("sinks %v", names)
 	}
 	var logged bytes.Buffer

@@ -30,6 +30,11 @@ type Settings struct {
 	WebhookHeaders  http.Header        // WEBHOOK_HEADERS: "Name=value;Name2=value2"
 	WebhookTemplate *template.Template // WEBHOOK_TEMPLATE: a custom body (see ParseTemplate); nil for CloudEvents
 
+	DingTalkWebhookURL string // DINGTALK_WEBHOOK_URL: a DingTalk custom bot, ".../robot/send?access_token=..."
+	DingTalkSecret     string // DINGTALK_SECRET: its signing secret ("SEC..."); "" if the bot checks a keyword or IPs instead
+	LarkWebhookURL     string // LARK_WEBHOOK_URL: a Lark/Feishu custom bot, ".../open-apis/bot/v2/hook/..."
+	LarkSecret         string // LARK_SECRET: its signing secret; "" if the bot checks a keyword or IPs instead
+
 	IncludeLink bool // INCLUDE_LINK: put the download link in messages
 }
 
@@ -47,6 +52,10 @@ func (s Settings) LogValue() slog.Value {
 		slog.Bool("signed", s.WebhookSecret != ""),
 		slog.Int("extraHeaders", len(s.WebhookHeaders)),
 		slog.Bool("template", s.WebhookTemplate != nil),
+		slog.Bool("dingtalk", s.DingTalkWebhookURL != ""),
+		slog.Bool("dingtalkSigned", s.DingTalkSecret != ""),
+		slog.Bool("lark", s.LarkWebhookURL != ""),
+		slog.Bool("larkSigned", s.LarkSecret != ""),
 		slog.Bool("includeLink", s.IncludeLink),
 	}
 	return slog.GroupValue(attrs...)
@@ -101,6 +110,12 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 			return Settings{}, fmt.Errorf("WEBHOOK_TEMPLATE: %s", oneLine(err.Error()))
 		}
 	}
+	if s.DingTalkWebhookURL, s.DingTalkSecret, err = botFromEnv(get, "DINGTALK_WEBHOOK_URL", "DINGTALK_SECRET", checkDingTalkURL); err != nil {
+		return Settings{}, err
+	}
+	if s.LarkWebhookURL, s.LarkSecret, err = botFromEnv(get, "LARK_WEBHOOK_URL", "LARK_SECRET", checkLarkURL); err != nil {
+		return Settings{}, err
+	}
 	if v := get("INCLUDE_LINK"); v != "" {
 		if s.IncludeLink, err = strconv.ParseBool(v); err != nil {
 			return Settings{}, fmt.Errorf("INCLUDE_LINK: want true or false, got %q", truncate(v, 20))
@@ -109,9 +124,29 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	return s, nil
 }
 
+// botFromEnv reads a chat bot's URL and signing secret; a secret needs
+// the URL.
+func botFromEnv(get func(string) string, urlVar, secretVar string, check func(string) (string, error)) (string, string, error) {
+	target, secret := get(urlVar), get(secretVar)
+	if target == "" {
+		if secret != "" {
+			return "", "", fmt.Errorf("%s: set without %s", secretVar, urlVar)
+		}
+		return "", "", nil
+	}
+	target, err := check(target)
+	if err != nil {
+		return "", "", err
+	}
+	if err := checkBotSecret(secretVar, secret); err != nil {
+		return "", "", err
+	}
+	return target, secret, nil
+}
+
 // New returns the configured sinks: Slack (incoming webhook, bot, or
-// both), then one per webhook URL. With none configured it returns the
-// console sink alone, writing to console.
+// both), DingTalk, Lark, then one per webhook URL. With none configured it
+// returns the console sink alone, writing to console.
 func New(s Settings, console io.Writer) ([]Notifier, error) {
 	var sinks []Notifier
 	if s.SlackWebhookURL != "" {
@@ -134,6 +169,24 @@ func New(s Settings, console io.Writer) ([]Notifier, error) {
 			return nil, err
 		}
 		sinks = append(sinks, newSlackBot(api, s.SlackBotToken, s.SlackChannel, s.IncludeLink))
+	}
+	if s.DingTalkWebhookURL != "" {
+		d, err := newDingTalk(s.DingTalkWebhookURL, s.DingTalkSecret, s.IncludeLink)
+		if err != nil {
+			return nil, err
+		}
+		sinks = append(sinks, d)
+	} else if s.DingTalkSecret != "" {
+		return nil, errors.New("DINGTALK_SECRET: set without DINGTALK_WEBHOOK_URL")
+	}
+	if s.LarkWebhookURL != "" {
+		l, err := newLark(s.LarkWebhookURL, s.LarkSecret, s.IncludeLink)
+		if err != nil {
+			return nil, err
+		}
+		sinks = append(sinks, l)
+	} else if s.LarkSecret != "" {
+		return nil, errors.New("LARK_SECRET: set without LARK_WEBHOOK_URL")
 	}
 	var key []byte
 	if s.WebhookSecret != "" {

@@ -1,0 +1,239 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// What the chat-bot sinks (DingTalk, Lark) show of text that comes from
+// Security Center: bounded so that a grouped message stays far below the
+// bots' 20,000-byte limits even when every character takes four bytes.
+const (
+	botMaxTitle   = 150  // a headline
+	botMaxValue   = 200  // one fact: a file name, a request ID
+	botMaxMessage = 1000 // an error message
+	botMaxList    = 3000 // the list of exports in a grouped message
+	botMaxLink    = 3000 // longer links are left out rather than cut
+)
+
+// postForAnswer is post for sinks whose answer must be read even when the
+// status is 2xx, since chat bots report errors inside 200 bodies. It
+// returns the status (0 when no answer arrived), the answer (bounded) and,
+// for a failed request or a non-2xx status, an *Error as post makes it.
+func postForAnswer(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) (int, []byte, *Error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, &Error{Sink: sink, Err: errors.New("cannot build the request for " + RedactURL(target))}
+	}
+	for name, values := range header {
+		req.Header[name] = values
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, &Error{Sink: sink, Retryable: true, Err: redactError(err, target, secrets)}
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxDrain))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp.StatusCode, answer, nil
+	}
+	return resp.StatusCode, answer, &Error{
+		Sink:       sink,
+		StatusCode: resp.StatusCode,
+		Text:       errorText(answer, secrets),
+		Retryable:  retryableStatus(resp.StatusCode),
+		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
+	}
+}
+
+// botCode is a chat bot's verdict on one message, read from its JSON
+// answer: a code (0 is success) and the bot's own text.
+type botCode struct {
+	code int64
+	msg  string
+}
+
+// botError is the *Error for a bot that answered with a non-zero code.
+// label names the code as the bot's documentation does ("errcode",
+// "code"), so the text can be looked up there.
+func botError(sink string, status int, label string, c botCode, secrets []string) *Error {
+	text := label + " " + strconv.FormatInt(c.code, 10)
+	if m := strings.TrimSpace(c.msg); m != "" {
+		text += ": " + m
+	}
+	return &Error{Sink: sink, StatusCode: status, Text: errorText([]byte(text), secrets)}
+}
+
+// unexpectedAnswer is the *Error for a 2xx whose body is not the bot's
+// JSON: the message may not have been posted, and sending it again is for
+// the next cycle to decide.
+func unexpectedAnswer(sink string, status int, answer []byte, secrets []string) *Error {
+	text := errorText(answer, secrets)
+	if text == "" {
+		return &Error{Sink: sink, StatusCode: status, Text: "unexpected empty answer"}
+	}
+	return &Error{Sink: sink, StatusCode: status, Text: "unexpected answer: " + text}
+}
+
+// pace waits for the sink's rate limiter, so that one process stays under
+// the bot's documented rate; a wait that would outlast ctx is a retryable
+// failure.
+func pace(ctx context.Context, sink string, limiter *rate.Limiter) *Error {
+	if limiter == nil {
+		return nil
+	}
+	if err := limiter.Wait(ctx); err != nil {
+		return &Error{Sink: sink, Retryable: true, Err: fmt.Errorf("waiting to stay under the bot's rate limit: %w", err)}
+	}
+	return nil
+}
+
+// botHeadline is a chat message's title: what happened, to which export.
+func botHeadline(ev event.Event) string {
+	st := ev.Status
+	switch ev.Type {
+	case event.Completed:
+		return "Export ready: " + nameOf(st)
+	case event.Failed:
+		return fmt.Sprintf("Export check failed: %s (%s)", st.Ref.String(), failureOf(ev).Code)
+	case event.Stalled:
+		return "Export stalled: " + nameOf(st)
+	}
+	return Summary(ev, false)
+}
+
+// botGroupHeadline is the title of one message about several events, and
+// whether they are failures that share one error code.
+func botGroupHeadline(events []event.Event) (string, bool) {
+	code := failureOf(events[0]).Code
+	for _, ev := range events {
+		if ev.Type != event.Failed || failureOf(ev).Code != code {
+			return fmt.Sprintf("%d export events", len(events)), false
+		}
+	}
+	return fmt.Sprintf("%d export checks failed: %s", len(events), code), true
+}
+
+// botGroupLines are the lines of a grouped message, one per event: the
+// export and its file, or for a mixed group the event's summary.
+func botGroupLines(events []event.Event, sameCode bool) []string {
+	lines := make([]string, len(events))
+	for i, ev := range events {
+		line := "• " + ev.Status.Ref.String()
+		switch {
+		case !sameCode:
+			line += " " + clean(Summary(ev, false), botMaxValue)
+		case ev.Status.FileName != "":
+			line += " " + clean(ev.Status.FileName, botMaxValue)
+		}
+		lines[i] = line
+	}
+	return lines
+}
+
+// fact is one name and value shown about an export.
+type fact struct{ name, value string }
+
+// botFacts are what every chat message shows about the export: its ID and
+// kind, then extra, then the account and the region.
+func botFacts(ev event.Event, extra ...fact) []fact {
+	st := ev.Status
+	account := "own account"
+	if st.Account != 0 {
+		account = strconv.FormatInt(st.Account, 10)
+	}
+	region := ev.Region
+	if region == "" {
+		region = "unknown"
+	}
+	facts := []fact{{"Export ID", strconv.FormatInt(st.ID, 10)}, {"Kind", string(st.Kind)}}
+	facts = append(facts, extra...)
+	return append(facts, fact{"Account", account}, fact{"Region", region})
+}
+
+// botFailure is "Code (HTTP n)" and the message, each cleaned.
+func botFailure(f event.Failure) (code, message string) {
+	code = clean(f.Code, botMaxValue)
+	if code == "" {
+		code = "error"
+	}
+	if f.HTTPStatus != 0 {
+		code += " (HTTP " + strconv.Itoa(f.HTTPStatus) + ")"
+	}
+	return code, clean(f.Message, botMaxMessage)
+}
+
+// botFooter is the small print: the program's name (which a bot's keyword
+// check can require), the request ID and the event ID.
+func botFooter(ev event.Event) string {
+	parts := []string{"export-notifier"}
+	if id := ev.Status.RequestID; id != "" {
+		parts = append(parts, "Request ID "+clean(id, botMaxValue))
+	}
+	if ev.ID != "" {
+		parts = append(parts, "Event "+clean(ev.ID, botMaxValue))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// botGroupFooter is the small print of a grouped message.
+func botGroupFooter(first event.Event) string {
+	parts := []string{"export-notifier"}
+	if first.Region != "" {
+		parts = append(parts, "Region "+clean(first.Region, botMaxValue))
+	}
+	if id := first.Status.RequestID; id != "" {
+		parts = append(parts, "First request ID "+clean(id, botMaxValue))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// botLink is the download link to show, or "" when it is left out.
+func botLink(st event.Status, includeLink bool) string {
+	if !includeLink || st.Link == "" || len(st.Link) > botMaxLink || strings.ContainsAny(st.Link, " \t\r\n\x00") {
+		return ""
+	}
+	return st.Link
+}
+
+// clean makes text from outside fit for a chat message: one line, no
+// control or invisible formatting characters, at most n characters.
+func clean(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case r == utf8.RuneError || !unicode.IsPrint(r):
+			return -1
+		}
+		return r
+	}, s)
+	return truncate(strings.Join(strings.Fields(s), " "), n)
+}
+
+// truncateBytes shortens s to at most n bytes on a character boundary,
+// ending in "…" when cut.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	cut := max(n-len(ellipsis), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
+}
