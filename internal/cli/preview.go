@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
@@ -20,11 +21,12 @@ func runPreview(_ context.Context, args []string, env Env) int {
 	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: export-notifier preview [--event completed|failed|stalled] [--count N]")
+		fmt.Fprintln(env.Stderr, "usage: export-notifier preview [--event completed|failed|stalled] [--count N] [--sinks slack,webhook,dingtalk,lark]")
 		fmt.Fprintln(env.Stderr, "\nPrints the Slack message and the webhook body a sample event produces, and a\nBlock Kit Builder link that shows the Slack message rendered. Sends nothing.\nReads INCLUDE_LINK and WEBHOOK_TEMPLATE, so a custom template can be tried.")
 		fs.PrintDefaults()
 	}
 	typeName := fs.String("event", string(event.Completed), "event type: completed, failed or stalled")
+	sinkList := fs.String("sinks", "slack,webhook", "messages to show, comma separated: slack, webhook, dingtalk, lark")
 	count := fs.Int("count", 1, "number of failures sharing one error code, to preview Slack's grouped message (with --event failed)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -46,36 +48,64 @@ func runPreview(_ context.Context, args []string, env Env) int {
 	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed) {
 		return fail(ExitUsage, "--count %d: want 1, or up to 1000 with --event failed", *count)
 	}
+	show := map[string]bool{}
+	for _, name := range strings.Split(*sinkList, ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "slack", "webhook", "dingtalk", "lark":
+			show[name] = true
+		default:
+			return fail(ExitUsage, "--sinks: unknown sink %q (want slack, webhook, dingtalk or lark)", name)
+		}
+	}
 	settings, err := notify.SettingsFromEnv(env.Getenv)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
 
 	events := previewEvents(typ, *count)
-	msg := notify.RenderSlack(events, settings.IncludeLink)
-	slackJSON, err := notify.MarshalJSON(msg, "  ")
-	if err != nil {
-		return fail(ExitFailed, "rendering the Slack message: %v", err)
-	}
-	link, err := notify.BlockKitBuilderURL(msg)
-	if err != nil {
-		return fail(ExitFailed, "building the Block Kit Builder link: %v", err)
-	}
-
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "Slack message (Block Kit; chat.postMessage and incoming webhooks receive this):\n%s\n\n", slackJSON)
-	for i, ev := range events {
-		body, contentType, err := notify.WebhookBody(settings, ev)
+	if show["slack"] {
+		msg := notify.RenderSlack(events, settings.IncludeLink)
+		slackJSON, err := notify.MarshalJSON(msg, "  ")
 		if err != nil {
-			return fail(ExitUsage, "%v", err)
+			return fail(ExitFailed, "rendering the Slack message: %v", err)
 		}
-		title := "Webhook body"
-		if len(events) > 1 {
-			title = fmt.Sprintf("Webhook body %d of %d (one request per event)", i+1, len(events))
+		link, err := notify.BlockKitBuilderURL(msg)
+		if err != nil {
+			return fail(ExitFailed, "building the Block Kit Builder link: %v", err)
 		}
-		fmt.Fprintf(&out, "%s (Content-Type: %s):\n%s\n\n", title, contentType, indentJSON(body))
+		fmt.Fprintf(&out, "Slack message (Block Kit; chat.postMessage and incoming webhooks receive this):\n%s\n\n", slackJSON)
+		fmt.Fprintf(&out, "See the Slack message rendered in Block Kit Builder:\n%s\n\n", link)
 	}
-	fmt.Fprintf(&out, "See the Slack message rendered in Block Kit Builder:\n%s\n", link)
+	if show["webhook"] {
+		for i, ev := range events {
+			body, contentType, err := notify.WebhookBody(settings, ev)
+			if err != nil {
+				return fail(ExitUsage, "%v", err)
+			}
+			title := "Webhook body"
+			if len(events) > 1 {
+				title = fmt.Sprintf("Webhook body %d of %d (one request per event)", i+1, len(events))
+			}
+			fmt.Fprintf(&out, "%s (Content-Type: %s):\n%s\n\n", title, contentType, indentJSON(body))
+		}
+	}
+	for _, bot := range []struct {
+		name, title string
+		render      func() any
+	}{
+		{"dingtalk", "DingTalk message (markdown; signed in the URL when DINGTALK_SECRET is set)", func() any { return notify.RenderDingTalk(events, settings.IncludeLink) }},
+		{"lark", "Lark/Feishu message (interactive card; timestamp and sign added when LARK_SECRET is set)", func() any { return notify.RenderLark(events, settings.IncludeLink) }},
+	} {
+		if !show[bot.name] {
+			continue
+		}
+		body, err := notify.MarshalJSON(bot.render(), "  ")
+		if err != nil {
+			return fail(ExitFailed, "rendering the %s message: %v", bot.name, err)
+		}
+		fmt.Fprintf(&out, "%s:\n%s\n\n", bot.title, body)
+	}
 	if _, err := io.Copy(env.Stdout, &out); err != nil {
 		return fail(ExitFailed, "%v", err)
 	}
