@@ -1,15 +1,10 @@
 package notify
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,36 +23,6 @@ const (
 	botMaxList    = 3000 // the list of exports in a grouped message
 	botMaxLink    = 3000 // longer links are left out rather than cut
 )
-
-// postForAnswer is post for sinks whose answer must be read even when the
-// status is 2xx, since chat bots report errors inside 200 bodies. It
-// returns the status (0 when no answer arrived), the answer (bounded) and,
-// for a failed request or a non-2xx status, an *Error as post makes it.
-func postForAnswer(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) (int, []byte, *Error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, &Error{Sink: sink, Err: errors.New("cannot build the request for " + RedactURL(target))}
-	}
-	for name, values := range header {
-		req.Header[name] = values
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, &Error{Sink: sink, Retryable: true, Err: redactError(err, target, secrets)}
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxDrain))
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp.StatusCode, answer, nil
-	}
-	return resp.StatusCode, answer, &Error{
-		Sink:       sink,
-		StatusCode: resp.StatusCode,
-		Text:       errorText(answer, secrets),
-		Retryable:  retryableStatus(resp.StatusCode),
-		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
-	}
-}
 
 // botCode is a chat bot's verdict on one message, read from its JSON
 // answer: a code (0 is success) and the bot's own text.

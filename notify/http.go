@@ -39,23 +39,30 @@ func newHTTPClient() *http.Client {
 // carrying the status, a bounded single-line copy of the answer (with the
 // secrets removed), whether to retry, and the Retry-After.
 func post(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) *Error {
+	_, _, err := postForAnswer(ctx, client, sink, target, header, body, secrets)
+	return err
+}
+
+// postForAnswer is post for sinks that report failures inside a 2xx answer
+// (the chat bots): it also returns the status and the bounded answer.
+func postForAnswer(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) (int, []byte, *Error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return &Error{Sink: sink, Err: errors.New("cannot build the request for " + RedactURL(target))}
+		return 0, nil, &Error{Sink: sink, Err: errors.New("cannot build the request for " + RedactURL(target))}
 	}
 	for name, values := range header {
 		req.Header[name] = values
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return &Error{Sink: sink, Retryable: true, Err: redactError(err, target, secrets)}
+		return 0, nil, &Error{Sink: sink, Retryable: true, Err: redactError(err, target, secrets)}
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxDrain))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
+		return resp.StatusCode, answer, nil
 	}
-	return &Error{
+	return resp.StatusCode, answer, &Error{
 		Sink:       sink,
 		StatusCode: resp.StatusCode,
 		Text:       errorText(answer, secrets),
