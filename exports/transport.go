@@ -14,6 +14,10 @@ import (
 // hundred bytes, so anything near this is not Security Center talking.
 const maxBody = 1 << 20
 
+// maxIdleConns is the most connections kept open between calls: the
+// highest POLL_CONCURRENCY the handler accepts.
+const maxIdleConns = 256
+
 // httpDoer is the HTTP client the SDK sends through (its HttpClient hook).
 // The SDK's own pooled client rewrites its Timeout on every call without a
 // lock that readers take, which races when many goroutines call at once;
@@ -32,9 +36,13 @@ func newHTTPDoer(connectTimeout, readTimeout time.Duration) *httpDoer {
 		TLSHandshakeTimeout:   connectTimeout,
 		ResponseHeaderTimeout: readTimeout,
 		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   64, // many exports are polled at once, all to one host
-		IdleConnTimeout:       90 * time.Second,
+		// Every worker of a cycle (POLL_CONCURRENCY, at most 256) keeps its
+		// connection to the one Security Center host between calls: with
+		// fewer idle slots than workers, the excess is closed after each
+		// call and dialled (and TLS-handshaken) again.
+		MaxIdleConns:        maxIdleConns,
+		MaxIdleConnsPerHost: maxIdleConns,
+		IdleConnTimeout:     90 * time.Second,
 	}
 	return &httpDoer{client: &http.Client{
 		Transport: transport,
