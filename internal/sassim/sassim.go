@@ -148,6 +148,7 @@ type Simulator struct {
 	mu        sync.Mutex
 	exports   map[exportKey]*exportState
 	nonces    map[string]time.Time
+	pruneAt   int // prune the nonces once this many are held
 	calls     []Call
 	throttled int
 }
@@ -175,12 +176,15 @@ func New(opts Options) *Simulator {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Simulator{opts: opts, exports: map[exportKey]*exportState{}, nonces: map[string]time.Time{}}
+	s := &Simulator{opts: opts, exports: map[exportKey]*exportState{}, nonces: map[string]time.Time{}, pruneAt: minNoncePrune}
 	if opts.MaxQPS > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(opts.MaxQPS), max(1, int(opts.MaxQPS)))
 	}
 	return s
 }
+
+// minNoncePrune is how many nonces are held before old ones are pruned.
+const minNoncePrune = 4096
 
 // Add scripts an export, replacing any earlier script or progress of the
 // same kind and ID. It is safe while serving.
@@ -347,12 +351,15 @@ func (s *Simulator) authenticate(r *http.Request, body []byte, now time.Time, ca
 	if _, used := s.nonces[call.Nonce]; used {
 		return &apiError{http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already."}
 	}
-	if len(s.nonces) >= 4096 { // a nonce older than the clock skew cannot come back with a valid date
+	if len(s.nonces) >= s.pruneAt { // a nonce older than the clock skew cannot come back with a valid date
 		for n, t := range s.nonces {
 			if now.Sub(t) > 2*MaxClockSkew {
 				delete(s.nonces, n)
 			}
 		}
+		// Scan again once as many nonces again have come: scanning on
+		// every call while all are recent made each call cost O(calls).
+		s.pruneAt = max(minNoncePrune, 2*len(s.nonces))
 	}
 	s.nonces[call.Nonce] = now
 	return nil
