@@ -140,8 +140,9 @@ type memoryRun struct {
 // zero-latency simulator, with POLL_CONCURRENCY 16 and a rate that does
 // not bind. The first cycle finds an empty state and commits n exports;
 // the next loads them, sees one in ten complete and announces it on the
-// console sink, and commits again.
-func memory(ctx context.Context, binary, dir string, n int) (memoryRun, error) {
+// console sink, and commits again. extraEnv is added to the binary's
+// environment.
+func memory(ctx context.Context, binary, dir string, n int, extraEnv ...string) (memoryRun, error) {
 	sim := sassim.New(sassim.Options{})
 	const first = 100001
 	for i := 0; i < n; i += 10 {
@@ -153,7 +154,7 @@ func memory(ctx context.Context, binary, dir string, n int) (memoryRun, error) {
 	if err != nil {
 		return memoryRun{}, err
 	}
-	env := pollEnv(srv.URL, stateDir, idList(first, n), "POLL_CONCURRENCY=16", "POLL_QPS=10000", "POLL_TIMEOUT=240s")
+	env := pollEnv(srv.URL, stateDir, idList(first, n), append([]string{"POLL_CONCURRENCY=16", "POLL_QPS=10000", "POLL_TIMEOUT=240s"}, extraEnv...)...)
 	out := memoryRun{StateDir: stateDir}
 	for _, run := range []*binaryRun{&out.First, &out.Next} {
 		if *run, err = runPoll(ctx, binary, env); err != nil {
