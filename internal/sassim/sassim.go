@@ -17,6 +17,10 @@
 // InvalidSecurityToken.* 400, SignatureNonceUsed 400, ...) and JSON error
 // bodies carrying RequestId, Code and Message. Every call is recorded
 // (Calls), rejected ones included.
+//
+// It also starts exports (ExportRecord, ExportVul, ExportSuspEvents): each
+// start registers a new export under a new ID, which then progresses like
+// an unscripted one; FailStarts scripts faults for starts.
 package sassim
 
 import (
@@ -136,6 +140,9 @@ type Call struct {
 	Status        string // export status answered, on success
 	RequestID     string
 	Time          time.Time
+	// Params are a start's request parameters (ExportType, Lang, ...);
+	// nil for the Describe*ExportInfo actions.
+	Params url.Values
 }
 
 // Simulator is a Security Center endpoint; serve it with net/http or
@@ -151,6 +158,7 @@ type Simulator struct {
 	pruneAt   int // prune the nonces once this many are held
 	calls     []Call
 	throttled int
+	starts    starts // ExportRecord, ExportVul, ExportSuspEvents (start.go)
 }
 
 type exportKey struct {
@@ -286,12 +294,17 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kind, ok := actions[call.Action]
-	if !ok {
+	startKind, starting := startActions[call.Action]
+	if !ok && !starting {
 		s.refuse(w, r, &call, &apiError{http.StatusNotFound, "InvalidAction.NotFound", "Specified api is not found, please check your url and method."})
 		return
 	}
 	if v := r.Header.Get("x-acs-version"); v != APIVersion {
 		s.refuse(w, r, &call, &apiError{http.StatusBadRequest, "InvalidVersion", fmt.Sprintf("Specified parameter Version %q is not valid.", v)})
+		return
+	}
+	if starting {
+		s.start(w, r, body, &call, startKind, now)
 		return
 	}
 	ref, apiErr := readRef(r, body, kind)
