@@ -208,6 +208,19 @@ func (c *Client) poolFor(creds credential.Credentials) *sdkPool {
 
 // newSDK builds an SDK client that signs with creds and returns its caller.
 func (c *Client) newSDK(creds credential.Credentials) (caller, error) {
+	sdk, err := c.newSAS(creds)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, ref event.Ref, account int64) (*response, error) {
+		return c.call(ctx, sdk, ref, account)
+	}, nil
+}
+
+// newSAS builds an SDK client of c's endpoint that signs with creds and
+// sends through c's HTTP client. Keep what it returns in a closure or a
+// local variable, never in a field (see sdkPool).
+func (c *Client) newSAS(creds credential.Credentials) (*sas.Client, error) {
 	config := &openapiutil.Config{
 		AccessKeyId:     new(creds.AccessKeyID),
 		AccessKeySecret: new(creds.AccessKeySecret),
@@ -228,9 +241,7 @@ func (c *Client) newSDK(creds credential.Credentials) (caller, error) {
 	// Typed errors (ClientError, ServerError, ThrottlingError) keep the
 	// HTTP status and request ID apart; the default SDKError flattens them.
 	sdk.Client.DisableSDKError = new(true)
-	return func(ctx context.Context, ref event.Ref, account int64) (*response, error) {
-		return c.call(ctx, sdk, ref, account)
-	}, nil
+	return sdk, nil
 }
 
 // attempt makes one call, bounded by the read timeout on top of ctx.

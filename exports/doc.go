@@ -12,6 +12,15 @@
 // Statuses become event.Init ("init", "pending"), event.Exporting and
 // event.Success; "failed" is an Error with code ExportFailed.
 //
+// # Starting exports
+//
+// Start begins one export described by an event.StartSpec, with
+// ExportRecord (asset), ExportVul (vul) or ExportSuspEvents (suspEvent), and
+// returns its reference, which Get then follows. Starting is not
+// idempotent, so Start retries only Throttling and connections that failed
+// before the request was sent; any failure after the request may have
+// arrived is returned with Error.MayHaveStarted set.
+//
 // # Endpoint and credentials
 //
 // Config.Region picks the endpoint from the SAS SDK's own region map
@@ -40,6 +49,7 @@
 //     unknown status);
 //   - MissingCredentials: no credentials (wraps credential.ErrMissing);
 //   - InvalidExportRef: the reference fails event.Ref.Validate;
+//   - InvalidStartSpec: the export to start fails event.StartSpec.Validate;
 //   - ExportFailed: the export task itself failed;
 //   - HTTPnnn: an error answer without a code.
 //

@@ -43,6 +43,16 @@ type Error struct {
 	Retryable  bool   // whether a later attempt may succeed
 	Attempts   int    // calls made, retries included
 	Err        error  // the underlying error, if any
+
+	// Start is, for a failure of Client.Start, the export it was asked to
+	// start (Ref then holds only its kind); nil for Get.
+	Start *event.StartSpec
+	// MayHaveStarted, for a failure of Client.Start, says that the request
+	// may have reached Security Center and started the export although no
+	// ID came back (a 5xx, a timeout or a broken connection after sending,
+	// an answer without an ID). It is false when Security Center refused
+	// the call (4xx, Throttling) or nothing was sent.
+	MayHaveStarted bool
 }
 
 // Error is one line naming the export, the code, the HTTP status and the
@@ -50,7 +60,11 @@ type Error struct {
 // from this package.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s export %s: %s", action(e.Ref.Kind), e.Ref, e.Code)
+	if e.Start != nil {
+		fmt.Fprintf(&b, "%s %s: %s", event.StartAction(e.Start.Kind), e.Start, e.Code)
+	} else {
+		fmt.Fprintf(&b, "%s export %s: %s", action(e.Ref.Kind), e.Ref, e.Code)
+	}
 	var details []string
 	if e.HTTPStatus != 0 {
 		details = append(details, fmt.Sprintf("HTTP %d", e.HTTPStatus))
@@ -66,6 +80,9 @@ func (e *Error) Error() string {
 	}
 	if e.Message != "" {
 		b.WriteString(": " + oneLine(e.Message))
+	}
+	if e.MayHaveStarted {
+		b.WriteString("; the export may have started all the same")
 	}
 	return b.String()
 }

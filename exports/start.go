@@ -1,0 +1,202 @@
+package exports
+
+import (
+	"context"
+	"errors"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	sas "github.com/alibabacloud-go/sas-20181203/v8/client"
+	"github.com/alibabacloud-go/tea/dara"
+
+	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// CodeInvalidStartSpec: the export to start fails event.StartSpec.Validate;
+// nothing was sent.
+const CodeInvalidStartSpec = "InvalidStartSpec"
+
+// Start asks Security Center to start one export, with ExportRecord (asset),
+// ExportVul (vul) or ExportSuspEvents (suspEvent) as spec.Kind says, and
+// returns the new export's reference (spec's kind, the returned Id, spec's
+// member account) and Security Center's request ID. An asset spec that
+// names no member account is started for Config.Account, as Get asks about
+// it. spec is validated before anything is sent.
+//
+// Starting is not idempotent: every call that reaches Security Center may
+// start one more export. So Start retries only failures that surely started
+// nothing: Throttling (Security Center refused the call before doing
+// anything) and a connection that failed before the request was sent
+// (refused, unreachable, a failed TLS handshake), with Get's backoff,
+// MaxAttempts and deadline. Once the request may have been sent it is never
+// sent again: a 5xx answer, a timeout, a connection broken after sending, or
+// an answer without an ID is returned at once, its MayHaveStarted set,
+// because the export may exist although its ID never came back. Other
+// refusals (NoPermission, InvalidParameter, signature errors) are returned
+// at once too, MayHaveStarted false.
+//
+// Every failure is an *Error whose Start is spec; its Retryable says
+// whether starting again is safe and may help.
+func (c *Client) Start(ctx context.Context, spec event.StartSpec) (event.Ref, string, error) {
+	if spec.Kind == "" {
+		spec.Kind = event.Asset
+	}
+	fail := func(e *Error) (event.Ref, string, error) {
+		e.Ref, e.Start = event.Ref{Kind: spec.Kind}, &spec
+		return event.Ref{}, e.RequestID, e
+	}
+	if err := spec.Validate(); err != nil {
+		return fail(&Error{Code: CodeInvalidStartSpec, Message: err.Error(), Err: err})
+	}
+	creds, err := c.cfg.Credentials.Credentials(ctx)
+	if err != nil {
+		e := &Error{Code: CodeMissingCredentials, Message: err.Error(), Err: err}
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, credential.ErrMissing) {
+			e = contextError(event.Ref{}, ctxErr)
+		}
+		return fail(e)
+	}
+	// Starts are a few per cycle: a fresh SDK client each, not the pool's.
+	sdk, err := c.newSAS(creds)
+	if err != nil {
+		return fail(&Error{Code: CodeMissingCredentials, Message: "the SDK refused the credentials: " + err.Error(), Err: err})
+	}
+	account := spec.Account
+	if account == 0 && spec.Kind == event.Asset {
+		account = c.cfg.Account
+	}
+	for attempt := 1; ; attempt++ {
+		id, requestID, e := c.startOnce(ctx, sdk, spec, account)
+		if e == nil {
+			return event.Ref{Kind: spec.Kind, ID: id, Account: spec.Account}, requestID, nil
+		}
+		e.Attempts = attempt
+		if e.Code == CodeCanceled {
+			e.Message = "the start was cancelled"
+		}
+		if !e.Retryable || attempt >= c.cfg.MaxAttempts || !c.pause(ctx, attempt, e) {
+			return fail(e)
+		}
+	}
+}
+
+// pause waits before retry number attempt+1; false when ctx ends first or
+// its deadline leaves no time for the wait.
+func (c *Client) pause(ctx context.Context, attempt int, e *Error) bool {
+	wait := c.backoff(attempt, e)
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+		return false
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+// startOnce makes one start call, bounded by the connect and read timeouts
+// on top of ctx, and decides whether the failure, if any, may be retried.
+func (c *Client) startOnce(ctx context.Context, sdk *sas.Client, spec event.StartSpec, account int64) (int64, string, *Error) {
+	var rec recording
+	// The request may have reached Security Center once its headers are
+	// written: before that the server cannot have acted on it.
+	var sent atomic.Bool
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}
+	callCtx, cancel := context.WithTimeout(httptrace.WithClientTrace(withRecording(ctx, &rec), trace), c.cfg.ConnectTimeout+c.cfg.ReadTimeout)
+	defer cancel()
+	id, requestID, err := callStart(callCtx, sdk, c.runtime, spec, account)
+	if requestID == "" {
+		requestID = rec.requestID
+	}
+	if err != nil {
+		e := classify(ctx, callCtx, event.Ref{Kind: spec.Kind}, &rec, err)
+		switch {
+		case isThrottling(e.Code):
+			e.Retryable, e.MayHaveStarted = true, false
+		case e.HTTPStatus >= 400 && e.HTTPStatus < 500 && e.Code != CodeInvalidResponse:
+			e.Retryable, e.MayHaveStarted = false, false // Security Center refused it
+		case !sent.Load():
+			e.Retryable = e.Retryable && (e.Code == CodeConnectionFailed || e.Code == CodeTimeout)
+			e.MayHaveStarted = false
+		default:
+			e.Retryable, e.MayHaveStarted = false, true
+		}
+		return 0, requestID, e
+	}
+	if id <= 0 {
+		return 0, requestID, &Error{Code: CodeInvalidResponse, HTTPStatus: rec.status, RequestID: requestID,
+			Message: "the answer holds no export ID: " + snippet(rec.body.Bytes()), MayHaveStarted: true}
+	}
+	return id, requestID, nil
+}
+
+func isThrottling(code string) bool {
+	return code == "Throttling" || strings.HasPrefix(code, "Throttling.")
+}
+
+// callStart calls the API that starts spec's kind of export and returns
+// the new export's ID and the request ID the answer holds.
+func callStart(ctx context.Context, sdk *sas.Client, runtime *dara.RuntimeOptions, spec event.StartSpec, account int64) (int64, string, error) {
+	str := func(v string) *string {
+		if v == "" {
+			return nil
+		}
+		return new(v)
+	}
+	switch spec.Kind {
+	case event.Vul:
+		req := &sas.ExportVulRequest{
+			Type: str(spec.Type), Lang: str(spec.Lang), Dealed: str(spec.Dealed), Necessity: str(spec.Necessity),
+			AttachTypes: str(spec.AttachTypes), Uuids: str(spec.UUIDs), VpcInstanceIds: str(spec.VpcInstanceIDs),
+			CveId: str(spec.CveID), AliasName: str(spec.AliasName), SearchTags: str(spec.SearchTags),
+		}
+		if spec.GroupID != 0 {
+			req.GroupId = new(strconv.FormatInt(spec.GroupID, 10)) // ExportVul takes it as a string
+		}
+		if spec.CreateTsStart != 0 {
+			req.CreateTsStart = new(spec.CreateTsStart)
+		}
+		if spec.CreateTsEnd != 0 {
+			req.CreateTsEnd = new(spec.CreateTsEnd)
+		}
+		r, err := sdk.ExportVulWithContext(ctx, req, runtime)
+		if err != nil || r == nil || r.Body == nil {
+			return 0, "", orEmpty(err)
+		}
+		return dara.Int64Value(r.Body.Id), dara.StringValue(r.Body.RequestId), nil
+	case event.SuspEvent:
+		req := &sas.ExportSuspEventsRequest{
+			Lang: str(spec.Lang), Levels: str(spec.Levels), Dealed: str(spec.Dealed), Status: str(spec.Status),
+			TimeStart: str(spec.TimeStart), TimeEnd: str(spec.TimeEnd), ParentEventTypes: str(spec.ParentEventTypes),
+			Name: str(spec.Name), Uuid: str(spec.UUID), ClusterId: str(spec.ClusterID),
+		}
+		if spec.GroupID != 0 {
+			req.GroupId = new(spec.GroupID)
+		}
+		r, err := sdk.ExportSuspEventsWithContext(ctx, req, runtime)
+		if err != nil || r == nil || r.Body == nil {
+			return 0, "", orEmpty(err)
+		}
+		return int64(dara.Int32Value(r.Body.Id)), dara.StringValue(r.Body.RequestId), nil
+	default:
+		req := &sas.ExportRecordRequest{
+			ExportType: str(spec.ExportType), ExportFileType: str(spec.ExportFileType),
+			Lang: str(spec.Lang), Params: str(string(spec.Params)),
+		}
+		if account != 0 {
+			req.ResourceDirectoryAccountId = new(account)
+		}
+		r, err := sdk.ExportRecordWithContext(ctx, req, runtime)
+		if err != nil || r == nil || r.Body == nil {
+			return 0, "", orEmpty(err)
+		}
+		return dara.Int64Value(r.Body.Id), dara.StringValue(r.Body.RequestId), nil
+	}
+}
