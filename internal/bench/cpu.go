@@ -1,92 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/handler"
-	"github.com/export-notifier/export-notifier/internal/sassim"
 	"github.com/export-notifier/export-notifier/notify"
 	"github.com/export-notifier/export-notifier/state"
 )
-
-// simulatorChildEnv, set in the environment of this program (or of its
-// test binary), makes it serve the simulator instead: the CPU benchmark
-// runs the simulator in another process so that its signature checks and
-// JSON are not counted as the client's.
-const simulatorChildEnv = "EXPORT_NOTIFIER_BENCH_SIMULATOR"
-
-// serveSimulatorIfChild serves a zero-latency simulator on a loopback port
-// when this process was started as the simulator child: it prints the
-// endpoint on stdout and serves until stdin is closed (the parent exited).
-// It reports whether it did.
-func serveSimulatorIfChild() bool {
-	if os.Getenv(simulatorChildEnv) == "" {
-		return false
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "simulator child:", err)
-		os.Exit(1)
-	}
-	srv := &http.Server{Handler: sassim.New(sassim.Options{}), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	fmt.Println("http://" + ln.Addr().String())
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	return true
-}
-
-// simulatorChild is a simulator served by a copy of this executable.
-type simulatorChild struct {
-	URL   string
-	cmd   *exec.Cmd
-	stdin io.Closer
-}
-
-func startSimulatorChild() (*simulatorChild, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), simulatorChildEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "http://") {
-		stdin.Close()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("the simulator child did not print its endpoint (%q): %v", line, err)
-	}
-	return &simulatorChild{URL: strings.TrimSpace(line), cmd: cmd, stdin: stdin}, nil
-}
-
-func (c *simulatorChild) stop() {
-	c.stdin.Close()
-	_ = c.cmd.Wait()
-}
 
 // cyclePerExport is the number of exports in each cycle the CPU benchmark
 // runs; one op is one export's share.
@@ -153,7 +80,7 @@ func processCPU() time.Duration {
 
 // cpuFigures runs the benchmark once, the simulator in a child process.
 func cpuFigures() (testing.BenchmarkResult, error) {
-	child, err := startSimulatorChild()
+	child, err := startSimulatorChild(simulatorScript{})
 	if err != nil {
 		return testing.BenchmarkResult{}, err
 	}

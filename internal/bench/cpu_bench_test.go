@@ -16,7 +16,7 @@ func TestMain(m *testing.M) {
 //
 //	go test -run=^$ -bench=Export ./internal/bench
 func BenchmarkExport(b *testing.B) {
-	child, err := startSimulatorChild()
+	child, err := startSimulatorChild(simulatorScript{})
 	if err != nil {
 		b.Fatal(err)
 	}
