@@ -343,13 +343,43 @@ func snippet(raw []byte) string {
 	return s
 }
 
+// SpecError is what Validate reports: the spec, the payload field at fault
+// and what is wrong with it.
+type SpecError struct {
+	Spec  StartSpec
+	Field string // JSON name of the field at fault, such as "exportType" or "kind"
+	Err   error
+}
+
+// Error names the spec and says what is allowed, such as
+// `start asset/assetInstnce: exportType "assetInstnce": want one of ...`.
+func (e *SpecError) Error() string { return "start " + e.Spec.String() + ": " + e.Err.Error() }
+
+func (e *SpecError) Unwrap() error { return e.Err }
+
+// fieldProblem is a problem with one field of a spec.
+type fieldProblem struct {
+	field, msg string
+}
+
+func (p *fieldProblem) Error() string { return p.msg }
+
+func bad(field, format string, args ...any) error {
+	return &fieldProblem{field: field, msg: fmt.Sprintf(format, args...)}
+}
+
 // Validate reports whether Security Center could be asked to start s: a
 // kind that can be started, the kind's required parameters, known values,
-// and no parameter of another kind's API. The error names s and lists
-// what is allowed.
+// and no parameter of another kind's API. The error is a *SpecError that
+// names s, the field at fault and what is allowed.
 func (s StartSpec) Validate() error {
 	if err := s.problem(); err != nil {
-		return fmt.Errorf("start %s: %w", s, err)
+		e := &SpecError{Spec: s, Err: err}
+		var p *fieldProblem
+		if errors.As(err, &p) {
+			e.Field = p.field
+		}
+		return e
 	}
 	return nil
 }
@@ -358,13 +388,13 @@ func (s StartSpec) problem() error {
 	kind := s.kind()
 	if !slices.Contains(StartKinds(), kind) {
 		if _, err := ParseKind(string(kind)); err == nil {
-			return fmt.Errorf("%s exports cannot be started (only asset, vul and suspEvent can; an asset export with exportType exportHcWarning lists baseline risks)", kind)
+			return bad("kind", "%s exports cannot be started (only asset, vul and suspEvent can; an asset export with exportType exportHcWarning lists baseline risks)", kind)
 		}
-		return fmt.Errorf("unknown kind %q (want asset, vul or suspEvent)", kind)
+		return bad("kind", "unknown kind %q (want asset, vul or suspEvent)", kind)
 	}
 	for _, f := range startFields {
 		if f.value(s) != "" && !slices.Contains(f.kinds, kind) {
-			return fmt.Errorf("%s is not a parameter of %s exports (%s takes %s)", f.name, kind, StartAction(kind), strings.Join(StartFields(kind)[1:], ", "))
+			return bad(f.name, "%s is not a parameter of %s exports (%s takes %s)", f.name, kind, StartAction(kind), strings.Join(StartFields(kind)[1:], ", "))
 		}
 	}
 	if err := oneOf("lang", s.Lang, Langs(), true); err != nil {
@@ -382,29 +412,29 @@ func (s StartSpec) problem() error {
 
 func (s StartSpec) assetProblem() error {
 	if s.ExportType == "" {
-		return fmt.Errorf("exportType is required (one of %s)", strings.Join(ExportTypes(), ", "))
+		return bad("exportType", "exportType is required (one of %s)", strings.Join(ExportTypes(), ", "))
 	}
 	if err := oneOf("exportType", s.ExportType, ExportTypes(), false); err != nil {
 		return err
 	}
 	switch {
 	case s.ExportType == "virusScanExport" && s.ExportFileType == "":
-		return fmt.Errorf("exportFileType is required with exportType virusScanExport (want virusScanExport)")
+		return bad("exportFileType", "exportFileType is required with exportType virusScanExport (want virusScanExport)")
 	case s.ExportType != "virusScanExport" && s.ExportFileType != "":
-		return fmt.Errorf("exportFileType is taken only with exportType virusScanExport")
+		return bad("exportFileType", "exportFileType is taken only with exportType virusScanExport")
 	}
 	if err := oneOf("exportFileType", s.ExportFileType, virusScanFileTypes, true); err != nil {
 		return err
 	}
 	if s.Account < 0 {
-		return fmt.Errorf("resourceDirectoryAccountId %d: want a positive account ID", s.Account)
+		return bad("resourceDirectoryAccountId", "resourceDirectoryAccountId %d: want a positive account ID", s.Account)
 	}
 	if s.Params != "" {
 		if len(s.Params) > maxParamsLen {
-			return fmt.Errorf("params: at most %d bytes of JSON", maxParamsLen)
+			return bad("params", "params: at most %d bytes of JSON", maxParamsLen)
 		}
 		if !isJSONObject([]byte(s.Params)) {
-			return fmt.Errorf("params: want a JSON object, such as {\"extend\": \"1\"}")
+			return bad("params", "params: want a JSON object, such as {\"extend\": \"1\"}")
 		}
 	}
 	return nil
@@ -414,7 +444,7 @@ var cveSyntax = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
 
 func (s StartSpec) vulProblem() error {
 	if s.Type == "" {
-		return fmt.Errorf("type is required (one of %s)", strings.Join(VulTypes(), ", "))
+		return bad("type", "type is required (one of %s)", strings.Join(VulTypes(), ", "))
 	}
 	if err := oneOf("type", s.Type, VulTypes(), false); err != nil {
 		return err
@@ -427,14 +457,14 @@ func (s StartSpec) vulProblem() error {
 	}
 	if s.AttachTypes != "" {
 		if s.Type != "app" {
-			return fmt.Errorf("attachTypes is taken only with type app")
+			return bad("attachTypes", "attachTypes is taken only with type app")
 		}
 		if err := oneOf("attachTypes", s.AttachTypes, []string{"sca"}, false); err != nil {
 			return err
 		}
 	}
 	if s.CveID != "" && !cveSyntax.MatchString(s.CveID) {
-		return fmt.Errorf("cveId %q: want a CVE ID such as CVE-2022-44702", s.CveID)
+		return bad("cveId", "cveId %q: want a CVE ID such as CVE-2022-44702", s.CveID)
 	}
 	for _, t := range []struct{ name, value string }{
 		{"uuids", s.UUIDs}, {"vpcInstanceIds", s.VpcInstanceIDs}, {"aliasName", s.AliasName}, {"searchTags", s.SearchTags},
@@ -444,13 +474,18 @@ func (s StartSpec) vulProblem() error {
 		}
 	}
 	if s.GroupID < 0 {
-		return fmt.Errorf("groupId %d: want a positive server group ID", s.GroupID)
+		return bad("groupId", "groupId %d: want a positive server group ID", s.GroupID)
 	}
-	if s.CreateTsStart < 0 || s.CreateTsEnd < 0 {
-		return fmt.Errorf("createTsStart and createTsEnd: want milliseconds since 1970-01-01 UTC")
+	for _, ts := range []struct {
+		name string
+		ms   int64
+	}{{"createTsStart", s.CreateTsStart}, {"createTsEnd", s.CreateTsEnd}} {
+		if ts.ms < 0 {
+			return bad(ts.name, "%s %d: want milliseconds since 1970-01-01 UTC", ts.name, ts.ms)
+		}
 	}
 	if s.CreateTsStart != 0 && s.CreateTsEnd != 0 && s.CreateTsStart > s.CreateTsEnd {
-		return fmt.Errorf("createTsStart %d is after createTsEnd %d", s.CreateTsStart, s.CreateTsEnd)
+		return bad("createTsStart", "createTsStart %d is after createTsEnd %d", s.CreateTsStart, s.CreateTsEnd)
 	}
 	return nil
 }
@@ -475,12 +510,12 @@ func (s StartSpec) suspEventProblem() error {
 		}
 		at, err := time.Parse(SuspEventTimeLayout, t.value)
 		if err != nil {
-			return fmt.Errorf("%s %q: want a time such as 2022-10-01 00:00:00", t.name, t.value)
+			return bad(t.name, "%s %q: want a time such as 2022-10-01 00:00:00", t.name, t.value)
 		}
 		*t.at = at
 	}
 	if !start.IsZero() && !end.IsZero() && start.After(end) {
-		return fmt.Errorf("timeStart %s is after timeEnd %s", s.TimeStart, s.TimeEnd)
+		return bad("timeStart", "timeStart %s is after timeEnd %s", s.TimeStart, s.TimeEnd)
 	}
 	for _, t := range []struct{ name, value string }{
 		{"parentEventTypes", s.ParentEventTypes}, {"name", s.Name}, {"uuid", s.UUID}, {"clusterId", s.ClusterID},
@@ -490,7 +525,7 @@ func (s StartSpec) suspEventProblem() error {
 		}
 	}
 	if s.GroupID < 0 {
-		return fmt.Errorf("groupId %d: want a positive asset group ID", s.GroupID)
+		return bad("groupId", "groupId %d: want a positive asset group ID", s.GroupID)
 	}
 	return nil
 }
@@ -500,7 +535,7 @@ func oneOf(name, value string, allowed []string, optional bool) error {
 	if (optional && value == "") || slices.Contains(allowed, value) {
 		return nil
 	}
-	return fmt.Errorf("%s %q: want %s", name, value, alternatives(allowed))
+	return bad(name, "%s %q: want %s", name, value, alternatives(allowed))
 }
 
 // listOf checks a comma-separated list of values from allowed.
@@ -510,7 +545,7 @@ func listOf(name, value string, allowed []string) error {
 	}
 	for _, v := range strings.Split(value, ",") {
 		if !slices.Contains(allowed, v) {
-			return fmt.Errorf("%s %q: want a comma-separated list of %s", name, value, strings.Join(allowed, ", "))
+			return bad(name, "%s %q: want a comma-separated list of %s", name, value, strings.Join(allowed, ", "))
 		}
 	}
 	return nil
@@ -519,10 +554,10 @@ func listOf(name, value string, allowed []string) error {
 // text checks a free-text parameter: printable, and not too long.
 func text(name, value string) error {
 	if len(value) > maxTextLen {
-		return fmt.Errorf("%s: at most %d bytes", name, maxTextLen)
+		return bad(name, "%s: at most %d bytes", name, maxTextLen)
 	}
 	if !utf8.ValidString(value) || strings.IndexFunc(value, unicode.IsControl) >= 0 {
-		return fmt.Errorf("%s %q: want printable UTF-8 text", name, value)
+		return bad(name, "%s %q: want printable UTF-8 text", name, value)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -175,6 +176,27 @@ func TestStartSpecValidateChecksSpecsBuiltInGo(t *testing.T) {
 			t.Errorf("%+v: %v", tt.spec, err)
 		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 			t.Errorf("%+v: error %v, want %q", tt.spec, err, tt.wantErr)
+		}
+	}
+}
+
+func TestStartSpecValidateNamesTheField(t *testing.T) {
+	tests := []struct {
+		spec  StartSpec
+		field string
+	}{
+		{StartSpec{Kind: "disk"}, "kind"},
+		{StartSpec{Kind: Asset}, "exportType"},
+		{StartSpec{Kind: Asset, ExportType: "virusScanExport"}, "exportFileType"},
+		{StartSpec{Kind: Vul, Type: "cve", ExportType: "user"}, "exportType"},
+		{StartSpec{Kind: Vul, Type: "cve", CreateTsEnd: -1}, "createTsEnd"},
+		{StartSpec{Kind: SuspEvent, TimeEnd: "yesterday"}, "timeEnd"},
+		{StartSpec{Kind: SuspEvent, Lang: "de"}, "lang"},
+	}
+	for _, tt := range tests {
+		var e *SpecError
+		if err := tt.spec.Validate(); !errors.As(err, &e) || e.Field != tt.field || e.Spec != tt.spec {
+			t.Errorf("Validate(%+v) = %#v, want a *SpecError about %s", tt.spec, err, tt.field)
 		}
 	}
 }
