@@ -33,6 +33,7 @@ func commands() []command {
 	return []command{
 		{"poll", "run one poll cycle, or one every --every", runPoll},
 		{"check", "print one export's status as JSON", runCheck},
+		{"start", "start one export and print its ID as JSON", runStart},
 		{"status", "print what the state holds", runStatus},
 		{"simulate", "run the Security Center simulator", runSimulate},
 		{"demo", "run the whole flow on the simulator", runDemo},
