@@ -181,19 +181,33 @@ const (
 	Completed Type = "completed" // the status became success
 	Failed    Type = "failed"    // checking the export failed after retries
 	Stalled   Type = "stalled"   // no progress for STALL_AFTER
+	// Started: a scheduled payload started the export. The Status holds
+	// the new export's Ref and what else is known (State Init, the request
+	// ID); Event.Start says what was asked for.
+	Started Type = "started"
 )
 
-// Types lists every event type.
-func Types() []Type { return []Type{Completed, Failed, Stalled} }
+// Running describes an export in progress. It is transient: it is never
+// stored, never an entry of NOTIFY_ON (ParseType refuses it, Types leaves
+// it out), and only ever rendered as the first state of a message that
+// updates itself (notify.Updater), which a later event of another type
+// replaces.
+const Running Type = "running"
 
-// ParseType returns the event type named by s.
+// Types lists every event type that can be stored and named in NOTIFY_ON;
+// Running is not one.
+func Types() []Type { return []Type{Completed, Failed, Stalled, Started} }
+
+// ParseType returns the event type named by s, one of Types.
 func ParseType(s string) (Type, error) {
+	names := make([]string, 0, len(Types()))
 	for _, t := range Types() {
 		if string(t) == s {
 			return t, nil
 		}
+		names = append(names, string(t))
 	}
-	return "", fmt.Errorf("unknown event type %q (want completed, failed or stalled)", s)
+	return "", fmt.Errorf("unknown event type %q (want %s or %s)", s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
 
 // CloudEventType is the CloudEvents "type" attribute of events of type t.
@@ -216,6 +230,8 @@ type Event struct {
 	Region string    `json:"region,omitempty"`
 	Status Status    `json:"export"`
 	Error  *Failure  `json:"error,omitempty"`
+	// Start, for Started events, is what the payload asked to start.
+	Start *StartSpec `json:"start,omitempty"`
 }
 
 // Key names the event among the events of its export: the type, and for

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -116,6 +117,23 @@ func TestParseType(t *testing.T) {
 	}
 	if _, err := ParseType("done"); err == nil || !strings.Contains(err.Error(), `"done"`) {
 		t.Fatalf("ParseType(done) error = %v, want it to name the value", err)
+	}
+	// running is transient: it names no NOTIFY_ON entry and is never stored.
+	_, err := ParseType(string(Running))
+	if err == nil {
+		t.Fatal("ParseType accepted running, which is never stored nor notified on")
+	}
+	if want := "(want completed, failed, stalled or started)"; !strings.Contains(err.Error(), want) {
+		t.Errorf("ParseType(running) error = %q, want it to list %s", err, want)
+	}
+	if slices.Contains(Types(), Running) {
+		t.Error("Types() lists running")
+	}
+	if !slices.Contains(Types(), Started) {
+		t.Error("Types() lacks started")
+	}
+	if got := Started.CloudEventType(); got != "export-notifier.export.started" {
+		t.Errorf("CloudEventType = %q", got)
 	}
 }
 
