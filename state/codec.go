@@ -23,7 +23,7 @@ const CurrentSchema = 1
 // statuses; empty fields are left out, since the whole snapshot is
 // rewritten on every commit.
 type wireSnapshot struct {
-	Schema  int          `json:"schema"`
+	Schema  *int         `json:"schema"`
 	Version int64        `json:"version"`
 	Updated time.Time    `json:"updated"`
 	Commit  string       `json:"commit,omitempty"`
@@ -79,7 +79,8 @@ type wireDelivery struct {
 
 // Encode returns the encoding of s, written with CurrentSchema.
 func Encode(s *Snapshot) ([]byte, error) {
-	w := wireSnapshot{Schema: CurrentSchema, Version: s.Version, Updated: s.Updated, Commit: s.id, Parent: s.parent, Exports: make([]wireExport, 0, len(s.Exports))}
+	schema := CurrentSchema
+	w := wireSnapshot{Schema: &schema, Version: s.Version, Updated: s.Updated, Commit: s.id, Parent: s.parent, Exports: make([]wireExport, 0, len(s.Exports))}
 	for _, k := range sortedKeys(s.Exports) {
 		e := s.Exports[k]
 		if k != e.Ref.String() {
@@ -131,32 +132,22 @@ func Decode(data []byte) (*Snapshot, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("the snapshot is empty")
 	}
-	// The schema is read first, on its own, so that a newer snapshot is
-	// reported as such rather than as whatever its new fields break.
-	var head struct {
-		Schema *int `json:"schema"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, describeJSONError(err)
-	}
-	switch {
-	case head.Schema == nil:
-		return nil, errors.New("not a snapshot: no schema field")
-	case *head.Schema > CurrentSchema:
-		return nil, fmt.Errorf("written with schema %d by a newer export-notifier; this one reads schemas up to %d", *head.Schema, CurrentSchema)
-	case *head.Schema < 1:
-		return nil, fmt.Errorf("unknown schema %d", *head.Schema)
-	}
 	var w wireSnapshot
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return nil, describeJSONError(err)
+	err := dec.Decode(&w)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("unexpected data after the snapshot")
+		}
+	}
+	if err != nil || w.Schema == nil || *w.Schema != CurrentSchema {
+		return nil, decodeError(data, err)
 	}
 	if w.Version < 0 {
 		return nil, fmt.Errorf("negative version %d", w.Version)
 	}
-	s := &Snapshot{Schema: w.Schema, Version: w.Version, Updated: w.Updated, id: w.Commit, parent: w.Parent, Exports: make(map[string]*Export, len(w.Exports))}
+	s := &Snapshot{Schema: *w.Schema, Version: w.Version, Updated: w.Updated, id: w.Commit, parent: w.Parent, Exports: make(map[string]*Export, len(w.Exports))}
 	for i, we := range w.Exports {
 		ref := event.Ref{Kind: we.Kind, ID: we.ID, Account: we.Account}
 		if err := ref.Validate(); err != nil {
@@ -201,6 +192,30 @@ func Decode(data []byte) (*Snapshot, error) {
 		s.Exports[key] = e
 	}
 	return s, nil
+}
+
+// decodeError explains why data is not a snapshot. The schema is looked at
+// first, on its own, so that a snapshot from a newer release is reported as
+// such rather than as whatever its new fields break.
+func decodeError(data []byte, err error) error {
+	var head struct {
+		Schema *int `json:"schema"`
+	}
+	if herr := json.Unmarshal(data, &head); herr != nil {
+		return describeJSONError(herr)
+	}
+	switch {
+	case head.Schema == nil:
+		return errors.New("not a snapshot: no schema field")
+	case *head.Schema > CurrentSchema:
+		return fmt.Errorf("written with schema %d by a newer export-notifier; this one reads schemas up to %d", *head.Schema, CurrentSchema)
+	case *head.Schema < 1:
+		return fmt.Errorf("unknown schema %d", *head.Schema)
+	case err == nil:
+		// Schemas 1 to CurrentSchema decode alike until a second exists.
+		return fmt.Errorf("unknown schema %d", *head.Schema)
+	}
+	return describeJSONError(err)
 }
 
 func describeJSONError(err error) error {

@@ -458,7 +458,7 @@ func TestOSSDamagedObject(t *testing.T) {
 	f.setObject(key, []byte(`{"schema":1,"version":2,"exports":[{"kind":"vul"`))
 	_, err := Update(ctx, st, func(*Snapshot) error { return nil })
 	var de *DamagedError
-	if !errors.As(err, &de) || de.Location != "oss://b-damaged/"+key || !strings.Contains(err.Error(), "truncated") {
+	if !errors.As(err, &de) || de.Location != "oss://b-damaged/"+key || !strings.Contains(err.Error(), "truncated") || !strings.Contains(err.Error(), "ossutil cp") {
 		t.Fatalf("Update over a damaged object: %v", err)
 	}
 	if got := f.keys(); !slices.Equal(got, []string{"state/" + versionName(1), key}) {
@@ -478,6 +478,7 @@ func TestOSSConcurrentGoroutines(t *testing.T) {
 	var (
 		mu              sync.Mutex
 		added, claimers []string
+		landed          int
 		wg              sync.WaitGroup
 	)
 	for w := range 8 {
@@ -487,10 +488,13 @@ func TestOSSConcurrentGoroutines(t *testing.T) {
 				if strings.HasPrefix(line, "error") {
 					t.Error(line)
 				}
+				mu.Lock()
+				defer mu.Unlock()
 				if ref, ok := strings.CutPrefix(line, "added "); ok {
-					mu.Lock()
 					added = append(added, ref)
-					mu.Unlock()
+				}
+				if line == "claim landed" {
+					landed++
 				}
 			})
 			if claimed {
@@ -501,7 +505,7 @@ func TestOSSConcurrentGoroutines(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	checkOutcome(t, st, added, claimers)
+	checkOutcome(t, st, added, claimers, landed)
 }
 
 func TestOSSConfig(t *testing.T) {

@@ -159,7 +159,8 @@ func (e *Export) Has(eventKey string) bool {
 }
 
 // AddEvent records ev about the export ref names (watching it first if
-// needed, as of ev.Time), with an undelivered record for each of sinks. It
+// needed, as of ev.Time), with an undelivered record for each of sinks
+// (with none, the event is recorded as decided but goes nowhere). It
 // returns false, changing nothing, if an event with the same Key is already
 // recorded for the export: an event is never announced twice.
 func (s *Snapshot) AddEvent(ref event.Ref, ev event.Event, sinks []string) bool {
@@ -183,7 +184,9 @@ func (s *Snapshot) AddEvent(ref event.Ref, ev event.Event, sinks []string) bool 
 
 // Due lists the deliveries to sinks that are neither delivered nor under a
 // live claim at now, in a stable order (export, event, then the order of
-// sinks). Records for sinks not in the list are left alone.
+// sinks). Records for sinks not in the list are left alone. A cycle's own
+// live claims are not due either: it sends what it claimed, not what Due
+// lists after the claim was committed.
 func (s *Snapshot) Due(sinks []string, now time.Time) []Due {
 	var out []Due
 	for _, ek := range sortedKeys(s.Exports) {
@@ -252,8 +255,9 @@ func (s *Snapshot) Claim(cycle string, d Due, now time.Time, lease time.Duration
 // Settle records the outcome of cycle's send of d: delivered at now when
 // sendErr is nil, otherwise the error's text. It counts the attempt and
 // releases cycle's claim. If another cycle has taken the claim over in the
-// meantime, its claim is left alone, but a successful send is still
-// recorded, since the sink did accept the event.
+// meantime (cycle's lease ran out), a failure leaves that claim alone; a
+// success is recorded all the same, since the sink did accept the event,
+// and ends the claim, since nothing is left to send.
 func (s *Snapshot) Settle(cycle string, d Due, sendErr error, now time.Time) {
 	del := s.Delivery(d)
 	if del == nil {

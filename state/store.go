@@ -73,7 +73,11 @@ type DamagedError struct {
 }
 
 func (e *DamagedError) Error() string {
-	return fmt.Sprintf("state snapshot %s is damaged: %s; nothing was changed. Inspect it, then move it aside (rename it so it no longer ends in .json, e.g. add .damaged) to resume from the previous version, or restore it from a backup", e.Location, e.Reason)
+	aside := "rename it so that its name no longer ends in .json, e.g. add .damaged"
+	if strings.HasPrefix(e.Location, "oss://") {
+		aside = "copy it to a name that no longer ends in .json, e.g. add .damaged, and delete the original (ossutil cp, then ossutil rm)"
+	}
+	return fmt.Sprintf("state snapshot %s is damaged: %s; nothing was changed. Inspect it, then move it aside (%s) to resume from the previous version, or restore it from a backup", e.Location, e.Reason, aside)
 }
 
 func (e *DamagedError) Unwrap() error { return e.Err }
@@ -282,6 +286,9 @@ func (st *versioned) Commit(ctx context.Context, s *Snapshot) error {
 	after, err := st.b.versions(ctx)
 	if err != nil {
 		return fmt.Errorf("state %s: could not confirm the commit of %s: %w", st.Location(), st.b.name(next.Version), err)
+	}
+	if len(after) == 0 {
+		return fmt.Errorf("state %s: %s vanished right after it was written: %w", st.Location(), st.b.name(next.Version), ErrConflict)
 	}
 	if newest := after[len(after)-1]; newest != next.Version && !st.builtUpon(ctx, &next) {
 		// A stale write into a pruned slot: it is not the newest, so no

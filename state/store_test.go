@@ -101,7 +101,14 @@ func claimAndAdd(ctx context.Context, st Store, cycle string, id int64, n int, r
 		}
 		return nil
 	})
-	if err != nil {
+	switch {
+	case err == nil:
+		report("claim landed")
+	case errors.Is(err, ErrConflict):
+		// Under heavy load a cycle may give up; it then claimed nothing.
+		report("conflict claim")
+		return false
+	default:
 		report("error claim: " + err.Error())
 		return false
 	}
@@ -129,9 +136,10 @@ func openFile(t *testing.T, dir string) Store {
 }
 
 // checkOutcome verifies that every reported addition is in the newest
-// snapshot, nothing else was added, and exactly the one cycle that says it
-// holds the claim does.
-func checkOutcome(t *testing.T, st Store, added []string, claimers []string) {
+// snapshot, nothing else was added, and, if any claim commit landed
+// (landed counts them), exactly the one cycle that says it holds the claim
+// does.
+func checkOutcome(t *testing.T, st Store, added []string, claimers []string, landed int) {
 	t.Helper()
 	s, err := st.Load(context.Background())
 	if err != nil {
@@ -148,11 +156,13 @@ func checkOutcome(t *testing.T, st Store, added []string, claimers []string) {
 	if !slices.Equal(got, added) {
 		t.Errorf("the state holds %d exports, the committers report %d added: lost or phantom updates\nstate: %v\nreported: %v", len(got), len(added), got, added)
 	}
-	if len(claimers) != 1 {
-		t.Fatalf("%d cycles hold the claim (%v), want exactly one", len(claimers), claimers)
-	}
 	d := s.Export(sharedRef).Events["completed"].Deliveries["webhook"]
-	if d.ClaimedBy != claimers[0] {
+	switch {
+	case landed > 0 && len(claimers) != 1:
+		t.Fatalf("%d cycles hold the claim (%v), want exactly one", len(claimers), claimers)
+	case landed == 0 && (len(claimers) != 0 || d.ClaimedBy != ""):
+		t.Fatalf("no claim commit landed, yet %v claim and the state says %q", claimers, d.ClaimedBy)
+	case landed > 0 && d.ClaimedBy != claimers[0]:
 		t.Fatalf("the state says %q holds the claim, the cycles say %q", d.ClaimedBy, claimers[0])
 	}
 }
@@ -172,6 +182,7 @@ func TestConcurrentGoroutines(t *testing.T) {
 				mu       sync.Mutex
 				added    []string
 				claimers []string
+				landed   int
 				wg       sync.WaitGroup
 			)
 			for w := range workers {
@@ -181,10 +192,13 @@ func TestConcurrentGoroutines(t *testing.T) {
 						if strings.HasPrefix(line, "error") {
 							t.Error(line)
 						}
+						mu.Lock()
+						defer mu.Unlock()
 						if ref, ok := strings.CutPrefix(line, "added "); ok {
-							mu.Lock()
 							added = append(added, ref)
-							mu.Unlock()
+						}
+						if line == "claim landed" {
+							landed++
 						}
 					})
 					if claimed {
@@ -195,7 +209,7 @@ func TestConcurrentGoroutines(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			checkOutcome(t, st, added, claimers)
+			checkOutcome(t, st, added, claimers, landed)
 		})
 	}
 }
@@ -225,6 +239,7 @@ func TestConcurrentProcesses(t *testing.T) {
 		outs = append(outs, out)
 	}
 	var added, claimers []string
+	landed := 0
 	for p, cmd := range cmds {
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("process %d: %v\n%s", p, err, outs[p])
@@ -237,12 +252,14 @@ func TestConcurrentProcesses(t *testing.T) {
 				added = append(added, strings.TrimPrefix(line, "added "))
 			case line == "claimed true":
 				claimers = append(claimers, fmt.Sprintf("process-%d", p))
+			case line == "claim landed":
+				landed++
 			case strings.HasPrefix(line, "error"):
 				t.Errorf("process %d: %s", p, line)
 			}
 		}
 	}
-	checkOutcome(t, st, added, claimers)
+	checkOutcome(t, st, added, claimers, landed)
 }
 
 func TestKilledCycleIsTakenOverAfterLease(t *testing.T) {

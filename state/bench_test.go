@@ -1,0 +1,70 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// bigSnapshot watches n exports, most of them still exporting and one in
+// ten finished with a completed event for two sinks.
+func bigSnapshot(n int) *Snapshot {
+	s := NewSnapshot()
+	for i := range n {
+		ref := event.Ref{Kind: event.Kinds()[i%5], ID: int64(100000 + i)}
+		e := s.Watch(ref, t0)
+		e.Observe(event.Status{State: event.Exporting, Progress: i % 100, CurrentCount: int64(i), TotalCount: 50000,
+			FileName: fmt.Sprintf("export-%d.zip", i), RequestID: "7E3F9A2C-4B1D-4E6F-8A0B-1C2D3E4F5A6B"}, t0.Add(time.Minute))
+		if i%10 == 0 {
+			e.Finish(t0.Add(time.Hour))
+			s.AddEvent(ref, completed(ref, t0.Add(time.Hour)), []string{"slack", "webhook"})
+		}
+	}
+	for _, d := range s.Due([]string{"slack", "webhook"}, t0) {
+		s.Settle("bench", d, nil, t0.Add(time.Hour))
+	}
+	return s
+}
+
+// BenchmarkCommit10000Exports measures one commit of a state watching
+// 10,000 exports to the file store: encoding, the fsynced write, the link,
+// and the check and pruning that follow.
+func BenchmarkCommit10000Exports(b *testing.B) {
+	ctx := context.Background()
+	st, err := Open(ctx, "file://"+b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := bigSnapshot(10000)
+	data, err := Encode(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := st.Commit(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(data)), "bytes/snapshot")
+}
+
+// BenchmarkLoad10000Exports measures finding and decoding the newest
+// snapshot of a state watching 10,000 exports.
+func BenchmarkLoad10000Exports(b *testing.B) {
+	ctx := context.Background()
+	st, err := Open(ctx, "file://"+b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Commit(ctx, bigSnapshot(10000)); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := st.Load(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
