@@ -116,13 +116,27 @@ func (r Retrier) Deliver(ctx context.Context, n Notifier, events []event.Event) 
 	groups := n.Group(events)
 	out := make([]Outcome, 0, len(groups))
 	for _, g := range groups {
-		attempts, err := r.send(ctx, n, g)
+		attempts, err := r.do(ctx, n.Name(), func(ctx context.Context) error { return n.Notify(ctx, g) },
+			slog.Int("events", len(g)))
 		out = append(out, Outcome{Events: g, Attempts: attempts, Err: err})
 	}
 	return out
 }
 
-func (r Retrier) send(ctx context.Context, n Notifier, events []event.Event) (int, error) {
+// Do runs send, one attempt of some operation on the named sink, with
+// Deliver's policy: it retries transport errors, 5xx and 429 answers
+// (waiting at least as long as the sink's Retry-After) until send
+// succeeds, MaxAttempts is reached, or the next attempt could not start
+// before ctx's deadline. Each attempt gets its own AttemptTimeout. send
+// should fail with an *Error; any other error counts as retryable. Do
+// returns how many attempts were made and, if none succeeded, the last
+// *Error. It is how a cycle posts and updates an Updater's messages.
+func (r Retrier) Do(ctx context.Context, sink string, send func(ctx context.Context) error) (attempts int, err error) {
+	return r.do(ctx, sink, send)
+}
+
+// do is Do, with extra attributes for the log of each failed attempt.
+func (r Retrier) do(ctx context.Context, sink string, send func(ctx context.Context) error, logAttrs ...slog.Attr) (int, error) {
 	maxAttempts := max(r.MaxAttempts, 1)
 	var last *Error
 	for attempt := 1; ; attempt++ {
@@ -130,17 +144,16 @@ func (r Retrier) send(ctx context.Context, n Notifier, events []event.Event) (in
 			if last != nil {
 				return attempt - 1, last
 			}
-			return attempt - 1, &Error{Sink: n.Name(), Retryable: true, Err: err}
+			return attempt - 1, &Error{Sink: sink, Retryable: true, Err: err}
 		}
-		last = r.attempt(ctx, n, events)
+		last = r.attempt(ctx, sink, send)
 		if last == nil {
 			return attempt, nil
 		}
 		if r.Logger != nil {
-			r.Logger.LogAttrs(ctx, slog.LevelWarn, "notification not accepted",
-				slog.String("sink", n.Name()), slog.Int("attempt", attempt),
-				slog.Int("events", len(events)), slog.String("error", last.Error()),
-				slog.Bool("retryable", last.Retryable))
+			attrs := append([]slog.Attr{slog.String("sink", sink), slog.Int("attempt", attempt)}, logAttrs...)
+			attrs = append(attrs, slog.String("error", last.Error()), slog.Bool("retryable", last.Retryable))
+			r.Logger.LogAttrs(ctx, slog.LevelWarn, "notification not accepted", attrs...)
 		}
 		if !last.Retryable || attempt >= maxAttempts {
 			return attempt, last
@@ -160,16 +173,16 @@ func (r Retrier) send(ctx context.Context, n Notifier, events []event.Event) (in
 	}
 }
 
-// attempt runs one Notify under the per-attempt timeout and normalises its
+// attempt runs send once under the per-attempt timeout and normalises its
 // error to *Error.
-func (r Retrier) attempt(ctx context.Context, n Notifier, events []event.Event) *Error {
+func (r Retrier) attempt(ctx context.Context, sink string, send func(ctx context.Context) error) *Error {
 	actx := ctx
 	if r.AttemptTimeout > 0 {
 		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(ctx, r.AttemptTimeout)
 		defer cancel()
 	}
-	err := n.Notify(actx, events)
+	err := send(actx)
 	if err == nil {
 		return nil
 	}
@@ -178,7 +191,7 @@ func (r Retrier) attempt(ctx context.Context, n Notifier, events []event.Event) 
 		return e
 	}
 	// A sink that broke the contract: keep the text, count it as transient.
-	return &Error{Sink: n.Name(), Retryable: true, Err: err}
+	return &Error{Sink: sink, Retryable: true, Err: err}
 }
 
 // wait is how long to wait after the given failed attempt: the sink's
