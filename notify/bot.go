@@ -76,6 +76,10 @@ func botHeadline(ev event.Event) string {
 		return fmt.Sprintf("Export check failed: %s (%s)", st.Ref.String(), failureOf(ev).Code)
 	case event.Stalled:
 		return "Export stalled: " + nameOf(st)
+	case event.Started:
+		return startedHeadline(ev)
+	case event.Running:
+		return runningHeadline(st)
 	}
 	return Summary(ev, false)
 }
@@ -111,6 +115,15 @@ func botGroupLines(events []event.Event, sameCode bool) []string {
 
 // fact is one name and value shown about an export.
 type fact struct{ name, value string }
+
+// botStartedFacts are the facts of a started message: what was asked
+// for, when the event says.
+func botStartedFacts(ev event.Event) []fact {
+	if as := startedAs(ev.Start); as != "" {
+		return botFacts(ev, fact{"Started as", as})
+	}
+	return botFacts(ev)
+}
 
 // botFacts are what every chat message shows about the export: its ID and
 // kind, then extra, then the account and the region.

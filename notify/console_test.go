@@ -79,3 +79,33 @@ func TestHintNamesTheKindsAction(t *testing.T) {
 		t.Errorf("Hint for an unknown code = %q, want none", got)
 	}
 }
+
+func TestConsoleStartedAndRunning(t *testing.T) {
+	started := SampleEvent(event.Started)
+	bare := started
+	bare.Start = nil
+	vul := started
+	vul.Status.Ref = event.Ref{Kind: event.Vul, ID: 52}
+	vul.Start = &event.StartSpec{Kind: event.Vul, Type: "cve"}
+	early := SampleEvent(event.Running)
+	early.Status.Progress, early.Status.CurrentCount, early.Status.TotalCount = 0, 0, 0
+	cases := map[string]struct {
+		ev   event.Event
+		want string
+	}{
+		"started":              {started, "Export started: asset:131240 (assetInstance)"},
+		"started, no spec":     {bare, "Export started: asset:131240"},
+		"started vul":          {vul, "Export started: vul:52 (cve)"},
+		"running":              {SampleEvent(event.Running), "Export running: 40% (12,000 of 30,000) for asset:131240"},
+		"running, not counted": {early, "Export running: 0% for asset:131240"},
+	}
+	for name, c := range cases {
+		var out bytes.Buffer
+		if err := NewConsole(&out, true).Notify(context.Background(), []event.Event{c.ev}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSuffix(out.String(), "\n"); got != c.want {
+			t.Errorf("%s: line %q, want %q", name, got, c.want)
+		}
+	}
+}

@@ -92,6 +92,8 @@ func dingTalkSingle(md *markdown, ev event.Event, includeLink bool) string {
 	case event.Stalled:
 		md.paragraph("No progress: " + progressText(st) + ".")
 		md.facts(botFacts(ev, fact{"Total rows", thousands(st.TotalCount)}))
+	case event.Started:
+		md.facts(botStartedFacts(ev))
 	default:
 		md.facts(botFacts(ev, fact{"Status", progressText(st)}))
 	}

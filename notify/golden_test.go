@@ -29,11 +29,24 @@ func goldenCases() map[string][]event.Event {
 		"failed":         {SampleEvent(event.Failed)},
 		"failed_grouped": grouped,
 		"stalled":        {SampleEvent(event.Stalled)},
+		"started":        {SampleEvent(event.Started)},
 	}
 }
 
+// slackGoldenCases adds the messages only Slack sends: the running state
+// of a message that updates itself, early (nothing counted yet) and half
+// way.
+func slackGoldenCases() map[string][]event.Event {
+	cases := goldenCases()
+	early := SampleEvent(event.Running)
+	early.Status.State, early.Status.Progress, early.Status.CurrentCount, early.Status.TotalCount = event.Init, 0, 0, 0
+	cases["running"] = []event.Event{SampleEvent(event.Running)}
+	cases["running_init"] = []event.Event{early}
+	return cases
+}
+
 func TestGoldenSlack(t *testing.T) {
-	for name, events := range goldenCases() {
+	for name, events := range slackGoldenCases() {
 		t.Run(name, func(t *testing.T) {
 			m := RenderSlack(events, true)
 			checkSlackLimits(t, m)

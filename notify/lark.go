@@ -135,6 +135,9 @@ func larkSingle(ev event.Event, includeLink bool) LarkCard {
 		colour = "orange"
 		elements = append(elements, larkPlain("No progress: "+progressText(st)+"."))
 		elements = append(elements, larkFields(botFacts(ev, fact{"Total rows", thousands(st.TotalCount)})))
+	case event.Started:
+		colour = "blue"
+		elements = append(elements, larkFields(botStartedFacts(ev)))
 	default:
 		colour = "blue"
 		elements = append(elements, larkFields(botFacts(ev, fact{"Status", progressText(st)})))

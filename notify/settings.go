@@ -24,6 +24,9 @@ type Settings struct {
 	SlackBotToken   string // SLACK_BOT_TOKEN: a bot token for chat.postMessage
 	SlackChannel    string // SLACK_CHANNEL: where the bot posts
 	SlackAPIURL     string // SLACK_API_URL: Slack's Web API base URL, ending in "/"; "" for Slack's own
+	// SLACK_UPDATE_MESSAGES: the bot keeps one message per export and
+	// edits it (see Updater); needs SlackBotToken.
+	SlackUpdateMessages bool
 
 	WebhookURLs     []string           // WEBHOOK_URL, comma separated
 	WebhookSecret   string             // WEBHOOK_SECRET: Standard Webhooks secret, "whsec_..."
@@ -48,6 +51,7 @@ func (s Settings) LogValue() slog.Value {
 		slog.Bool("slackWebhook", s.SlackWebhookURL != ""),
 		slog.Bool("slackBot", s.SlackBotToken != ""),
 		slog.String("slackChannel", s.SlackChannel),
+		slog.Bool("slackUpdateMessages", s.SlackUpdateMessages),
 		slog.Any("webhooks", hosts),
 		slog.Bool("signed", s.WebhookSecret != ""),
 		slog.Int("extraHeaders", len(s.WebhookHeaders)),
@@ -92,6 +96,14 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 			s.SlackAPIURL += "/"
 		}
 	}
+	if v := get("SLACK_UPDATE_MESSAGES"); v != "" {
+		if s.SlackUpdateMessages, err = strconv.ParseBool(v); err != nil {
+			return Settings{}, fmt.Errorf("SLACK_UPDATE_MESSAGES: want true or false, got %q", truncate(v, 20))
+		}
+		if s.SlackUpdateMessages && s.SlackBotToken == "" {
+			return Settings{}, errors.New(updateNeedsBot)
+		}
+	}
 
 	if s.WebhookURLs, err = parseURLList("WEBHOOK_URL", get("WEBHOOK_URL")); err != nil {
 		return Settings{}, err
@@ -123,6 +135,9 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	return s, nil
 }
+
+// updateNeedsBot refuses SLACK_UPDATE_MESSAGES without a bot token.
+const updateNeedsBot = "SLACK_UPDATE_MESSAGES: needs SLACK_BOT_TOKEN and SLACK_CHANNEL (an incoming webhook cannot edit its messages)"
 
 // botFromEnv reads a chat bot's URL and signing secret; a secret needs
 // the URL.
@@ -168,7 +183,14 @@ func New(s Settings, console io.Writer) ([]Notifier, error) {
 		if err != nil {
 			return nil, err
 		}
-		sinks = append(sinks, newSlackBot(api, s.SlackBotToken, s.SlackChannel, s.IncludeLink))
+		bot := newSlackBot(api, s.SlackBotToken, s.SlackChannel, s.IncludeLink)
+		if s.SlackUpdateMessages {
+			sinks = append(sinks, slackUpdater{bot})
+		} else {
+			sinks = append(sinks, bot)
+		}
+	} else if s.SlackUpdateMessages {
+		return nil, errors.New(updateNeedsBot)
 	}
 	if s.DingTalkWebhookURL != "" {
 		d, err := newDingTalk(s.DingTalkWebhookURL, s.DingTalkSecret, s.IncludeLink)

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -81,9 +82,55 @@ func RenderSlack(events []event.Event, includeLink bool) SlackMessage {
 		return slackCompleted(ev, includeLink)
 	case event.Failed:
 		return slackFailed(ev)
+	case event.Started:
+		return slackStarted(ev)
+	case event.Running:
+		return slackRunning(ev)
 	default:
 		return slackStalled(ev)
 	}
+}
+
+func slackStarted(ev event.Event) SlackMessage {
+	var extra []*slack.TextBlockObject
+	if as := startedAs(ev.Start); as != "" {
+		extra = append(extra, field("Started as", as))
+	}
+	blocks := []slack.Block{
+		header(startedHeadline(ev)),
+		slack.NewSectionBlock(nil, exportFields(ev, extra...), nil),
+		footer(ev),
+	}
+	return SlackMessage{Text: fallback(Summary(ev, false)), Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+// slackRunning is the first state of a message that updates itself: how
+// far the export has got. The blocks depend only on the export's status,
+// so an update is due only when the status changed.
+func slackRunning(ev event.Event) SlackMessage {
+	st := ev.Status
+	extra := []*slack.TextBlockObject{field("Status", stateText(st))}
+	if st.FileName != "" {
+		extra = append(extra, field("File", st.FileName))
+	}
+	note := "This message updates itself until the export is done."
+	if id := st.RequestID; id != "" {
+		note += " · Request ID `" + escape(oneLine(id)) + "`"
+	}
+	blocks := []slack.Block{
+		header(runningHeadline(st)),
+		slack.NewSectionBlock(mrkdwn("`"+progressBar(st.Progress)+"`"), nil, nil),
+		slack.NewSectionBlock(nil, exportFields(ev, extra...), nil),
+		slack.NewContextBlock("", mrkdwn(truncate(note, slackMaxSectionText))),
+	}
+	return SlackMessage{Text: fallback(Summary(ev, false)), Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+// progressBar draws percent (clamped to 0..100) as 20 cells.
+func progressBar(percent int) string {
+	const cells = 20
+	filled := min(max(percent, 0), 100) * cells / 100
+	return strings.Repeat("█", filled) + strings.Repeat("░", cells-filled)
 }
 
 func slackCompleted(ev event.Event, includeLink bool) SlackMessage {
@@ -377,6 +424,72 @@ func (s *slackBot) Notify(ctx context.Context, events []event.Event) error {
 		return nil
 	}
 	return s.classify(err)
+}
+
+// slackUpdater is the Slack bot with SLACK_UPDATE_MESSAGES=true: it also
+// posts messages it can edit later (chat.postMessage, then chat.update).
+type slackUpdater struct{ *slackBot }
+
+// Post sends the message about ev and returns its handle,
+// "<channel ID>/<ts>".
+func (s slackUpdater) Post(ctx context.Context, ev event.Event) (string, error) {
+	m := RenderSlack([]event.Event{ev}, s.includeLink)
+	channel, ts, err := s.client.PostMessageContext(ctx, s.channel,
+		slack.MsgOptionText(m.Text, false),
+		slack.MsgOptionBlocks(m.Blocks.BlockSet...))
+	if err != nil {
+		return "", s.classify(err)
+	}
+	if channel == "" {
+		channel = s.channel
+	}
+	if ts == "" || !validHandlePart(channel) || !isSlackTS(ts) {
+		// The message was probably posted: sending it again would make a
+		// second one.
+		return "", &Error{Sink: s.name, StatusCode: http.StatusOK,
+			Text: "chat.postMessage answered without a usable channel and ts: " + errorText([]byte(channel+" "+ts), []string{s.token})}
+	}
+	return channel + "/" + ts, nil
+}
+
+// Update replaces the message handle names (as Post returned it) with the
+// message about ev, the one Notify would post.
+func (s slackUpdater) Update(ctx context.Context, handle string, ev event.Event) error {
+	channel, ts, ok := parseSlackHandle(handle)
+	if !ok {
+		return &Error{Sink: s.name, Text: "not a Slack message handle (want <channel ID>/<ts>): " + strconv.Quote(truncate(handle, 60))}
+	}
+	m := RenderSlack([]event.Event{ev}, s.includeLink)
+	if _, _, _, err := s.client.UpdateMessageContext(ctx, channel, ts,
+		slack.MsgOptionText(m.Text, false),
+		slack.MsgOptionBlocks(m.Blocks.BlockSet...)); err != nil {
+		return s.classify(err)
+	}
+	return nil
+}
+
+// parseSlackHandle splits a handle Post made into the channel and the ts.
+func parseSlackHandle(handle string) (channel, ts string, ok bool) {
+	channel, ts, ok = strings.Cut(handle, "/")
+	if !ok || !validHandlePart(channel) || !isSlackTS(ts) {
+		return "", "", false
+	}
+	return channel, ts, true
+}
+
+// validHandlePart reports whether s can be a channel ID in a handle.
+func validHandlePart(s string) bool {
+	return s != "" && len(s) <= 100 && !strings.ContainsFunc(s, func(r rune) bool {
+		return r <= ' ' || r == '/' || r == 0x7f || r > unicode.MaxASCII
+	})
+}
+
+// isSlackTS reports whether s looks like a message ts, "1700000000.000100".
+func isSlackTS(s string) bool {
+	if s == "" || len(s) > 40 || strings.Count(s, ".") > 1 || s[0] == '.' {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool { return r != '.' && (r < '0' || r > '9') })
 }
 
 // classify turns slack-go's errors into an *Error with Slack's own text.

@@ -41,10 +41,80 @@ func Summary(ev event.Event, includeLink bool) string {
 		}
 		fmt.Fprintf(&b, " is %s", progressText(st))
 		b.WriteString(" and has made no progress")
+	case event.Started:
+		b.WriteString(startedHeadline(ev))
+		if st.FileName != "" {
+			b.WriteString(` "` + oneLine(st.FileName) + `"`)
+		}
+	case event.Running:
+		b.WriteString(runningHeadline(st))
+		b.WriteString(" for ")
+		b.WriteString(st.Ref.String())
+		if st.FileName != "" {
+			b.WriteString(` "` + oneLine(st.FileName) + `"`)
+		}
 	default:
 		fmt.Fprintf(&b, "Export %s: %s", oneLine(string(ev.Type)), st.Ref.String())
 	}
 	return b.String()
+}
+
+// startedHeadline is "Export started: asset:131240 (assetInstance)": the
+// new export and, when the event says, the export type that was asked for.
+func startedHeadline(ev event.Event) string {
+	s := "Export started: " + ev.Status.Ref.String()
+	if what := startedType(ev.Start); what != "" {
+		s += " (" + what + ")"
+	}
+	return s
+}
+
+// startedType is the export type (asset) or vulnerability type (vul) a
+// start asked for, or "" when there is none to show.
+func startedType(spec *event.StartSpec) string {
+	switch {
+	case spec == nil:
+		return ""
+	case spec.ExportType != "":
+		return oneLine(spec.ExportType)
+	case spec.Type != "":
+		return oneLine(spec.Type)
+	}
+	return ""
+}
+
+// startedAs is the whole request a start made, "asset/assetInstance (en)",
+// or "" when the event does not say.
+func startedAs(spec *event.StartSpec) string {
+	if spec == nil {
+		return ""
+	}
+	return oneLine(spec.String())
+}
+
+// runningHeadline is "Export running: 40% (12,000 of 30,000)".
+func runningHeadline(st event.Status) string {
+	return "Export running: " + runningText(st)
+}
+
+// runningText is "40% (12,000 of 30,000)", or "0%" before Security Center
+// knows how many entries there are.
+func runningText(st event.Status) string {
+	s := strconv.Itoa(st.Progress) + "%"
+	if st.TotalCount > 0 {
+		s += " (" + thousands(st.CurrentCount) + " of " + thousands(st.TotalCount) + ")"
+	}
+	return s
+}
+
+// stateText is the export's state for people: "init" is "waiting to
+// start".
+func stateText(st event.Status) string {
+	switch st.State {
+	case "", event.Init:
+		return "waiting to start"
+	}
+	return oneLine(string(st.State))
 }
 
 // failureText is "Code (HTTP n): message" on one line.
@@ -161,6 +231,14 @@ func SampleEvent(t event.Type) event.Event {
 		ev.Status.Progress = 40
 		ev.Status.CurrentCount = 400
 		ev.Status.Link = ""
+	case event.Started:
+		ev.Status = event.Status{Ref: event.Ref{Kind: event.Asset, ID: 131240}, State: event.Init, RequestID: st.RequestID}
+		ev.Start = &event.StartSpec{Kind: event.Asset, ExportType: "assetInstance", Lang: "en"}
+	case event.Running:
+		// Transient: never stored, so it has no ID.
+		ev.Status = event.Status{Ref: event.Ref{Kind: event.Asset, ID: 131240}, State: event.Exporting, Progress: 40,
+			CurrentCount: 12000, TotalCount: 30000, RequestID: st.RequestID}
+		return ev
 	}
 	ev.ID = event.NewID(ev.Status.Ref, ev.Key())
 	return ev

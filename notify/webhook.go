@@ -54,6 +54,9 @@ type EventData struct {
 	ResourceDirectoryAccountID int64          `json:"resourceDirectoryAccountId,omitempty"`
 	Region                     string         `json:"region,omitempty"`
 	Error                      *event.Failure `json:"error,omitempty"`
+	// Start, for started events, is what the payload asked to start, as
+	// its "start" item gave it.
+	Start *event.StartSpec `json:"start,omitempty"`
 }
 
 // NewCloudEvent describes ev as a CloudEvent; the link is left out unless
@@ -77,6 +80,7 @@ func NewCloudEvent(ev event.Event, includeLink bool) CloudEvent {
 		ResourceDirectoryAccountID: st.Account,
 		Region:                     ev.Region,
 		Error:                      ev.Error,
+		Start:                      ev.Start,
 	}
 	if includeLink {
 		d.Link = st.Link
