@@ -8,6 +8,11 @@
 // and retries transport errors, 5xx and 429 answers with backoff and
 // jitter, honouring Retry-After, within the caller's deadline.
 //
+// A sink that can edit its messages is also an Updater (the Slack bot with
+// SLACK_UPDATE_MESSAGES=true): one message per export shows its progress
+// (ProgressEvent) and ends as the completion or failure message. Retrier.Do
+// runs its Post and Update calls under the same policy.
+//
 // Nothing this package returns or logs holds a secret: webhook URLs are
 // reduced to scheme://host/…, and tokens, signing secrets and header values
 // never enter an error.
