@@ -7,9 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
+	"sync"
 	"syscall"
 
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
@@ -31,6 +34,23 @@ func main() {
 	os.Exit(code)
 }
 
+// setMemoryLimit keeps the heap within three quarters of the function's
+// memory (megabytes, as FC reports it): otherwise Go lets a large cycle's
+// heap double before collecting, and FC kills an instance that outgrows
+// its memory. GOMEMLIMIT, when set, wins.
+func setMemoryLimit(megabytes string, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	mb, err := strconv.ParseInt(megabytes, 10, 64)
+	if err != nil || mb <= 0 {
+		return
+	}
+	limit := mb << 20 * 3 / 4
+	debug.SetMemoryLimit(limit)
+	log.Debug("memory limit set", "bytes", limit, "functionMemoryMB", mb)
+}
+
 // serveFC hands each invocation to one cycle. Configuration is read once
 // per instance; a bad one fails every invocation with the same message, so
 // FC's console and alerts show it.
@@ -50,6 +70,7 @@ func serveFC() {
 	}
 	// []byte, not a typed event: the SDK would otherwise decode the body
 	// itself and a plain-list payload would fail with its error, not ours.
+	var limitMemory sync.Once
 	fc.Start(func(ctx context.Context, raw []byte) (res handler.Result, err error) {
 		defer func() {
 			// The SDK recovers panics too, but this keeps the message ours
@@ -60,18 +81,19 @@ func serveFC() {
 			}
 		}()
 		if fctx, ok := fccontext.FromContext(ctx); ok {
+			limitMemory.Do(func() { setMemoryLimit(fctx.Function.Memory, log) })
 			// The invocation's own STS credentials: FC refreshes them per
 			// invocation, which the instance's environment may not be.
 			c := fctx.Credentials
 			ctx = credential.WithContext(ctx, credential.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
 			log.Info("invocation", "requestId", fctx.RequestID, "retryCount", fctx.RetryCount)
 		}
-		refs, err := handler.ParseInvocation(raw)
+		in, err := handler.ParseInvocation(raw)
 		if err != nil {
 			log.Error("bad invocation payload", "error", err)
 			return handler.Result{}, err
 		}
-		res, err = cycle.Run(ctx, handler.Options{Refs: refs})
+		res, err = cycle.Run(ctx, handler.Options{Refs: in.Refs, Starts: in.Starts, Trigger: in.Trigger})
 		var inputErr *handler.InputError
 		if err != nil && !errors.As(err, &inputErr) {
 			log.Error("cycle failed", "error", err)

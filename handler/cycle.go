@@ -34,6 +34,8 @@ type Checker interface {
 type Cycle struct {
 	Config  Config
 	Checker Checker
+	// Starter starts the exports a payload asks for; nil refuses them.
+	Starter Starter
 	Store   state.Store
 	Sinks   []notify.Notifier
 	Log     *slog.Logger
@@ -46,7 +48,12 @@ type Options struct {
 	// Refs are exports named by this invocation (payload, --ids), watched
 	// in addition to the configured and pending ones.
 	Refs []event.Ref
-	// DryRun decides and reports without sending or committing.
+	// Starts are exports to start before polling (a payload's "start").
+	Starts []event.StartSpec
+	// Trigger identifies the invocation (see Input.Trigger), so that a
+	// retried one does not start its exports again.
+	Trigger string
+	// DryRun decides and reports without starting, sending or committing.
 	DryRun bool
 	// ID names the cycle in claims and logs; empty means a random one.
 	ID string
@@ -77,7 +84,12 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	log := c.logger().With("cycle", cycleID)
 	res := Result{Cycle: cycleID, DryRun: opts.DryRun}
+	var err error
 
+	res.Starts, err = c.start(ctx, opts, cycleID, log)
+	if err != nil {
+		return res, err
+	}
 	snap, err := c.Store.Load(ctx)
 	if err != nil {
 		return res, fmt.Errorf("load state from %s: %w", c.Store.Location(), err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -330,5 +331,78 @@ func TestNoDeadlineIsRefused(t *testing.T) {
 	c := &Cycle{Config: testConfig("1"), Checker: h.checker, Store: h.store}
 	if _, err := c.Run(context.Background(), Options{}); err != ErrNoDeadline {
 		t.Fatalf("err = %v, want ErrNoDeadline", err)
+	}
+}
+
+func TestStartedExportIsStartedOnceAndAnnounced(t *testing.T) {
+	h := newHarness(t)
+	hook := newReceiver(t)
+	cfg := testConfig("")
+	cfg.NotifyOn[event.Started] = true
+	c := &Cycle{Config: cfg, Checker: h.checker, Starter: h.checker, Store: h.store, Sinks: webhookSinks(t, hook)}
+	in, err := ParseInvocation([]byte(`{"triggerTime":"2026-11-30T00:00:00Z","triggerName":"weekly","payload":"{\"start\":[{\"kind\":\"asset\",\"exportType\":\"assetInstance\",\"lang\":\"en\"}]}"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Starts: in.Starts, Trigger: in.Trigger}
+
+	first := h.run(t, c, opts)
+	if len(first.Starts) != 1 || first.Starts[0].Outcome != "started" || first.Starts[0].Export == "" {
+		t.Fatalf("starts = %+v", first.Starts)
+	}
+	// FC retries the same invocation; later ticks carry no start.
+	retry := h.run(t, c, opts)
+	if retry.Starts[0].Outcome != "already started" || retry.Starts[0].Export != first.Starts[0].Export {
+		t.Fatalf("retried invocation: starts = %+v", retry.Starts)
+	}
+	for range 3 {
+		h.run(t, c, Options{})
+	}
+
+	if got := h.sim.Started(); len(got) != 1 {
+		t.Fatalf("Security Center was asked to start %d exports, want 1: %v", len(got), got)
+	}
+	subject := fmt.Sprint(h.sim.Started()[0].ID)
+	if n := hook.count(event.Started, subject); n != 1 {
+		t.Errorf("start announced %d times, want once", n)
+	}
+	if n := hook.count(event.Completed, subject); n != 1 {
+		t.Errorf("completion of the started export announced %d times, want once", n)
+	}
+}
+
+func TestFailedStartIsNotRetried(t *testing.T) {
+	h := newHarness(t)
+	h.sim.FailStarts(sassim.Fault{Code: "ServerError", HTTPStatus: http.StatusInternalServerError, Times: 1})
+	c := &Cycle{Config: testConfig(""), Checker: h.checker, Starter: h.checker, Store: h.store}
+	opts := Options{Starts: []event.StartSpec{{Kind: event.Vul, Type: "cve"}}, Trigger: "weekly@2026-11-30T00:00:00Z"}
+
+	first := h.run(t, c, opts)
+	if first.Starts[0].Outcome != "failed" || !strings.Contains(first.Starts[0].Error, "ServerError") {
+		t.Fatalf("starts = %+v", first.Starts)
+	}
+	// The 500 may have started the export all the same: a retry of the
+	// invocation must not start a second one.
+	retry := h.run(t, c, opts)
+	if retry.Starts[0].Outcome != "failed earlier" {
+		t.Fatalf("retried invocation: starts = %+v", retry.Starts)
+	}
+	calls := 0
+	for _, call := range h.sim.Calls() {
+		if call.Action == "ExportVul" {
+			calls++
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("ExportVul called %d times, want exactly once", calls)
+	}
+}
+
+func TestDryRunStartsNothing(t *testing.T) {
+	h := newHarness(t)
+	c := &Cycle{Config: testConfig(""), Checker: h.checker, Starter: h.checker, Store: h.store}
+	res := h.run(t, c, Options{Starts: []event.StartSpec{{Kind: event.Asset, ExportType: "assetInstance"}}, DryRun: true})
+	if len(res.Starts) != 1 || res.Starts[0].Outcome != "would start" || len(h.sim.Started()) != 0 {
+		t.Fatalf("dry run: starts = %+v, simulator started %v", res.Starts, h.sim.Started())
 	}
 }

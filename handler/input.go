@@ -26,19 +26,31 @@ type InputError struct {
 func (e *InputError) Error() string { return e.Source + ": " + e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// ParseInvocation reads the exports named by an invocation's event: a timer
-// trigger's {"triggerTime", "triggerName", "payload": "<string>"}, or, for a
-// direct invocation, the payload itself (a JSON object, a JSON string, or a
-// plain list). An empty event names no exports.
-func ParseInvocation(raw []byte) ([]event.Ref, error) {
+// Input is what an invocation asks of a cycle.
+type Input struct {
+	// Refs are exports to watch besides the configured and pending ones.
+	Refs []event.Ref
+	// Starts are exports to start before polling.
+	Starts []event.StartSpec
+	// Trigger names a timer invocation ("triggerName@triggerTime"). FC
+	// retries an invocation with the same event, so it keeps a retried
+	// invocation from starting its exports twice.
+	Trigger string
+}
+
+// ParseInvocation reads an invocation's event: a timer trigger's
+// {"triggerTime", "triggerName", "payload": "<string>"}, or, for a direct
+// invocation, the payload itself (a JSON object, a JSON string, or a plain
+// list). An empty event asks for nothing.
+func ParseInvocation(raw []byte) (Input, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+		return Input{}, nil
 	}
 	if raw[0] == '{' {
 		var probe map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &probe); err != nil {
-			return nil, &InputError{Source: "payload", Err: fmt.Errorf("malformed JSON: %w", err)}
+			return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("malformed JSON: %w", err)}
 		}
 		if _, isTimer := probe["triggerTime"]; isTimer || probe["triggerName"] != nil {
 			return parseTimerEvent(raw)
@@ -48,14 +60,14 @@ func ParseInvocation(raw []byte) ([]event.Ref, error) {
 	if raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, &InputError{Source: "payload", Err: fmt.Errorf("malformed JSON string: %w", err)}
+			return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("malformed JSON string: %w", err)}
 		}
 		return ParsePayload(s)
 	}
 	return ParsePayload(string(raw))
 }
 
-func parseTimerEvent(raw []byte) ([]event.Ref, error) {
+func parseTimerEvent(raw []byte) (Input, error) {
 	var timer struct {
 		TriggerTime string  `json:"triggerTime"`
 		TriggerName string  `json:"triggerName"`
@@ -64,56 +76,75 @@ func parseTimerEvent(raw []byte) ([]event.Ref, error) {
 	// FC writes the wrapper, so fields it may add later are no error; the
 	// payload inside is the user's and is read strictly.
 	if err := json.Unmarshal(raw, &timer); err != nil {
-		return nil, &InputError{Source: "timer event", Err: describeJSONError(err, `"triggerTime", "triggerName", "payload"`)}
+		return Input{}, &InputError{Source: "timer event", Err: describeJSONError(err, `"triggerTime", "triggerName", "payload"`)}
 	}
-	if timer.Payload == nil {
-		return nil, nil
+	var in Input
+	if timer.Payload != nil {
+		var err error
+		if in, err = ParsePayload(*timer.Payload); err != nil {
+			return Input{}, err
+		}
 	}
-	return ParsePayload(*timer.Payload)
+	in.Trigger = timer.TriggerName + "@" + timer.TriggerTime
+	return in, nil
 }
+
+// MaxStarts bounds how many exports one payload may start.
+const MaxStarts = 20
 
 // ParsePayload reads a payload: a plain list ("131231, vul:52") or JSON
 // ({"exports": [131231, "vul:52", {"id": 77, "kind": "asset",
-// "resourceDirectoryAccountId": 16670360956}]}). The error names the first
-// bad item.
-func ParsePayload(s string) ([]event.Ref, error) {
+// "resourceDirectoryAccountId": 16670360956}], "start": [{"kind": "asset",
+// "exportType": "assetInstance"}]}). The error names the first bad item.
+func ParsePayload(s string) (Input, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return nil, nil
+		return Input{}, nil
 	}
 	if !strings.HasPrefix(s, "{") {
 		refs, err := event.ParseList(s)
 		if err != nil {
-			return nil, &InputError{Source: "payload", Err: err}
+			return Input{}, &InputError{Source: "payload", Err: err}
 		}
 		if len(refs) > MaxIDs {
-			return nil, &InputError{Source: "payload", Err: fmt.Errorf("%d exports named, at most %d allowed", len(refs), MaxIDs)}
+			return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("%d exports named, at most %d allowed", len(refs), MaxIDs)}
 		}
-		return refs, nil
+		return Input{Refs: refs}, nil
 	}
 	var body struct {
 		Exports []json.RawMessage `json:"exports"`
+		Start   []json.RawMessage `json:"start"`
 	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
-		return nil, &InputError{Source: "payload", Err: describeJSONError(err, `"exports"`)}
+		return Input{}, &InputError{Source: "payload", Err: describeJSONError(err, `"exports", "start"`)}
 	}
 	if dec.More() {
-		return nil, &InputError{Source: "payload", Err: errors.New("unexpected data after the JSON object")}
+		return Input{}, &InputError{Source: "payload", Err: errors.New("unexpected data after the JSON object")}
 	}
 	if len(body.Exports) > MaxIDs {
-		return nil, &InputError{Source: "payload", Err: fmt.Errorf("%d exports named, at most %d allowed", len(body.Exports), MaxIDs)}
+		return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("%d exports named, at most %d allowed", len(body.Exports), MaxIDs)}
 	}
-	refs := make([]event.Ref, 0, len(body.Exports))
+	if len(body.Start) > MaxStarts {
+		return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("%d exports to start, at most %d allowed", len(body.Start), MaxStarts)}
+	}
+	in := Input{Refs: make([]event.Ref, 0, len(body.Exports))}
 	for i, item := range body.Exports {
 		r, err := parseItem(item)
 		if err != nil {
-			return nil, &InputError{Source: "payload", Err: fmt.Errorf("exports[%d]: %w", i, err)}
+			return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("exports[%d]: %w", i, err)}
 		}
-		refs = append(refs, r)
+		in.Refs = append(in.Refs, r)
 	}
-	return refs, nil
+	for i, item := range body.Start {
+		spec, err := event.ParseStartSpec(item)
+		if err != nil {
+			return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("start[%d]: %w", i, err)}
+		}
+		in.Starts = append(in.Starts, spec)
+	}
+	return in, nil
 }
 
 // parseItem reads one element of "exports": a number, a reference string,

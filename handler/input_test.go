@@ -27,7 +27,9 @@ func TestParseInvocation(t *testing.T) {
 		{name: "bare plain list", in: `5,6`, want: "asset:5 asset:6"},
 		{name: "object with kind only by default", in: `{"exports":[{"id":9}]}`, want: "asset:9"},
 		{name: "malformed JSON", in: `{"exports":[1,}`, wantErr: "payload: malformed JSON"},
-		{name: "unknown field", in: `{"exports":[1],"export":[2]}`, wantErr: `payload: unknown field "export" (allowed: "exports")`},
+		{name: "unknown field", in: `{"exports":[1],"export":[2]}`, wantErr: `payload: unknown field "export" (allowed: "exports", "start")`},
+		{name: "bad start", in: `{"start":[{"kind":"asset","exportType":"assetInstnce"}]}`, wantErr: `payload: start[0]: `},
+		{name: "start of a kind that cannot be started", in: `{"start":[{"kind":"hc"}]}`, wantErr: `start[0]: `},
 		{name: "unknown item field", in: `{"exports":[{"id":1,"kind":"vul","acct":3}]}`, wantErr: `exports[0]: {"id":1,"kind":"vul","acct":3}: unknown field "acct"`},
 		{name: "abc", in: `abc`, wantErr: `payload: export "abc": the ID "abc" is not a number`},
 		{name: "abc in JSON", in: `{"exports":["abc"]}`, wantErr: `exports[0]: export "abc": the ID "abc" is not a number`},
@@ -48,7 +50,7 @@ func TestParseInvocation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			refs, err := ParseInvocation([]byte(tt.in))
+			in, err := ParseInvocation([]byte(tt.in))
 			if tt.wantErr != "" {
 				var inputErr *InputError
 				if !errors.As(err, &inputErr) || !strings.Contains(err.Error(), tt.wantErr) {
@@ -59,10 +61,24 @@ func TestParseInvocation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := refsString(refs); got != tt.want {
+			if got := refsString(in.Refs); got != tt.want {
 				t.Fatalf("refs = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestParseInvocationStarts(t *testing.T) {
+	in, err := ParseInvocation([]byte(`{"triggerTime":"2026-11-30T00:00:00Z","triggerName":"weekly","payload":` +
+		`"{\"start\":[{\"kind\":\"asset\",\"exportType\":\"assetInstance\",\"lang\":\"en\"},{\"kind\":\"vul\",\"type\":\"cve\"}],\"exports\":[5]}"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Trigger != "weekly@2026-11-30T00:00:00Z" || len(in.Starts) != 2 || refsString(in.Refs) != "asset:5" {
+		t.Fatalf("input = %+v", in)
+	}
+	if in.Starts[0].Kind != event.Asset || in.Starts[0].ExportType != "assetInstance" || in.Starts[1].Kind != event.Vul || in.Starts[1].Type != "cve" {
+		t.Fatalf("starts = %+v", in.Starts)
 	}
 }
 
@@ -101,7 +117,7 @@ func FuzzParseInvocation(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		refs, err := ParseInvocation(raw)
+		in, err := ParseInvocation(raw)
 		if err != nil {
 			var inputErr *InputError
 			if !errors.As(err, &inputErr) {
@@ -109,9 +125,14 @@ func FuzzParseInvocation(f *testing.F) {
 			}
 			return
 		}
-		for _, r := range refs {
+		for _, r := range in.Refs {
 			if err := r.Validate(); err != nil {
 				t.Fatalf("invalid ref %+v accepted: %v", r, err)
+			}
+		}
+		for _, spec := range in.Starts {
+			if err := spec.Validate(); err != nil {
+				t.Fatalf("invalid start %+v accepted: %v", spec, err)
 			}
 		}
 	})

@@ -15,6 +15,7 @@ type Result struct {
 	Checked      int            `json:"checked"`
 	CheckFailed  int            `json:"checkFailed"`
 	Skipped      int            `json:"skipped"`
+	Starts       []StartResult  `json:"starts,omitempty"`
 	Exports      []ExportResult `json:"exports"`
 	Events       []EventResult  `json:"events"`
 	// Pending counts, per sink, the events not yet delivered to it.

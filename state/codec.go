@@ -15,7 +15,9 @@ import (
 // CurrentSchema is the schema version Commit writes. Decode reads every
 // schema from 1 to CurrentSchema and refuses newer ones, which a newer
 // release of export-notifier wrote.
-const CurrentSchema = 1
+//
+// Schema 2 added the records of exports started by a payload ("starts").
+const CurrentSchema = 2
 
 // The encoding is JSON, compact and stable: its own field names, not those
 // of package event, so that a change there cannot silently change what is
@@ -29,6 +31,21 @@ type wireSnapshot struct {
 	Commit  string       `json:"commit,omitempty"`
 	Parent  string       `json:"parent,omitempty"`
 	Exports []wireExport `json:"exports"`
+	Starts  []wireStart  `json:"starts,omitempty"`
+}
+
+type wireStart struct {
+	Key            string          `json:"key"`
+	Spec           json.RawMessage `json:"spec"`
+	Requested      time.Time       `json:"requested"`
+	ClaimedBy      string          `json:"claimedBy"`
+	Settled        *time.Time      `json:"settled,omitempty"`
+	Kind           event.Kind      `json:"kind,omitempty"`
+	ID             int64           `json:"id,omitempty"`
+	Account        int64           `json:"account,omitempty"`
+	RequestID      string          `json:"requestId,omitempty"`
+	Error          string          `json:"error,omitempty"`
+	MayHaveStarted bool            `json:"mayHaveStarted,omitempty"`
 }
 
 type wireExport struct {
@@ -60,6 +77,7 @@ type wireEvent struct {
 	Region     string                  `json:"region,omitempty"`
 	Status     wireStatus              `json:"status"`
 	Error      *wireFailure            `json:"error,omitempty"`
+	Start      json.RawMessage         `json:"start,omitempty"`
 	Deliveries map[string]wireDelivery `json:"sinks"`
 }
 
@@ -105,6 +123,13 @@ func Encode(s *Snapshot) ([]byte, error) {
 			if f := r.Event.Error; f != nil {
 				wv.Error = &wireFailure{Code: f.Code, Message: f.Message, HTTPStatus: f.HTTPStatus}
 			}
+			if r.Event.Start != nil {
+				spec, err := json.Marshal(r.Event.Start)
+				if err != nil {
+					return nil, fmt.Errorf("export %s: event %s: %w", e.Ref, vk, err)
+				}
+				wv.Start = spec
+			}
 			for sink, d := range r.Deliveries {
 				wv.Deliveries[sink] = wireDelivery{
 					ClaimedBy: d.ClaimedBy, ClaimUntil: timePtr(d.ClaimUntil),
@@ -114,6 +139,18 @@ func Encode(s *Snapshot) ([]byte, error) {
 			we.Events = append(we.Events, wv)
 		}
 		w.Exports = append(w.Exports, we)
+	}
+	for _, key := range sortedKeys(s.Starts) {
+		r := s.Starts[key]
+		spec, err := json.Marshal(r.Spec)
+		if err != nil {
+			return nil, fmt.Errorf("start %s: %w", key, err)
+		}
+		w.Starts = append(w.Starts, wireStart{
+			Key: key, Spec: spec, Requested: r.Requested, ClaimedBy: r.ClaimedBy, Settled: timePtr(r.Settled),
+			Kind: r.Ref.Kind, ID: r.Ref.ID, Account: r.Ref.Account,
+			RequestID: r.RequestID, Error: r.Error, MayHaveStarted: r.MayHaveStarted,
+		})
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -141,7 +178,7 @@ func Decode(data []byte) (*Snapshot, error) {
 			err = errors.New("unexpected data after the snapshot")
 		}
 	}
-	if err != nil || w.Schema == nil || *w.Schema != CurrentSchema {
+	if err != nil || w.Schema == nil || *w.Schema < 1 || *w.Schema > CurrentSchema {
 		return nil, decodeError(data, err)
 	}
 	if w.Version < 0 {
@@ -173,6 +210,13 @@ func Decode(data []byte) (*Snapshot, error) {
 			if wv.Error != nil {
 				ev.Error = &event.Failure{Code: wv.Error.Code, Message: wv.Error.Message, HTTPStatus: wv.Error.HTTPStatus}
 			}
+			if len(wv.Start) > 0 {
+				spec, err := event.ParseStartSpec(wv.Start)
+				if err != nil {
+					return nil, fmt.Errorf("export %s: events[%d]: %w", key, j, err)
+				}
+				ev.Start = &spec
+			}
 			vk := ev.Key()
 			if _, dup := e.Events[vk]; dup {
 				return nil, fmt.Errorf("export %s: event %s is recorded twice", key, vk)
@@ -190,6 +234,29 @@ func Decode(data []byte) (*Snapshot, error) {
 			e.Events[vk] = r
 		}
 		s.Exports[key] = e
+	}
+	for i, ws := range w.Starts {
+		if _, dup := s.Starts[ws.Key]; dup || ws.Key == "" {
+			return nil, fmt.Errorf("starts[%d]: the key %q is empty or recorded twice", i, ws.Key)
+		}
+		spec, err := event.ParseStartSpec(ws.Spec)
+		if err != nil {
+			return nil, fmt.Errorf("starts[%d]: %w", i, err)
+		}
+		r := &StartRecord{
+			Spec: spec, Requested: ws.Requested, ClaimedBy: ws.ClaimedBy, Settled: timeVal(ws.Settled),
+			RequestID: ws.RequestID, Error: ws.Error, MayHaveStarted: ws.MayHaveStarted,
+		}
+		if ws.ID != 0 {
+			r.Ref = event.Ref{Kind: ws.Kind, ID: ws.ID, Account: ws.Account}
+			if err := r.Ref.Validate(); err != nil {
+				return nil, fmt.Errorf("starts[%d]: %w", i, err)
+			}
+		}
+		if s.Starts == nil {
+			s.Starts = make(map[string]*StartRecord, len(w.Starts))
+		}
+		s.Starts[ws.Key] = r
 	}
 	return s, nil
 }

@@ -26,6 +26,9 @@ type Snapshot struct {
 	// Exports holds the watched exports and the tombstones of finished
 	// ones, keyed by event.Ref.String().
 	Exports map[string]*Export
+	// Starts records the exports payloads asked to start, keyed by the
+	// invocation and the start's own key (see Intend).
+	Starts map[string]*StartRecord
 
 	// id names the commit this snapshot was loaded or committed as, and
 	// parent the commit it was built on; Commit uses them to tell its own
@@ -286,6 +289,7 @@ func (s *Snapshot) Prune(now time.Time, retention time.Duration) []event.Ref {
 	if retention <= 0 {
 		retention = DefaultRetention
 	}
+	s.pruneStarts(now, retention)
 	var dropped []event.Ref
 	for _, k := range sortedKeys(s.Exports) {
 		e := s.Exports[k]

@@ -438,7 +438,7 @@ func TestDamagedSnapshotIsReportedAndKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	future := bytes.Replace(goodData, []byte(`"schema":1`), []byte(`"schema":2`), 1)
+	future := bytes.Replace(goodData, []byte(fmt.Sprintf(`"schema":%d`, CurrentSchema)), []byte(fmt.Sprintf(`"schema":%d`, CurrentSchema+1)), 1)
 	misnamed := bytes.Replace(goodData, []byte(`"version":2`), []byte(`"version":1`), 1)
 	tests := []struct {
 		name   string

@@ -34,9 +34,13 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
 	}
-	refs, err := handler.ParsePayload(*ids)
+	in, err := handler.ParsePayload(*ids)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "export-notifier poll: --ids: %v\n", errors.Unwrap(err))
+		return ExitUsage
+	}
+	if len(in.Starts) > 0 {
+		fmt.Fprintln(env.Stderr, "export-notifier poll: --ids names exports to watch; start exports with export-notifier start")
 		return ExitUsage
 	}
 	timeout, err := pollTimeout(env.Getenv)
@@ -54,7 +58,7 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		// within POLL_TIMEOUT so nothing it claimed is left hanging.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
-		res, err := cycle.Run(cctx, handler.Options{Refs: refs, DryRun: *dryRun})
+		res, err := cycle.Run(cctx, handler.Options{Refs: in.Refs, DryRun: *dryRun})
 		if err != nil {
 			log.Error("cycle failed", "error", err)
 			return ExitFailed

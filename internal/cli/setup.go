@@ -62,7 +62,7 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &handler.Cycle{Config: cfg, Checker: client, Store: store, Sinks: sinks, Log: s.Log}, nil
+	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store, Sinks: sinks, Log: s.Log}, nil
 }
 
 // OpenState opens STATE_URL, or the default for where the process runs.

@@ -1,0 +1,134 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+// Starter starts exports; *exports.Client is one.
+type Starter interface {
+	Start(ctx context.Context, spec event.StartSpec) (event.Ref, string, error)
+}
+
+// StartResult is what became of one export the invocation asked to start.
+type StartResult struct {
+	Spec    string `json:"spec"`
+	Export  string `json:"export,omitempty"`
+	Outcome string `json:"outcome"` // started, failed, already started, would start
+	Error   string `json:"error,omitempty"`
+}
+
+// start starts the exports opts asks for, each at most once per
+// invocation: the intent is committed before Security Center is asked and
+// the returned ID after, so a retried invocation finds its starts recorded
+// and makes none again. A started export joins the watched set.
+func (c *Cycle) start(ctx context.Context, opts Options, cycleID string, log *slog.Logger) ([]StartResult, error) {
+	if len(opts.Starts) == 0 {
+		return nil, nil
+	}
+	results := make([]StartResult, len(opts.Starts))
+	for i, spec := range opts.Starts {
+		results[i] = StartResult{Spec: spec.String(), Outcome: "already started"}
+	}
+	if opts.DryRun {
+		for i := range results {
+			results[i].Outcome = "would start"
+		}
+		return results, nil
+	}
+	if c.Starter == nil {
+		return nil, errors.New("this cycle has no way to start exports")
+	}
+	invocation := opts.Trigger
+	if invocation == "" {
+		invocation = cycleID // a direct invocation or the CLI: every run is new
+	}
+	keys := make([]string, len(opts.Starts))
+	for i, spec := range opts.Starts {
+		keys[i] = fmt.Sprintf("%s|%d|%s", invocation, i, spec.Key())
+	}
+
+	var mine []int
+	snap, err := state.Update(ctx, c.Store, func(s *state.Snapshot) error {
+		mine = mine[:0]
+		now := c.now()
+		for i, key := range keys {
+			if s.Intend(key, opts.Starts[i], cycleID, now) {
+				mine = append(mine, i)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record the exports to start in %s: %w", c.Store.Location(), err)
+	}
+	for i, key := range keys {
+		// What an earlier run of this invocation made of the starts it
+		// recorded; this run leaves them be.
+		if r := snap.Starts[key]; r != nil && r.ClaimedBy != cycleID {
+			switch {
+			case r.Ref.ID != 0:
+				results[i].Export = r.Ref.String()
+			case r.Error != "":
+				results[i].Outcome, results[i].Error = "failed earlier", r.Error
+			default:
+				results[i].Outcome = "started earlier, outcome unknown"
+			}
+		}
+	}
+
+	type started struct {
+		ref       event.Ref
+		requestID string
+		err       error
+	}
+	outcomes := make(map[int]started, len(mine))
+	for _, i := range mine {
+		ref, requestID, err := c.Starter.Start(ctx, opts.Starts[i])
+		outcomes[i] = started{ref, requestID, err}
+		if err != nil {
+			results[i].Outcome, results[i].Error = "failed", err.Error()
+			log.Error("export not started", "spec", results[i].Spec, "error", err.Error())
+			continue
+		}
+		results[i].Outcome, results[i].Export = "started", ref.String()
+		log.Info("export started", "spec", results[i].Spec, "export", ref.String(), "requestId", requestID)
+	}
+	if _, err := state.Update(ctx, c.Store, func(s *state.Snapshot) error {
+		now := c.now()
+		for _, i := range mine {
+			o := outcomes[i]
+			var apiErr *exports.Error
+			mayHaveStarted := errors.As(o.err, &apiErr) && apiErr.MayHaveStarted
+			ex := s.SettleStart(keys[i], cycleID, o.ref, o.requestID, o.err, mayHaveStarted, now)
+			if ex != nil && c.Config.NotifyOn[event.Started] {
+				st := ex.Status
+				st.Ref, st.RequestID = o.ref, o.requestID
+				ev := newEvent(c.Config, o.ref, event.Started, st, nil, now)
+				ev.Start = &opts.Starts[i]
+				s.AddEvent(o.ref, ev, c.sinkNames())
+			}
+		}
+		return nil
+	}); err != nil {
+		// The exports did start; say which, so a person can watch them.
+		return results, fmt.Errorf("record the started exports %v in %s (watch them with poll --ids): %w", startedRefs(results), c.Store.Location(), err)
+	}
+	return results, nil
+}
+
+func startedRefs(results []StartResult) []string {
+	var refs []string
+	for _, r := range results {
+		if r.Export != "" {
+			refs = append(refs, r.Export)
+		}
+	}
+	return refs
+}
