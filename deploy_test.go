@@ -28,6 +28,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/export-notifier/export-notifier/handler"
 )
 
 const (
@@ -46,6 +48,7 @@ var secretSettings = []string{"SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN", "WEBHOOK_U
 var issueSettings = []string{
 	"OSS_ENDPOINT", "OSS_REGION", // issue 3: where the oss:// state bucket is
 	"DINGTALK_WEBHOOK_URL", "DINGTALK_SECRET", "LARK_WEBHOOK_URL", "LARK_SECRET", // issue 6: chat bots
+	"SLACK_UPDATE_MESSAGES", // issue 6: Slack messages that update themselves
 }
 
 func TestDeployFileValidatesAgainstFC3Schema(t *testing.T) {
@@ -234,6 +237,11 @@ func TestDeployFileCommentedTriggersValidate(t *testing.T) {
 			}
 			if cron, _ := lookup(tr.(map[string]any), "triggerConfig.cronExpression").(string); strings.HasPrefix(cron, "CRON_TZ=Asia/Shanghai ") {
 				sawTZ = true
+			}
+			// The example's payload must be one the function accepts.
+			payload, _ := lookup(tr.(map[string]any), "triggerConfig.payload").(string)
+			if _, err := handler.ParsePayload(payload); err != nil {
+				t.Errorf("commented trigger %d: its payload would be refused: %v", i, err)
 			}
 		}
 	}
