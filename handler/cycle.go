@@ -103,7 +103,8 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	polls := c.poll(pollCtx, refs)
 	cancelPoll()
 
-	sinks := c.sinkNames()
+	sinks, updaters := c.sinkNames(), c.updaterNames()
+	var messages []messageWork
 	decide := func(s *state.Snapshot) ([]state.Due, error) {
 		t := c.now()
 		decideEvents(c.Config, s, polls, sinks, t)
@@ -114,6 +115,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 				claimed = append(claimed, d)
 			}
 		}
+		messages = planMessages(s, polls, updaters, cycleID, t, lease)
 		s.Prune(t, c.Config.Retention)
 		return claimed, nil
 	}
@@ -141,13 +143,16 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 		logPoll(log, p)
 	}
 
-	outcomes := c.deliver(ctx, claimed, deadline.Add(-budget/10), log)
+	outcomes, messageOutcomes := c.deliver(ctx, claimed, messages, snap, deadline.Add(-budget/10), log)
 
-	if len(claimed) > 0 {
+	if len(claimed) > 0 || len(messages) > 0 {
 		snap, err = state.Update(ctx, c.Store, func(s *state.Snapshot) error {
 			t := c.now()
 			for _, o := range outcomes {
 				s.Settle(cycleID, o.due, o.err, t)
+			}
+			for _, o := range messageOutcomes {
+				o.settle(s, cycleID)
 			}
 			return nil
 		})
@@ -158,6 +163,9 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	res.record(polls, snap, sinks)
 	for _, o := range outcomes {
 		res.Events = append(res.Events, o.result())
+	}
+	for _, o := range messageOutcomes {
+		res.Messages = append(res.Messages, o.result())
 	}
 	res.StateVersion = snap.Version
 	return res, nil
@@ -200,12 +208,14 @@ func (d delivery) result() EventResult {
 	return r
 }
 
-// deliver sends the claimed events, each sink on its own so a slow or dead
-// sink does not hold the others, and stops sending at stopBy so the results
-// can still be committed.
-func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, stopBy time.Time, log *slog.Logger) []delivery {
-	if len(claimed) == 0 {
-		return nil
+// deliver sends the claimed events and the running messages, each sink on
+// its own so a slow or dead sink does not hold the others, and stops
+// sending at stopBy so the results can still be committed. A sink that
+// edits its messages turns an export's message into the event's message
+// rather than posting a new one.
+func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, messages []messageWork, snap *state.Snapshot, stopBy time.Time, log *slog.Logger) ([]delivery, []messageOutcome) {
+	if len(claimed) == 0 && len(messages) == 0 {
+		return nil, nil
 	}
 	ctx, cancel := context.WithDeadline(ctx, stopBy)
 	defer cancel()
@@ -213,17 +223,35 @@ func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, stopBy time.Ti
 	for _, d := range claimed {
 		bySink[d.Sink] = append(bySink[d.Sink], d)
 	}
+	messagesBySink := map[string][]messageWork{}
+	for _, m := range messages {
+		messagesBySink[m.sink] = append(messagesBySink[m.sink], m)
+	}
 	var (
-		mu  sync.Mutex
-		out []delivery
-		wg  sync.WaitGroup
+		mu          sync.Mutex
+		out         []delivery
+		messagesOut []messageOutcome
+		wg          sync.WaitGroup
 	)
+	record := func(d delivery) {
+		logDelivery(log, d)
+		mu.Lock()
+		out = append(out, d)
+		mu.Unlock()
+	}
 	for _, sink := range c.Sinks {
-		dues := bySink[sink.Name()]
-		if len(dues) == 0 {
+		dues, work := bySink[sink.Name()], messagesBySink[sink.Name()]
+		if len(dues) == 0 && len(work) == 0 {
 			continue
 		}
 		wg.Go(func() {
+			if u, ok := sink.(notify.Updater); ok {
+				sent := c.sendMessages(ctx, u, work, log)
+				mu.Lock()
+				messagesOut = append(messagesOut, sent...)
+				mu.Unlock()
+				dues = c.updateMessages(ctx, u, dues, snap, record)
+			}
 			byID := make(map[string]state.Due, len(dues))
 			events := make([]event.Event, len(dues))
 			for i, d := range dues {
@@ -232,17 +260,31 @@ func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, stopBy time.Ti
 			}
 			for _, o := range safeDeliver(ctx, sink, events) {
 				for _, ev := range o.Events {
-					d := delivery{due: byID[ev.ID], attempts: o.Attempts, err: o.Err}
-					logDelivery(log, d)
-					mu.Lock()
-					out = append(out, d)
-					mu.Unlock()
+					record(delivery{due: byID[ev.ID], attempts: o.Attempts, err: o.Err})
 				}
 			}
 		})
 	}
 	wg.Wait()
-	return out
+	return out, messagesOut
+}
+
+// updateMessages delivers the events about exports that already have a
+// message at u by updating that message, and returns the rest, to be sent
+// as new messages.
+func (c *Cycle) updateMessages(ctx context.Context, u notify.Updater, dues []state.Due, snap *state.Snapshot, record func(delivery)) []state.Due {
+	retrier := notify.DefaultRetrier()
+	rest := dues[:0:0]
+	for _, d := range dues {
+		m := snap.Message(d.ExportKey, d.Sink)
+		if m == nil || m.Handle == "" {
+			rest = append(rest, d)
+			continue
+		}
+		attempts, err := retrier.Update(ctx, u, m.Handle, d.Event)
+		record(delivery{due: d, attempts: attempts, err: err})
+	}
+	return rest
 }
 
 // safeDeliver turns a panic in a sink into a failed delivery of its events,

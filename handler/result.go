@@ -18,6 +18,8 @@ type Result struct {
 	Starts       []StartResult  `json:"starts,omitempty"`
 	Exports      []ExportResult `json:"exports"`
 	Events       []EventResult  `json:"events"`
+	// Messages are the posts and updates of self-updating messages.
+	Messages []MessageResult `json:"messages,omitempty"`
 	// Pending counts, per sink, the events not yet delivered to it.
 	Pending map[string]int `json:"pending"`
 }

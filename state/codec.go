@@ -49,14 +49,22 @@ type wireStart struct {
 }
 
 type wireExport struct {
-	Kind       event.Kind  `json:"kind"`
-	ID         int64       `json:"id"`
-	Account    int64       `json:"account,omitempty"`
-	Status     wireStatus  `json:"status"`
-	FirstSeen  time.Time   `json:"firstSeen"`
-	LastChange time.Time   `json:"lastChange"`
-	Finished   *time.Time  `json:"finished,omitempty"`
-	Events     []wireEvent `json:"events,omitempty"`
+	Kind       event.Kind             `json:"kind"`
+	ID         int64                  `json:"id"`
+	Account    int64                  `json:"account,omitempty"`
+	Status     wireStatus             `json:"status"`
+	FirstSeen  time.Time              `json:"firstSeen"`
+	LastChange time.Time              `json:"lastChange"`
+	Finished   *time.Time             `json:"finished,omitempty"`
+	Events     []wireEvent            `json:"events,omitempty"`
+	Messages   map[string]wireMessage `json:"messages,omitempty"`
+}
+
+type wireMessage struct {
+	Handle     string     `json:"handle,omitempty"`
+	ClaimedBy  string     `json:"claimedBy,omitempty"`
+	ClaimUntil *time.Time `json:"claimUntil,omitempty"`
+	Shown      string     `json:"shown,omitempty"`
 }
 
 type wireStatus struct {
@@ -109,6 +117,12 @@ func Encode(s *Snapshot) ([]byte, error) {
 			Status:    toWireStatus(e.Status),
 			FirstSeen: e.FirstSeen, LastChange: e.LastChange,
 			Finished: timePtr(e.Finished),
+		}
+		for sink, m := range e.Messages {
+			if we.Messages == nil {
+				we.Messages = make(map[string]wireMessage, len(e.Messages))
+			}
+			we.Messages[sink] = wireMessage{Handle: m.Handle, ClaimedBy: m.ClaimedBy, ClaimUntil: timePtr(m.ClaimUntil), Shown: m.Shown}
 		}
 		for _, vk := range sortedKeys(e.Events) {
 			r := e.Events[vk]
@@ -198,6 +212,12 @@ func Decode(data []byte) (*Snapshot, error) {
 			Ref: ref, Status: fromWireStatus(ref, we.Status),
 			FirstSeen: we.FirstSeen, LastChange: we.LastChange, Finished: timeVal(we.Finished),
 			Events: make(map[string]*Record, len(we.Events)),
+		}
+		for sink, wm := range we.Messages {
+			if e.Messages == nil {
+				e.Messages = make(map[string]*Message, len(we.Messages))
+			}
+			e.Messages[sink] = &Message{Handle: wm.Handle, ClaimedBy: wm.ClaimedBy, ClaimUntil: timeVal(wm.ClaimUntil), Shown: wm.Shown}
 		}
 		for j, wv := range we.Events {
 			if _, err := event.ParseType(string(wv.Type)); err != nil {

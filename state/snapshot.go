@@ -51,6 +51,9 @@ type Export struct {
 	// Events holds the events decided about the export, keyed by
 	// event.Event.Key().
 	Events map[string]*Record
+	// Messages holds, per sink that edits its messages, the message kept
+	// about the export.
+	Messages map[string]*Message
 }
 
 // Record is one event and its delivery to each sink.

@@ -1,0 +1,127 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+// messageWork is a post or update of the message an Updater sink keeps
+// about one running export (SLACK_UPDATE_MESSAGES).
+type messageWork struct {
+	exportKey string
+	sink      string
+	handle    string // empty: post the first message
+	status    event.Status
+	shown     string
+}
+
+// MessageResult is one post or update of a self-updating message.
+type MessageResult struct {
+	Export  string `json:"export"`
+	Sink    string `json:"sink"`
+	Action  string `json:"action"` // posted, updated
+	Error   string `json:"error,omitempty"`
+	Attempt int    `json:"attempts,omitempty"`
+}
+
+// shown identifies what a running message shows of st, so that it is
+// updated only when that changes.
+func shown(st event.Status) string {
+	return fmt.Sprintf("%s/%d/%d/%d", st.State, st.Progress, st.CurrentCount, st.TotalCount)
+}
+
+// planMessages decides, for each sink that edits its messages, which
+// running exports checked this cycle get their first message (claimed in
+// s, so that overlapping cycles post one) and which an update, because
+// what they show changed. Finished exports are left to their completion
+// event, which turns the message into the completion message.
+func planMessages(s *state.Snapshot, polls []poll, updaters []string, cycle string, now time.Time, lease time.Duration) []messageWork {
+	var work []messageWork
+	for _, sink := range updaters {
+		for _, p := range polls {
+			if p.skipped || p.err != nil {
+				continue
+			}
+			key := p.ref.String()
+			ex := s.Exports[key]
+			if ex == nil || !ex.Finished.IsZero() || ex.Status.State == event.Success {
+				continue
+			}
+			w := messageWork{exportKey: key, sink: sink, status: ex.Status, shown: shown(ex.Status)}
+			m := s.Message(key, sink)
+			switch {
+			case m == nil || m.Handle == "":
+				if s.ClaimMessage(key, sink, cycle, now, lease) {
+					work = append(work, w)
+				}
+			case m.Shown != w.shown:
+				w.handle = m.Handle
+				work = append(work, w)
+			}
+		}
+	}
+	return work
+}
+
+// sendMessages posts or updates u's running messages.
+func (c *Cycle) sendMessages(ctx context.Context, u notify.Updater, work []messageWork, log *slog.Logger) []messageOutcome {
+	retrier := notify.DefaultRetrier()
+	out := make([]messageOutcome, 0, len(work))
+	for _, w := range work {
+		ev := notify.ProgressEvent(w.status, c.Config.Region, c.now())
+		o := messageOutcome{work: w, handle: w.handle}
+		if w.handle == "" {
+			o.handle, o.attempts, o.err = retrier.Post(ctx, u, ev)
+		} else {
+			o.attempts, o.err = retrier.Update(ctx, u, w.handle, ev)
+		}
+		if o.err != nil {
+			log.Warn("progress message not sent", "export", w.exportKey, "sink", w.sink, "error", o.err.Error())
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+type messageOutcome struct {
+	work     messageWork
+	handle   string
+	attempts int
+	err      error
+}
+
+func (o messageOutcome) result() MessageResult {
+	r := MessageResult{Export: o.work.exportKey, Sink: o.work.sink, Action: "updated", Attempt: o.attempts}
+	if o.work.handle == "" {
+		r.Action = "posted"
+	}
+	if o.err != nil {
+		r.Error = o.err.Error()
+	}
+	return r
+}
+
+// settle records o in s: the new message's handle, and what it shows now.
+// A failed update keeps the old record, so the next cycle tries again.
+func (o messageOutcome) settle(s *state.Snapshot, cycle string) {
+	if o.err != nil {
+		s.SettleMessage(o.work.exportKey, o.work.sink, cycle, "", "")
+		return
+	}
+	s.SettleMessage(o.work.exportKey, o.work.sink, cycle, o.handle, o.work.shown)
+}
+
+// updaterNames names the sinks that edit their messages.
+func (c *Cycle) updaterNames() []string {
+	var names []string
+	for _, u := range notify.Updaters(c.Sinks) {
+		names = append(names, u.Name())
+	}
+	return names
+}

@@ -1,0 +1,102 @@
+package handler
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/slack-go/slack/slacktest"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/sassim"
+	"github.com/export-notifier/export-notifier/notify"
+)
+
+// slackChat records what a Slack workspace receives through chat.postMessage
+// and chat.update (slacktest serves neither the way this test needs: it
+// has no chat.update).
+type slackChat struct {
+	mu      sync.Mutex
+	posts   []url.Values
+	updates []url.Values
+}
+
+func (s *slackChat) bind(c slacktest.Customize) {
+	c.Handle("/chat.postMessage", s.handler(&s.posts, "1700000000.000100"))
+	c.Handle("/chat.update", s.handler(&s.updates, ""))
+}
+
+func (s *slackChat) handler(into *[]url.Values, ts string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		v, _ := url.ParseQuery(string(body))
+		s.mu.Lock()
+		*into = append(*into, v)
+		s.mu.Unlock()
+		if ts == "" {
+			ts = v.Get("ts")
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "C0EXPORTS", "ts": ts})
+	}
+}
+
+func TestSlackMessageUpdatesItselfUntilTheExportIsReady(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131240}, Steps: 4, FileName: "asset_export_20261130", TotalCount: 30000})
+	chat := &slackChat{}
+	sts := slacktest.NewTestServer(chat.bind)
+	sts.Start()
+	t.Cleanup(sts.Stop)
+	settings, err := notify.SettingsFromEnv(func(name string) string {
+		return map[string]string{
+			"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_CHANNEL": "C0EXPORTS",
+			"SLACK_API_URL": sts.GetAPIURL(), "SLACK_UPDATE_MESSAGES": "true",
+		}[name]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sinks, err := notify.New(settings, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Cycle{Config: testConfig("131240"), Checker: h.checker, Store: h.store, Sinks: sinks}
+	for range 6 {
+		h.run(t, c, Options{})
+	}
+
+	chat.mu.Lock()
+	defer chat.mu.Unlock()
+	if len(chat.posts) != 1 {
+		t.Fatalf("%d messages posted, want one that then updates itself: %v", len(chat.posts), chat.posts)
+	}
+	if text := chat.posts[0].Get("text"); !strings.Contains(text, "Export running") {
+		t.Errorf("the first message does not say the export is running: %q", text)
+	}
+	if len(chat.updates) < 2 {
+		t.Fatalf("%d updates, want progress then completion", len(chat.updates))
+	}
+	for _, u := range chat.updates {
+		if u.Get("ts") != "1700000000.000100" {
+			t.Fatalf("an update went to another message: %v", u)
+		}
+	}
+	final := chat.updates[len(chat.updates)-1].Get("text")
+	if !strings.Contains(final, "asset_export_20261130") || !strings.Contains(final, "30,000") {
+		t.Fatalf("the final message lacks FileName and TotalCount: %q", final)
+	}
+	progress := 0
+	for _, u := range chat.updates[:len(chat.updates)-1] {
+		if strings.Contains(u.Get("text"), "Export running") {
+			progress++
+		}
+	}
+	if progress == 0 {
+		t.Errorf("the message was never updated with progress: %v", chat.updates)
+	}
+}
