@@ -23,6 +23,7 @@ func checkSimEnv(t *testing.T, sim *sassim.Simulator, extra map[string]string) f
 		"SAS_ENDPOINT":                    srv.URL,
 		"ALIBABA_CLOUD_ACCESS_KEY_ID":     sassim.DemoAccessKeyID,
 		"ALIBABA_CLOUD_ACCESS_KEY_SECRET": sassim.DemoAccessKeySecret,
+		"STATE_URL":                       "file://" + t.TempDir(),
 	}
 	for k, v := range extra {
 		vars[k] = v

@@ -13,6 +13,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/exports"
+	"github.com/export-notifier/export-notifier/state"
 )
 
 // startFlag is one flag of the start command: the StartSpec field it sets.
@@ -113,7 +114,7 @@ func runStart(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "       export-notifier start --kind vul --type cve [--dealed n] ...")
 		fmt.Fprintln(env.Stderr, "       export-notifier start --kind suspEvent [--levels serious] ...")
 		fmt.Fprintln(env.Stderr, "       export-notifier start --spec '{\"kind\": \"asset\", \"exportType\": \"assetInstance\"}'")
-		fmt.Fprintln(env.Stderr, "\nStarts one Security Center export and prints {\"export\": \"kind:id\", \"requestId\": ...}.\nIt does not retry once the request may have arrived. Reads SAS_REGION, SAS_ENDPOINT,\nRESOURCE_DIRECTORY_ACCOUNT_ID and the ALIBABA_CLOUD_* credentials.")
+		fmt.Fprintln(env.Stderr, "\nStarts one Security Center export, prints {\"export\": \"kind:id\", \"requestId\": ...},\nand records it in the state (STATE_URL) so the next poll watches it. It does not retry\nonce the request may have arrived. Reads SAS_REGION, SAS_ENDPOINT,\nRESOURCE_DIRECTORY_ACCOUNT_ID, STATE_URL and the ALIBABA_CLOUD_* credentials.")
 		fs.PrintDefaults()
 	}
 	var spec event.StartSpec
@@ -165,6 +166,12 @@ func runStart(ctx context.Context, args []string, env Env) int {
 		return checkUsageError(env.Stderr, "start", err.Error())
 	}
 	defer client.Close()
+	// The state is opened first: a bad STATE_URL is refused before anything
+	// starts, and the started export joins the set the next poll watches.
+	store, err := OpenState(ctx, Setup{Getenv: env.Getenv, Credentials: cfg.Credentials})
+	if err != nil {
+		return checkUsageError(env.Stderr, "start", err.Error())
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -177,7 +184,17 @@ func runStart(ctx context.Context, args []string, env Env) int {
 		}
 		return ExitFailed
 	}
-	return writeStartResult(env.Stdout, env.Stderr, startResult{Export: ref.String(), RequestID: requestID})
+	if code := writeStartResult(env.Stdout, env.Stderr, startResult{Export: ref.String(), RequestID: requestID}); code != ExitOK {
+		return code
+	}
+	if _, err := state.Update(ctx, store, func(s *state.Snapshot) error {
+		s.Watch(ref, time.Now())
+		return nil
+	}); err != nil {
+		fmt.Fprintf(env.Stderr, "export-notifier start: %s started, but %s could not record it (watch it with poll --ids %s): %v\n", ref, store.Location(), ref, err)
+		return ExitFailed
+	}
+	return ExitOK
 }
 
 // startFlagOf is "--flag: " for the flag that sets the field a

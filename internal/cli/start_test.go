@@ -69,6 +69,15 @@ func TestStartPrintsTheStartedExport(t *testing.T) {
 					t.Errorf("sent %s=%q, want %q", name, v, value)
 				}
 			}
+			// The next poll watches it: it is pending in the state.
+			store, err := OpenState(context.Background(), Setup{Getenv: getenv})
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := store.Load(context.Background())
+			if err != nil || snap.Export(want) == nil {
+				t.Errorf("the started export %s is not in the state (%v): %v", want, err, snap.Exports)
+			}
 			// What start printed is what check takes.
 			code, stdout, stderr = runCheckWith(t, getenv, "--id", got["export"])
 			if code != ExitOK || !strings.Contains(stdout, fmt.Sprintf(`"id": %d,`, want.ID)) {
