@@ -131,7 +131,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 		return res, nil
 	}
 
-	snap, err = state.Update(ctx, c.Store, func(s *state.Snapshot) error {
+	snap, err = state.UpdateFrom(ctx, c.Store, snap, func(s *state.Snapshot) error {
 		var err error
 		claimed, err = decide(s)
 		return err
@@ -146,7 +146,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	outcomes, messageOutcomes := c.deliver(ctx, claimed, messages, snap, deadline.Add(-budget/10), log)
 
 	if len(claimed) > 0 || len(messages) > 0 {
-		snap, err = state.Update(ctx, c.Store, func(s *state.Snapshot) error {
+		snap, err = state.UpdateFrom(ctx, c.Store, snap, func(s *state.Snapshot) error {
 			t := c.now()
 			for _, o := range outcomes {
 				s.Settle(cycleID, o.due, o.err, t)

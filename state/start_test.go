@@ -66,3 +66,37 @@ func TestSchemaOneSnapshotsStillRead(t *testing.T) {
 		t.Fatalf("snapshot = %+v", s)
 	}
 }
+
+func TestUpdateFromReloadsWhenItsBaseIsStale(t *testing.T) {
+	ctx := t.Context()
+	st := NewMemory()
+	base, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	// Another cycle commits after base was loaded.
+	if _, err := Update(ctx, st, func(s *Snapshot) error { s.Watch(event.Ref{Kind: event.Asset, ID: 1}, now); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	tries := 0
+	got, err := UpdateFrom(ctx, st, base, func(s *Snapshot) error {
+		tries++
+		s.Watch(event.Ref{Kind: event.Asset, ID: 2}, now)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tries != 2 || got.Export(event.Ref{Kind: event.Asset, ID: 1}) == nil || got.Export(event.Ref{Kind: event.Asset, ID: 2}) == nil {
+		t.Fatalf("after %d tries the state holds %v; want the other cycle's export kept and ours added", tries, got.Exports)
+	}
+	// The committed snapshot is a good base for the next commit.
+	if _, err := UpdateFrom(ctx, st, got, func(s *Snapshot) error { s.Watch(event.Ref{Kind: event.Asset, ID: 3}, now); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	final, err := st.Load(ctx)
+	if err != nil || len(final.Exports) != 3 {
+		t.Fatalf("final state: %v, %v", final.Exports, err)
+	}
+}

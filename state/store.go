@@ -163,6 +163,14 @@ func badURL(rawURL, why string) error {
 // ErrNoChange, Update commits nothing and returns the loaded snapshot; any
 // other error of fn is returned as it is.
 func Update(ctx context.Context, st Store, fn func(*Snapshot) error) (*Snapshot, error) {
+	return UpdateFrom(ctx, st, nil, fn)
+}
+
+// UpdateFrom is Update whose first try applies fn to base, when base is not
+// nil, instead of loading: base must be what st's Load or Commit just
+// returned, unchanged since. A large state is then read once per cycle
+// rather than once per commit; a conflict still reloads.
+func UpdateFrom(ctx context.Context, st Store, base *Snapshot, fn func(*Snapshot) error) (*Snapshot, error) {
 	const tries = 16
 	var err error
 	for try := 0; try < tries; try++ {
@@ -174,9 +182,12 @@ func Update(ctx context.Context, st Store, fn func(*Snapshot) error) (*Snapshot,
 			case <-time.After(pause):
 			}
 		}
-		var s *Snapshot
-		if s, err = st.Load(ctx); err != nil {
-			return nil, err
+		s := base
+		base = nil
+		if s == nil {
+			if s, err = st.Load(ctx); err != nil {
+				return nil, err
+			}
 		}
 		if ferr := fn(s); ferr != nil {
 			if errors.Is(ferr, ErrNoChange) {
