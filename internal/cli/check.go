@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/exports"
 )
@@ -45,12 +44,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	if *timeout <= 0 {
 		return checkUsageError(env.Stderr, "check", fmt.Sprintf("--timeout %s: want a positive duration", *timeout))
 	}
-	cfg, err := exports.ConfigFromEnv(env.Getenv)
-	if err != nil {
-		return checkUsageError(env.Stderr, "check", err.Error())
-	}
-	cfg.Credentials = checkCredentials(env.Getenv)
-	client, err := exports.New(cfg)
+	client, _, err := newClient(env.Getenv)
 	if err != nil {
 		return checkUsageError(env.Stderr, "check", err.Error())
 	}
@@ -108,17 +102,6 @@ func checkRef(id, kind string, account int64) (event.Ref, error) {
 		return event.Ref{}, err
 	}
 	return ref, nil
-}
-
-// checkCredentials uses the ALIBABA_CLOUD_* variables of env when it has
-// them (so that tests and wrappers can pass them without touching the
-// process), else the default chain.
-func checkCredentials(getenv func(string) string) credential.Provider {
-	id, secret := getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-	if id != "" && secret != "" {
-		return credential.Static{AccessKeyID: id, AccessKeySecret: secret, SecurityToken: getenv("ALIBABA_CLOUD_SECURITY_TOKEN")}
-	}
-	return credential.Default()
 }
 
 // checkUsageError prints a one-line configuration or flag error.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/handler"
 )
 
@@ -48,7 +47,7 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
 	}
-	cycle, err := NewCycle(ctx, Setup{Getenv: env.Getenv, Credentials: credential.Default(), Console: env.Stderr, Log: log})
+	cycle, err := NewCycle(ctx, Setup{Getenv: env.Getenv, Credentials: CredentialsFrom(env.Getenv), Console: env.Stderr, Log: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage

@@ -156,12 +156,7 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	if err := spec.Validate(); err != nil {
 		return checkUsageError(env.Stderr, "start", startFlagOf(err, flags, given["spec"])+err.Error())
 	}
-	cfg, err := exports.ConfigFromEnv(env.Getenv)
-	if err != nil {
-		return checkUsageError(env.Stderr, "start", err.Error())
-	}
-	cfg.Credentials = checkCredentials(env.Getenv)
-	client, err := exports.New(cfg)
+	client, cfg, err := newClient(env.Getenv)
 	if err != nil {
 		return checkUsageError(env.Stderr, "start", err.Error())
 	}
