@@ -26,6 +26,7 @@ type statusReport struct {
 	Pending     []statusExport      `json:"pending"`
 	Finished    []statusTombstone   `json:"finished"`
 	Undelivered []statusUndelivered `json:"undelivered"`
+	Starts      []statusStart       `json:"starts"`
 }
 
 type statusExport struct {
@@ -61,8 +62,36 @@ type statusUndelivered struct {
 	ClaimUntil *time.Time `json:"claimUntil,omitempty"`
 }
 
+// statusStart is an export a payload asked to start, and what came of it.
+type statusStart struct {
+	// Key names the start among the state's: the invocation, the
+	// position in its payload and the spec.
+	Key       string          `json:"key"`
+	Spec      string          `json:"spec"`
+	Request   event.StartSpec `json:"request"`
+	Requested time.Time       `json:"requested"`
+	ClaimedBy string          `json:"claimedBy,omitempty"`
+	// Outcome is "started", "failed" or "unknown": the cycle that asked
+	// Security Center has not recorded an answer (it is still running,
+	// or it ended before it could).
+	Outcome        string     `json:"outcome"`
+	Settled        *time.Time `json:"settled,omitempty"`
+	Export         string     `json:"export,omitempty"`
+	RequestID      string     `json:"requestId,omitempty"`
+	Error          string     `json:"error,omitempty"`
+	MayHaveStarted bool       `json:"mayHaveStarted,omitempty"`
+}
+
+// The values of statusStart.Outcome.
+const (
+	startStarted = "started"
+	startFailed  = "failed"
+	startUnknown = "unknown"
+)
+
 // runStatus prints what the state holds: the exports still watched, the
-// tombstones of finished ones, and each event not yet accepted by a sink.
+// tombstones of finished ones, each event not yet accepted by a sink, and
+// the exports payloads asked to start.
 // Download links are left out: anyone holding one can download the file.
 func runStatus(ctx context.Context, args []string, env Env) int {
 	flags := flag.NewFlagSet("status", flag.ContinueOnError)
@@ -71,7 +100,8 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	flags.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: export-notifier status [--json]")
 		fmt.Fprintln(env.Stderr, "\nPrints what the state at STATE_URL (default "+DefaultStateURL+") holds:")
-		fmt.Fprintln(env.Stderr, "pending exports, their last status, and undelivered events per sink.")
+		fmt.Fprintln(env.Stderr, "pending exports, their last status, undelivered events per sink, and")
+		fmt.Fprintln(env.Stderr, "the exports payloads asked to start, with what came of each.")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -126,6 +156,7 @@ func newStatusReport(location string, s *state.Snapshot) statusReport {
 		Pending:     []statusExport{},
 		Finished:    []statusTombstone{},
 		Undelivered: []statusUndelivered{},
+		Starts:      []statusStart{},
 	}
 	if !s.Updated.IsZero() {
 		r.Updated = &s.Updated
@@ -157,7 +188,34 @@ func newStatusReport(location string, s *state.Snapshot) statusReport {
 		}
 		r.Undelivered = append(r.Undelivered, u)
 	}
+	for key, rec := range s.Starts {
+		r.Starts = append(r.Starts, newStatusStart(key, rec))
+	}
+	slices.SortFunc(r.Starts, func(a, b statusStart) int {
+		if c := a.Requested.Compare(b.Requested); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 	return r
+}
+
+func newStatusStart(key string, rec *state.StartRecord) statusStart {
+	st := statusStart{
+		Key: key, Spec: rec.Spec.String(), Request: rec.Spec, Requested: rec.Requested, ClaimedBy: rec.ClaimedBy,
+		Outcome: startUnknown, RequestID: rec.RequestID,
+	}
+	if rec.Settled.IsZero() {
+		return st
+	}
+	settled := rec.Settled
+	st.Settled = &settled
+	if rec.Error != "" {
+		st.Outcome, st.Error, st.MayHaveStarted = startFailed, rec.Error, rec.MayHaveStarted
+	} else {
+		st.Outcome, st.Export = startStarted, rec.Ref.String()
+	}
+	return st
 }
 
 func (r statusReport) writeTables(w io.Writer, now time.Time) error {
@@ -167,7 +225,11 @@ func (r statusReport) writeTables(w io.Writer, now time.Time) error {
 		return tw.Flush()
 	}
 	fmt.Fprintf(tw, "state %s: version %d, committed %s (%s ago)\n", r.Location, r.Version, r.Updated.Local().Format(time.DateTime), statusAgo(now, *r.Updated))
-	fmt.Fprintf(tw, "%d pending, %d finished (kept to suppress repeats), %d undelivered\n\n", len(r.Pending), len(r.Finished), len(r.Undelivered))
+	fmt.Fprintf(tw, "%d pending, %d finished (kept to suppress repeats), %d undelivered", len(r.Pending), len(r.Finished), len(r.Undelivered))
+	if len(r.Starts) > 0 {
+		fmt.Fprintf(tw, ", %d started by payloads", len(r.Starts))
+	}
+	fmt.Fprint(tw, "\n\n")
 
 	if len(r.Pending) > 0 {
 		fmt.Fprintln(tw, "EXPORT\tSTATUS\tPROGRESS\tCOUNT\tFILE\tFIRST SEEN\tLAST CHANGE")
@@ -194,8 +256,32 @@ func (r statusReport) writeTables(w io.Writer, now time.Time) error {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", u.Export, u.Event, u.Sink, u.Attempts, claim, statusDash(statusOneLine(u.LastError)))
 		}
+		if len(r.Starts) > 0 {
+			fmt.Fprintln(tw)
+		}
+	}
+	if len(r.Starts) > 0 {
+		fmt.Fprintln(tw, "STARTS\tREQUESTED\tOUTCOME")
+		for _, st := range r.Starts {
+			fmt.Fprintf(tw, "%s\t%s ago\t%s\n", st.Spec, statusAgo(now, st.Requested), st.outcomeText())
+		}
 	}
 	return tw.Flush()
+}
+
+// outcomeText says in a few words what came of a start.
+func (st statusStart) outcomeText() string {
+	switch st.Outcome {
+	case startStarted:
+		return "started as " + st.Export
+	case startFailed:
+		text := "failed: " + statusOneLine(st.Error)
+		if st.MayHaveStarted {
+			text += " (may have started)"
+		}
+		return text
+	}
+	return "outcome unknown"
 }
 
 func statusCount(current, total int64) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,5 +156,105 @@ func TestStatusFailures(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(damaged); string(data) != `{"schema":1,"vers` {
 		t.Fatal("status changed the damaged snapshot")
+	}
+}
+
+// seedStarts commits a state holding four starts a payload asked for: one
+// started, one refused, one whose request may have reached Security Center
+// all the same, and one whose cycle never recorded an answer.
+func seedStarts(t *testing.T, dir string, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := state.Open(ctx, "file://"+dir, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = state.Update(ctx, st, func(s *state.Snapshot) error {
+		s.Intend("weekly@t1|0|a", event.StartSpec{Kind: event.Asset, ExportType: "assetInstance"}, "cycle-1", now.Add(-3*time.Hour))
+		s.SettleStart("weekly@t1|0|a", "cycle-1", event.Ref{Kind: event.Asset, ID: 777}, "req-ok", nil, false, now.Add(-3*time.Hour))
+		s.Intend("weekly@t1|1|b", event.StartSpec{Kind: event.Vul, Type: "cve"}, "cycle-1", now.Add(-3*time.Hour))
+		s.SettleStart("weekly@t1|1|b", "cycle-1", event.Ref{}, "req-forbidden", errors.New("Forbidden.NoPermission: not\nallowed"), false, now.Add(-3*time.Hour))
+		s.Intend("weekly@t2|0|c", event.StartSpec{Kind: event.SuspEvent, Levels: "serious"}, "cycle-2", now.Add(-2*time.Hour))
+		s.SettleStart("weekly@t2|0|c", "cycle-2", event.Ref{}, "", errors.New("context deadline exceeded"), true, now.Add(-2*time.Hour))
+		s.Intend("weekly@t3|0|d", event.StartSpec{Kind: event.Vul, Type: "sys"}, "cycle-3", now.Add(-time.Hour))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatusStarts(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	seedStarts(t, dir, now)
+	code, out, errOut := runStatusWith(t, map[string]string{"STATE_URL": "file://" + dir})
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "4 started by payloads") {
+		t.Errorf("the summary does not count the starts:\n%s", out)
+	}
+	// Each start is one row: its spec, when it was asked for, what came of it.
+	rows := []struct {
+		spec    string
+		ago     string
+		outcome string
+	}{
+		{"asset/assetInstance", "3h0m0s ago", "started as asset:777"},
+		{"vul/cve", "3h0m0s ago", "failed: Forbidden.NoPermission: not allowed"},
+		{"suspEvent levels=serious", "2h0m0s ago", "failed: context deadline exceeded (may have started)"},
+		{"vul/sys", "1h0m0s ago", "outcome unknown"},
+	}
+	lines := strings.Split(out, "\n")
+	header := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "STARTS") })
+	if header < 0 || !strings.Contains(lines[header], "REQUESTED") || !strings.Contains(lines[header], "OUTCOME") {
+		t.Fatalf("no Starts section:\n%s", out)
+	}
+	for i, row := range rows {
+		line := lines[header+1+i]
+		if !strings.HasPrefix(line, row.spec+" ") || !strings.Contains(line, row.ago) || !strings.HasSuffix(line, row.outcome) {
+			t.Errorf("row %d is %q; want %q, %q, %q", i, line, row.spec, row.ago, row.outcome)
+		}
+	}
+	if strings.Count(out, "may have started") != 1 {
+		t.Errorf("only the timed-out start may have started:\n%s", out)
+	}
+}
+
+func TestStatusStartsJSON(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	seedStarts(t, dir, now)
+	code, out, errOut := runStatusWith(t, map[string]string{"STATE_URL": "file://" + dir}, "--json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got statusReport
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	want := []struct {
+		key, spec, outcome, export, requestID, err string
+		mayHaveStarted, settled                    bool
+		request                                    event.StartSpec
+	}{
+		{"weekly@t1|0|a", "asset/assetInstance", "started", "asset:777", "req-ok", "", false, true, event.StartSpec{Kind: event.Asset, ExportType: "assetInstance"}},
+		{"weekly@t1|1|b", "vul/cve", "failed", "", "req-forbidden", "Forbidden.NoPermission: not\nallowed", false, true, event.StartSpec{Kind: event.Vul, Type: "cve"}},
+		{"weekly@t2|0|c", "suspEvent levels=serious", "failed", "", "", "context deadline exceeded", true, true, event.StartSpec{Kind: event.SuspEvent, Levels: "serious"}},
+		{"weekly@t3|0|d", "vul/sys", "unknown", "", "", "", false, false, event.StartSpec{Kind: event.Vul, Type: "sys"}},
+	}
+	if len(got.Starts) != len(want) {
+		t.Fatalf("%d starts, want %d:\n%s", len(got.Starts), len(want), out)
+	}
+	for i, w := range want {
+		g := got.Starts[i]
+		if g.Key != w.key || g.Spec != w.spec || g.Outcome != w.outcome || g.Export != w.export || g.RequestID != w.requestID ||
+			g.Error != w.err || g.MayHaveStarted != w.mayHaveStarted || (g.Settled != nil) != w.settled || g.Request != w.request {
+			t.Errorf("starts[%d] = %+v; want %+v", i, g, w)
+		}
+		if g.Requested.IsZero() || g.ClaimedBy == "" {
+			t.Errorf("starts[%d] lacks when it was asked for or by which cycle: %+v", i, g)
+		}
 	}
 }
