@@ -107,7 +107,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	var messages []messageWork
 	decide := func(s *state.Snapshot) ([]state.Due, error) {
 		t := c.now()
-		decideEvents(c.Config, s, polls, sinks, t)
+		changed := decideEvents(c.Config, s, polls, sinks, t)
 		due := s.Due(sinks, t)
 		claimed := due[:0]
 		for _, d := range due {
@@ -116,13 +116,18 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 			}
 		}
 		messages = planMessages(s, polls, updaters, cycleID, t, lease)
-		s.Prune(t, c.Config.Retention)
+		pruned := s.Prune(t, c.Config.Retention)
+		if !changed && len(claimed) == 0 && len(messages) == 0 && len(pruned) == 0 {
+			// Nothing moved: rewriting the whole state every tick would
+			// cost a write (an OSS put) for nothing.
+			return nil, state.ErrNoChange
+		}
 		return claimed, nil
 	}
 
 	var claimed []state.Due
 	if opts.DryRun {
-		claimed, _ = decide(snap)
+		claimed, _ = decide(snap) // ErrNoChange only says nothing would be committed
 		res.record(polls, snap, sinks)
 		for _, d := range claimed {
 			res.Events = append(res.Events, EventResult{ID: d.Event.ID, Type: d.Event.Type, Export: d.ExportKey, Sink: d.Sink, Outcome: "would send"})

@@ -406,3 +406,19 @@ func TestDryRunStartsNothing(t *testing.T) {
 		t.Fatalf("dry run: starts = %+v, simulator started %v", res.Starts, h.sim.Started())
 	}
 }
+
+func TestUnchangedExportsDoNotRewriteTheState(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 12}, Stuck: true})
+	c := &Cycle{Config: testConfig("12"), Checker: h.checker, Store: h.store}
+	h.run(t, c, Options{}) // first seen: init
+	settled := h.run(t, c, Options{}).StateVersion
+	for range 3 {
+		if v := h.run(t, c, Options{}).StateVersion; v != settled {
+			t.Fatalf("state version moved from %d to %d though the export did not", settled, v)
+		}
+	}
+	if settled == 0 {
+		t.Fatal("nothing was ever committed")
+	}
+}

@@ -56,11 +56,17 @@ func abandoned(cfg Config, ex *state.Export, now time.Time) bool {
 // decideEvents records in s what the polls mean: the new status of each
 // export, and the events people must be told, each once. It is re-run on a
 // freshly loaded snapshot when another cycle committed first, so it decides
-// from s alone.
-func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, now time.Time) {
+// from s alone. It reports whether anything worth committing changed: a
+// new export, progress, a finish or an event (a new request ID alone is
+// not worth rewriting the state for).
+func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, now time.Time) (changed bool) {
 	named := make(map[string]bool, len(polls))
 	for _, p := range polls {
-		named[p.ref.String()] = true
+		key := p.ref.String()
+		named[key] = true
+		if s.Exports[key] == nil {
+			changed = true
+		}
 		ex := s.Watch(p.ref, now)
 		if !ex.Finished.IsZero() || p.skipped {
 			continue
@@ -70,27 +76,30 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 				f := p.failure()
 				last := ex.Status
 				last.Ref = p.ref
-				s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Failed, last, f, now), sinks)
+				changed = s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Failed, last, f, now), sinks) || changed
 			}
 			continue
 		}
-		ex.Observe(p.status, now)
+		changed = ex.Observe(p.status, now) || changed
 		st := ex.Status
 		switch {
 		case st.State == event.Success:
 			ex.Finish(now)
+			changed = true
 			if cfg.NotifyOn[event.Completed] {
 				s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Completed, st, nil, now), sinks)
 			}
 		case now.Sub(ex.LastChange) >= cfg.StallAfter && cfg.NotifyOn[event.Stalled]:
-			s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Stalled, st, nil, now), sinks)
+			changed = s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Stalled, st, nil, now), sinks) || changed
 		}
 	}
 	for key, ex := range s.Exports {
 		if ex.Finished.IsZero() && !named[key] && abandoned(cfg, ex, now) {
 			ex.Finish(now)
+			changed = true
 		}
 	}
+	return changed
 }
 
 func newEvent(cfg Config, ref event.Ref, typ event.Type, st event.Status, f *event.Failure, now time.Time) event.Event {
