@@ -51,25 +51,36 @@ func setMemoryLimit(megabytes string, log *slog.Logger) {
 	log.Debug("memory limit set", "bytes", limit, "functionMemoryMB", mb)
 }
 
-// serveFC hands each invocation to one cycle. Configuration is read once
-// per instance; a bad one fails every invocation with the same message, so
-// FC's console and alerts show it.
+// serveFC hands each invocation to one cycle. The cycle is built on the
+// first invocation, with its STS credentials, and kept; building fails the
+// invocation with the reason (bad configuration, or a state store that
+// could not be reached), so FC's console and alerts show it, and the next
+// invocation tries again.
 func serveFC() {
 	log, err := cli.NewLogger(os.Getenv, os.Stdout, true)
 	if err != nil {
 		fc.Start(func(context.Context, []byte) (handler.Result, error) { return handler.Result{}, err })
 		return
 	}
-	cycle, err := cli.NewCycle(context.Background(), cli.Setup{
-		Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: log, OnFC: true,
-	})
-	if err != nil {
-		log.Error("bad configuration", "error", err)
-		fc.Start(func(context.Context, []byte) (handler.Result, error) { return handler.Result{}, err })
-		return
+	var (
+		mu    sync.Mutex
+		built *handler.Cycle
+	)
+	cycle := func(ctx context.Context) (*handler.Cycle, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if built != nil {
+			return built, nil
+		}
+		c, err := cli.NewCycle(ctx, cli.Setup{
+			Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: log, OnFC: true,
+		})
+		if err != nil {
+			return nil, err
+		}
+		built = c
+		return c, nil
 	}
-	// []byte, not a typed event: the SDK would otherwise decode the body
-	// itself and a plain-list payload would fail with its error, not ours.
 	var limitMemory sync.Once
 	fc.Start(func(ctx context.Context, raw []byte) (res handler.Result, err error) {
 		defer func() {
@@ -93,7 +104,12 @@ func serveFC() {
 			log.Error("bad invocation payload", "error", err)
 			return handler.Result{}, err
 		}
-		res, err = cycle.Run(ctx, handler.Options{Refs: in.Refs, Starts: in.Starts, Trigger: in.Trigger})
+		c, err := cycle(ctx)
+		if err != nil {
+			log.Error("cannot set up the cycle", "error", err)
+			return handler.Result{}, err
+		}
+		res, err = c.Run(ctx, handler.Options{Refs: in.Refs, Starts: in.Starts, Trigger: in.Trigger})
 		var inputErr *handler.InputError
 		if err != nil && !errors.As(err, &inputErr) {
 			log.Error("cycle failed", "error", err)

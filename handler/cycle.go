@@ -29,8 +29,10 @@ type Checker interface {
 	Get(ctx context.Context, ref event.Ref) (event.Status, error)
 }
 
-// Cycle holds the parts a cycle works with. It is safe to Run one Cycle
-// repeatedly, but not concurrently with itself.
+// Cycle holds the parts a cycle works with. Run keeps its work in locals,
+// so one Cycle may run repeatedly and concurrently (overlapping FC
+// invocations in one instance); the state's claims keep overlapping runs
+// from sending an event twice.
 type Cycle struct {
 	Config  Config
 	Checker Checker
@@ -78,15 +80,27 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if cycleID == "" {
 		cycleID = newCycleID(now)
 	}
-	lease := c.Config.Lease
-	if lease <= 0 {
-		lease = 2 * budget
-	}
 	log := c.logger().With("cycle", cycleID)
+	lease := c.Config.Lease
+	switch {
+	case lease <= 0:
+		lease = 2 * budget
+	case lease < budget:
+		// A claim that expires while its cycle may still be sending lets
+		// an overlapping cycle send the same event.
+		log.Warn("CLAIM_LEASE is shorter than the cycle's deadline; using the deadline", "claimLease", lease, "deadline", budget)
+		lease = budget
+	}
+	// Starting and polling may use the first half of the time; sending ends
+	// early enough to leave the results commit at least a few seconds.
+	pollBy := deadline.Add(-budget / 2)
+	stopBy := deadline.Add(-max(budget/10, min(5*time.Second, budget/4)))
 	res := Result{Cycle: cycleID, DryRun: opts.DryRun}
 	var err error
 
-	res.Starts, err = c.start(ctx, opts, cycleID, log)
+	startCtx, cancelStart := context.WithDeadline(ctx, pollBy)
+	res.Starts, err = c.start(startCtx, opts, cycleID, log)
+	cancelStart()
 	if err != nil {
 		return res, err
 	}
@@ -97,9 +111,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	refs := watchList(c.Config, opts.Refs, snap, now)
 	res.Watched = len(refs)
 
-	// Polling may use the first half of the budget; sending and the two
-	// commits get the rest.
-	pollCtx, cancelPoll := context.WithTimeout(ctx, budget/2)
+	pollCtx, cancelPoll := context.WithDeadline(ctx, pollBy)
 	polls := c.poll(pollCtx, refs)
 	cancelPoll()
 
@@ -148,7 +160,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 		logPoll(log, p)
 	}
 
-	outcomes, messageOutcomes := c.deliver(ctx, claimed, messages, snap, deadline.Add(-budget/10), log)
+	outcomes, messageOutcomes := c.deliver(ctx, claimed, messages, snap, stopBy, log)
 
 	if len(claimed) > 0 || len(messages) > 0 {
 		snap, err = state.UpdateFrom(ctx, c.Store, snap, func(s *state.Snapshot) error {
@@ -250,6 +262,13 @@ func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, messages []mes
 			continue
 		}
 		wg.Go(func() {
+			defer func() {
+				// A panic in a sink must not take the process down: what
+				// this sink had claimed goes out once the claims expire.
+				if p := recover(); p != nil {
+					log.Error("sink panicked", "sink", sink.Name(), "panic", fmt.Sprint(p))
+				}
+			}()
 			if u, ok := sink.(notify.Updater); ok {
 				sent := c.sendMessages(ctx, u, work, log)
 				mu.Lock()
@@ -287,6 +306,12 @@ func (c *Cycle) updateMessages(ctx context.Context, u notify.Updater, dues []sta
 			continue
 		}
 		attempts, err := retrier.Update(ctx, u, m.Handle, d.Event)
+		var sinkErr *notify.Error
+		if errors.As(err, &sinkErr) && !sinkErr.Retryable {
+			// The message is gone (deleted, say): tell it in a new one.
+			rest = append(rest, d)
+			continue
+		}
 		record(delivery{due: d, attempts: attempts, err: err})
 	}
 	return rest

@@ -23,6 +23,9 @@ type slackChat struct {
 	mu      sync.Mutex
 	posts   []url.Values
 	updates []url.Values
+	// gone makes chat.update answer message_not_found, as Slack does for a
+	// deleted message.
+	gone bool
 }
 
 func (s *slackChat) bind(c slacktest.Customize) {
@@ -36,7 +39,13 @@ func (s *slackChat) handler(into *[]url.Values, ts string) http.HandlerFunc {
 		v, _ := url.ParseQuery(string(body))
 		s.mu.Lock()
 		*into = append(*into, v)
+		gone := s.gone && into == &s.updates
 		s.mu.Unlock()
+		if gone {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "message_not_found"})
+			return
+		}
 		if ts == "" {
 			ts = v.Get("ts")
 		}
@@ -45,10 +54,10 @@ func (s *slackChat) handler(into *[]url.Values, ts string) http.HandlerFunc {
 	}
 }
 
-func TestSlackMessageUpdatesItselfUntilTheExportIsReady(t *testing.T) {
-	h := newHarness(t)
-	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131240}, Steps: 4, FileName: "asset_export_20261130", TotalCount: 30000})
-	chat := &slackChat{}
+// updatingSlack is the Slack bot sink with SLACK_UPDATE_MESSAGES, talking
+// to a slacktest server that records into chat.
+func updatingSlack(t *testing.T, chat *slackChat) []notify.Notifier {
+	t.Helper()
 	sts := slacktest.NewTestServer(chat.bind)
 	sts.Start()
 	t.Cleanup(sts.Stop)
@@ -65,7 +74,14 @@ func TestSlackMessageUpdatesItselfUntilTheExportIsReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Cycle{Config: testConfig("131240"), Checker: h.checker, Store: h.store, Sinks: sinks}
+	return sinks
+}
+
+func TestSlackMessageUpdatesItselfUntilTheExportIsReady(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131240}, Steps: 4, FileName: "asset_export_20261130", TotalCount: 30000})
+	chat := &slackChat{}
+	c := &Cycle{Config: testConfig("131240"), Checker: h.checker, Store: h.store, Sinks: updatingSlack(t, chat)}
 	for range 6 {
 		h.run(t, c, Options{})
 	}
@@ -98,5 +114,30 @@ func TestSlackMessageUpdatesItselfUntilTheExportIsReady(t *testing.T) {
 	}
 	if progress == 0 {
 		t.Errorf("the message was never updated with progress: %v", chat.updates)
+	}
+}
+
+func TestDeletedSlackMessageStillGetsTheCompletion(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131241}, Steps: 3, FileName: "asset_export_gone", TotalCount: 7})
+	chat := &slackChat{}
+	c := &Cycle{Config: testConfig("131241"), Checker: h.checker, Store: h.store, Sinks: updatingSlack(t, chat)}
+	h.run(t, c, Options{}) // posts the running message
+	chat.mu.Lock()
+	chat.gone = true // someone deleted it
+	chat.mu.Unlock()
+	for range 4 {
+		h.run(t, c, Options{})
+	}
+	chat.mu.Lock()
+	defer chat.mu.Unlock()
+	completions := 0
+	for _, p := range chat.posts {
+		if strings.Contains(p.Get("text"), "asset_export_gone") && strings.Contains(p.Get("text"), "Export ready") {
+			completions++
+		}
+	}
+	if completions != 1 {
+		t.Fatalf("completion posted %d times after the message was deleted, want once as a new message: %v", completions, chat.posts)
 	}
 }

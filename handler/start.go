@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/exports"
@@ -100,6 +101,14 @@ func (c *Cycle) start(ctx context.Context, opts Options, cycleID string, log *sl
 		results[i].Outcome, results[i].Export = "started", ref.String()
 		log.Info("export started", "spec", results[i].Spec, "export", ref.String(), "requestId", requestID)
 	}
+	// Sinks that keep a self-updating message about the export announce it
+	// with that message's first post rather than a separate one.
+	var startedSinks []string
+	for _, name := range c.sinkNames() {
+		if !slices.Contains(c.updaterNames(), name) {
+			startedSinks = append(startedSinks, name)
+		}
+	}
 	if _, err := state.Update(ctx, c.Store, func(s *state.Snapshot) error {
 		now := c.now()
 		for _, i := range mine {
@@ -112,7 +121,7 @@ func (c *Cycle) start(ctx context.Context, opts Options, cycleID string, log *sl
 				st.Ref, st.RequestID = o.ref, o.requestID
 				ev := newEvent(c.Config, o.ref, event.Started, st, nil, now)
 				ev.Start = &opts.Starts[i]
-				s.AddEvent(o.ref, ev, c.sinkNames())
+				s.AddEvent(o.ref, ev, startedSinks)
 			}
 		}
 		return nil

@@ -44,7 +44,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	if *timeout <= 0 {
 		return checkUsageError(env.Stderr, "check", fmt.Sprintf("--timeout %s: want a positive duration", *timeout))
 	}
-	client, _, err := newClient(env.Getenv)
+	client, _, err := newClient(env.Getenv, CredentialsFrom(env.Getenv))
 	if err != nil {
 		return checkUsageError(env.Stderr, "check", err.Error())
 	}

@@ -50,7 +50,7 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 	cycle, err := NewCycle(ctx, Setup{Getenv: env.Getenv, Credentials: CredentialsFrom(env.Getenv), Console: env.Stderr, Log: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
-		return ExitUsage
+		return SetupExit(err)
 	}
 	once := func() int {
 		// A signal stops the loop, not the cycle under way: it finishes

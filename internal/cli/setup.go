@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,12 +41,7 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	sasCfg, err := exports.ConfigFromEnv(s.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	sasCfg.Credentials = s.Credentials
-	client, err := exports.New(sasCfg)
+	client, _, err := newClient(s.Getenv, s.Credentials)
 	if err != nil {
 		return nil, err
 	}
@@ -77,13 +73,14 @@ func CredentialsFrom(getenv func(string) string) credential.Provider {
 	return credential.Default()
 }
 
-// newClient builds the Security Center client the environment describes.
-func newClient(getenv func(string) string) (*exports.Client, exports.Config, error) {
+// newClient builds the Security Center client the environment describes,
+// signing with creds.
+func newClient(getenv func(string) string, creds credential.Provider) (*exports.Client, exports.Config, error) {
 	cfg, err := exports.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, cfg, err
 	}
-	cfg.Credentials = CredentialsFrom(getenv)
+	cfg.Credentials = creds
 	client, err := exports.New(cfg)
 	return client, cfg, err
 }
@@ -107,9 +104,27 @@ func OpenState(ctx context.Context, s Setup) (state.Store, error) {
 		Getenv:      s.Getenv,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("STATE_URL: %w", err)
+		if errors.Is(err, state.ErrConfig) {
+			return nil, fmt.Errorf("STATE_URL: %w", err)
+		}
+		return nil, fmt.Errorf("STATE_URL: %w: %w", ErrStateUnavailable, err)
 	}
 	return store, nil
+}
+
+// ErrStateUnavailable is wrapped by OpenState and NewCycle when the state
+// store could not be reached, as opposed to being misconfigured: the
+// command could not finish (exit 1), and the next run may well succeed.
+var ErrStateUnavailable = errors.New("the state store could not be reached")
+
+// SetupExit is the exit status for an error from NewCycle or OpenState:
+// ExitFailed when the state store could not be reached, else ExitUsage
+// (bad configuration).
+func SetupExit(err error) int {
+	if errors.Is(err, ErrStateUnavailable) {
+		return ExitFailed
+	}
+	return ExitUsage
 }
 
 // NewLogger builds the logger LOG_LEVEL and LOG_FORMAT ask for: JSON on FC

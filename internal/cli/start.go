@@ -103,9 +103,8 @@ type startResult struct {
 	RequestID string `json:"requestId"`
 }
 
-// runStart starts one export and prints its reference as JSON on stdout.
-// It leaves the state alone: whether a started export joins the watched
-// set is for poll's payload, or for EXPORT_IDS.
+// runStart starts one export, prints its reference as JSON on stdout, and
+// records it in the state as pending, so the next poll watches it.
 func runStart(ctx context.Context, args []string, env Env) int {
 	fs := flag.NewFlagSet("start", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -156,7 +155,7 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	if err := spec.Validate(); err != nil {
 		return checkUsageError(env.Stderr, "start", startFlagOf(err, flags, given["spec"])+err.Error())
 	}
-	client, cfg, err := newClient(env.Getenv)
+	client, cfg, err := newClient(env.Getenv, CredentialsFrom(env.Getenv))
 	if err != nil {
 		return checkUsageError(env.Stderr, "start", err.Error())
 	}
@@ -165,7 +164,8 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	// starts, and the started export joins the set the next poll watches.
 	store, err := OpenState(ctx, Setup{Getenv: env.Getenv, Credentials: cfg.Credentials})
 	if err != nil {
-		return checkUsageError(env.Stderr, "start", err.Error())
+		fmt.Fprintf(env.Stderr, "export-notifier start: %v\n", err)
+		return SetupExit(err)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -182,7 +182,10 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	if code := writeStartResult(env.Stdout, env.Stderr, startResult{Export: ref.String(), RequestID: requestID}); code != ExitOK {
 		return code
 	}
-	if _, err := state.Update(ctx, store, func(s *state.Snapshot) error {
+	// The start may have used up --timeout: recording it gets its own time.
+	recordCtx, cancelRecord := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancelRecord()
+	if _, err := state.Update(recordCtx, store, func(s *state.Snapshot) error {
 		s.Watch(ref, time.Now())
 		return nil
 	}); err != nil {

@@ -13,7 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/state"
 )
@@ -118,7 +117,7 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	st, err := OpenState(ctx, Setup{Getenv: getenv, Credentials: credential.Default()})
+	st, err := OpenState(ctx, Setup{Getenv: getenv, Credentials: CredentialsFrom(getenv)})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "export-notifier status: %v\n", err)
 		if errors.Is(err, state.ErrConfig) {
