@@ -32,6 +32,23 @@ const (
 // Kinds lists every kind, in the order the documentation gives them.
 func Kinds() []Kind { return []Kind{Asset, Vul, HC, Warning, SuspEvent} }
 
+// DescribeAction is the Security Center API (and RAM action, with the
+// yundun-sas: prefix) that reports on exports of kind k.
+func DescribeAction(k Kind) string {
+	switch k {
+	case Vul:
+		return "DescribeVulExportInfo"
+	case HC:
+		return "DescribeHcExportInfo"
+	case Warning:
+		return "DescribeWarningExportInfo"
+	case SuspEvent:
+		return "DescribeSuspEventExportInfo"
+	default:
+		return "DescribeExportInfo"
+	}
+}
+
 // ParseKind returns the kind named by s; the empty string is Asset, the
 // default kind.
 func ParseKind(s string) (Kind, error) {

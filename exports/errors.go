@@ -63,7 +63,7 @@ func (e *Error) Error() string {
 	if e.Start != nil {
 		fmt.Fprintf(&b, "%s %s: %s", event.StartAction(e.Start.Kind), e.Start, e.Code)
 	} else {
-		fmt.Fprintf(&b, "%s export %s: %s", action(e.Ref.Kind), e.Ref, e.Code)
+		fmt.Fprintf(&b, "%s export %s: %s", event.DescribeAction(e.Ref.Kind), e.Ref, e.Code)
 	}
 	var details []string
 	if e.HTTPStatus != 0 {
@@ -109,22 +109,6 @@ func oneLine(s string) string {
 		s = s[:cut] + "…"
 	}
 	return s
-}
-
-// action names the API that reports on exports of kind k.
-func action(k event.Kind) string {
-	switch k {
-	case event.Vul:
-		return "DescribeVulExportInfo"
-	case event.HC:
-		return "DescribeHcExportInfo"
-	case event.Warning:
-		return "DescribeWarningExportInfo"
-	case event.SuspEvent:
-		return "DescribeSuspEventExportInfo"
-	default:
-		return "DescribeExportInfo"
-	}
 }
 
 // retryableCode reports whether an API error code names a condition that

@@ -147,7 +147,7 @@ func Hint(kind event.Kind, code string) string {
 	lower := strings.ToLower(code)
 	switch {
 	case code == "NoPermission" || strings.HasPrefix(code, "Forbidden"):
-		return fmt.Sprintf("Grant yundun-sas:%s to the function's role (or the RAM identity the CLI runs as).", action(kind))
+		return fmt.Sprintf("Grant yundun-sas:%s to the function's role (or the RAM identity the CLI runs as).", event.DescribeAction(kind))
 	case code == "RdCheckNoPermission":
 		return "The account is not a resource directory member the caller may read: check the export's @account and RESOURCE_DIRECTORY_ACCOUNT_ID, and that the caller is the directory's management or delegated administrator account."
 	case strings.HasPrefix(code, "Throttling"):
@@ -162,21 +162,6 @@ func Hint(kind event.Kind, code string) string {
 		return "Security Center could not be reached: check the network path to its endpoint (SAS_REGION, SAS_ENDPOINT, the function's VPC and internet access)."
 	}
 	return ""
-}
-
-// action is the RAM action of kind's Describe*ExportInfo API.
-func action(kind event.Kind) string {
-	switch kind {
-	case event.Vul:
-		return "DescribeVulExportInfo"
-	case event.HC:
-		return "DescribeHcExportInfo"
-	case event.Warning:
-		return "DescribeWarningExportInfo"
-	case event.SuspEvent:
-		return "DescribeSuspEventExportInfo"
-	}
-	return "DescribeExportInfo"
 }
 
 // thousands formats n with comma separators: 1234567 is "1,234,567".
