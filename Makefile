@@ -32,15 +32,18 @@ test: export ALIBABA_CLOUD_ECS_METADATA_DISABLED = true
 test: lint
 	$(GO) test -race -count=1 $(PKGS)
 
-# Short fuzz runs of every parser; corpus entries worth keeping go to
-# testdata/fuzz.
+# Short fuzz runs of every parser (FUZZTIME each); corpus entries worth
+# keeping go to the package's testdata/fuzz.
+FUZZTIME ?= 15s
+FUZZ := ./event:FuzzParseList ./event:FuzzParseStartSpec ./handler:FuzzParseInvocation \
+	./state:FuzzDecode ./internal/sassim:FuzzParseScenario ./notify:FuzzSettingsFromEnv \
+	./notify:FuzzParseHeaders ./notify:FuzzBotAnswers ./notify:FuzzBotSettings
 fuzz:
-	$(GO) test -run=^$$ -fuzz=FuzzParseList -fuzztime=20s ./event
-	$(GO) test -run=^$$ -fuzz=FuzzParseInvocation -fuzztime=20s ./handler
+	@for t in $(FUZZ); do \
+	  echo "fuzz $${t#*:} in $${t%%:*}"; \
+	  $(GO) test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) "$${t%%:*}" || exit 1; \
+	done
 
-# Measures what issue 7 asks (cycle time against the ideal, CPU per export,
-# start-up, binary size, peak RSS, state commits, throttling) and prints
-# one table; takes about three minutes. See internal/bench.
 bench: build
 	$(GO) run ./internal/bench -binary target/main
 
