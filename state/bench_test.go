@@ -68,3 +68,33 @@ func BenchmarkLoad10000Exports(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncode10000Exports measures encoding a state watching 10,000
+// exports; its allocations make up much of a cycle's peak memory.
+func BenchmarkEncode10000Exports(b *testing.B) {
+	s := bigSnapshot(10000)
+	var size int
+	for b.Loop() {
+		data, err := Encode(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(data)
+	}
+	b.ReportMetric(float64(size), "bytes/snapshot")
+}
+
+// BenchmarkDecode10000Exports measures decoding a state watching 10,000
+// exports; its allocations make up much of a cycle's peak memory.
+func BenchmarkDecode10000Exports(b *testing.B) {
+	data, err := Encode(bigSnapshot(10000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(data)), "bytes/snapshot")
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,19 +105,62 @@ type wireDelivery struct {
 }
 
 // Encode returns the encoding of s, written with CurrentSchema.
+//
+// The exports are encoded one by one into a single buffer rather than
+// converted all at once and then encoded: a cycle's peak memory is mostly
+// this function's and Decode's short-lived allocations.
 func Encode(s *Snapshot) ([]byte, error) {
-	schema := CurrentSchema
-	w := wireSnapshot{Schema: &schema, Version: s.Version, Updated: s.Updated, Commit: s.id, Parent: s.parent, Exports: make([]wireExport, 0, len(s.Exports))}
-	for _, k := range sortedKeys(s.Exports) {
+	// Each value is encoded into scratch, then copied into fixed-size
+	// chunks, and the chunks into one slice of the exact size at the end: a
+	// buffer doubling as it grew would allocate about twice the snapshot.
+	var buf chunkedBuffer
+	var scratch bytes.Buffer
+	enc := json.NewEncoder(&scratch)
+	enc.SetEscapeHTML(false)
+	// A fault in the state itself is reported before any the encoder meets,
+	// whatever their order, as when the whole snapshot was converted first.
+	var encErr error
+	put := func(v any) {
+		if encErr != nil {
+			return
+		}
+		scratch.Reset()
+		if err := enc.Encode(v); err != nil {
+			encErr = err
+			return
+		}
+		buf.Append(scratch.Bytes()[:scratch.Len()-1]) // without the newline Encode ends each value with
+	}
+	buf.AppendString(`{"schema":`)
+	buf.AppendString(strconv.Itoa(CurrentSchema))
+	buf.AppendString(`,"version":`)
+	buf.AppendString(strconv.FormatInt(s.Version, 10))
+	buf.AppendString(`,"updated":`)
+	put(s.Updated)
+	if s.id != "" {
+		buf.AppendString(`,"commit":`)
+		put(s.id)
+	}
+	if s.parent != "" {
+		buf.AppendString(`,"parent":`)
+		put(s.parent)
+	}
+	buf.AppendString(`,"exports":[`)
+	// One wireExport, and its events' backing array, serve every export in
+	// turn: each is encoded before the next is filled in.
+	var we wireExport
+	for i, k := range sortedKeys(s.Exports) {
 		e := s.Exports[k]
 		if k != e.Ref.String() {
 			return nil, fmt.Errorf("export %s is filed under the key %q", e.Ref, k)
 		}
-		we := wireExport{
+		clear(we.Events) // let go of the previous export's deliveries
+		we = wireExport{
 			Kind: e.Ref.Kind, ID: e.Ref.ID, Account: e.Ref.Account,
 			Status:    toWireStatus(e.Status),
 			FirstSeen: e.FirstSeen, LastChange: e.LastChange,
 			Finished: timePtr(e.Finished),
+			Events:   we.Events[:0],
 		}
 		for sink, m := range e.Messages {
 			if we.Messages == nil {
@@ -152,27 +196,75 @@ func Encode(s *Snapshot) ([]byte, error) {
 			}
 			we.Events = append(we.Events, wv)
 		}
-		w.Exports = append(w.Exports, we)
+		if i > 0 {
+			buf.AppendByte(',')
+		}
+		put(&we)
 	}
+	buf.AppendByte(']')
+	var starts []wireStart
 	for _, key := range sortedKeys(s.Starts) {
 		r := s.Starts[key]
 		spec, err := json.Marshal(r.Spec)
 		if err != nil {
 			return nil, fmt.Errorf("start %s: %w", key, err)
 		}
-		w.Starts = append(w.Starts, wireStart{
+		starts = append(starts, wireStart{
 			Key: key, Spec: spec, Requested: r.Requested, ClaimedBy: r.ClaimedBy, Settled: timePtr(r.Settled),
 			Kind: r.Ref.Kind, ID: r.Ref.ID, Account: r.Ref.Account,
 			RequestID: r.RequestID, Error: r.Error, MayHaveStarted: r.MayHaveStarted,
 		})
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(w); err != nil {
-		return nil, fmt.Errorf("encode snapshot: %w", err)
+	if len(starts) > 0 {
+		buf.AppendString(`,"starts":`)
+		put(starts)
+	}
+	buf.AppendString("}\n")
+	if encErr != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", encErr)
 	}
 	return buf.Bytes(), nil
+}
+
+// chunkSize is the size of a chunkedBuffer's chunks: small beside a
+// snapshot of thousands of exports, large beside one export.
+const chunkSize = 64 << 10
+
+// chunkedBuffer collects bytes in chunks that are never copied as it grows.
+type chunkedBuffer struct {
+	chunks [][]byte
+	size   int
+}
+
+func (c *chunkedBuffer) Append(p []byte) {
+	c.size += len(p)
+	for len(p) > 0 {
+		n := len(c.chunks)
+		if n == 0 || len(c.chunks[n-1]) == cap(c.chunks[n-1]) {
+			c.chunks = append(c.chunks, make([]byte, 0, chunkSize))
+			n++
+		}
+		last := c.chunks[n-1]
+		k := min(len(p), cap(last)-len(last))
+		c.chunks[n-1] = append(last, p[:k]...)
+		p = p[k:]
+	}
+}
+
+func (c *chunkedBuffer) AppendString(s string) { c.Append([]byte(s)) }
+
+func (c *chunkedBuffer) AppendByte(b byte) { c.Append([]byte{b}) }
+
+// Bytes returns everything written, in one slice of the exact size, and
+// lets go of the chunks.
+func (c *chunkedBuffer) Bytes() []byte {
+	out := make([]byte, 0, c.size)
+	for i, chunk := range c.chunks {
+		out = append(out, chunk...)
+		c.chunks[i] = nil
+	}
+	c.chunks = nil
+	return out
 }
 
 // Decode parses an encoded snapshot. It returns an error, never a partial
@@ -184,13 +276,14 @@ func Decode(data []byte) (*Snapshot, error) {
 		return nil, errors.New("the snapshot is empty")
 	}
 	var w wireSnapshot
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&w)
-	if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			err = errors.New("unexpected data after the snapshot")
-		}
+	var err error
+	if onlyKnownKeys(data) {
+		// json.Unmarshal reads data in place, where a Decoder would first
+		// copy all of it into a buffer of its own; the scan above already
+		// stands in for DisallowUnknownFields.
+		err = json.Unmarshal(data, &w)
+	} else {
+		err = decodeStrictly(data, &w)
 	}
 	if err != nil || w.Schema == nil || *w.Schema < 1 || *w.Schema > CurrentSchema {
 		return nil, decodeError(data, err)
@@ -281,6 +374,21 @@ func Decode(data []byte) (*Snapshot, error) {
 	return s, nil
 }
 
+// decodeStrictly decodes data into w, refusing unknown fields. It is the
+// reference Decode's faster path must agree with, and the one that reports
+// an unknown field.
+func decodeStrictly(data []byte, w *wireSnapshot) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(w)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("unexpected data after the snapshot")
+		}
+	}
+	return err
+}
+
 // decodeError explains why data is not a snapshot. The schema is looked at
 // first, on its own, so that a snapshot from a newer release is reported as
 // such rather than as whatever its new fields break.
@@ -346,4 +454,319 @@ func timeVal(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return *t
+}
+
+// wireShape names a place in the encoding, for onlyKnownKeys.
+type wireShape int
+
+const (
+	shapeScalar     wireShape = iota // a string, number, bool or null
+	shapeRaw                         // anything: a json.RawMessage
+	shapeSnapshot                    // wireSnapshot
+	shapeExports                     // []wireExport
+	shapeExport                      // wireExport
+	shapeStatus                      // wireStatus
+	shapeEvents                      // []wireEvent
+	shapeEvent                       // wireEvent
+	shapeFailure                     // wireFailure
+	shapeDeliveries                  // map[string]wireDelivery
+	shapeDelivery                    // wireDelivery
+	shapeMessages                    // map[string]wireMessage
+	shapeMessage                     // wireMessage
+	shapeStarts                      // []wireStart
+	shapeStart                       // wireStart
+)
+
+// field returns the shape of the value under key in an object of shape
+// sh, and false if a struct of that shape has no field spelled exactly
+// so. The names are those of the wire structs' json tags.
+func (sh wireShape) field(key []byte) (wireShape, bool) {
+	k := string(key) // not allocated: only switched on
+	switch sh {
+	case shapeSnapshot:
+		switch k {
+		case "schema", "version", "updated", "commit", "parent":
+			return shapeScalar, true
+		case "exports":
+			return shapeExports, true
+		case "starts":
+			return shapeStarts, true
+		}
+	case shapeExport:
+		switch k {
+		case "kind", "id", "account", "firstSeen", "lastChange", "finished":
+			return shapeScalar, true
+		case "status":
+			return shapeStatus, true
+		case "events":
+			return shapeEvents, true
+		case "messages":
+			return shapeMessages, true
+		}
+	case shapeStatus:
+		switch k {
+		case "state", "progress", "current", "total", "file", "link", "message", "requestId":
+			return shapeScalar, true
+		}
+	case shapeEvent:
+		switch k {
+		case "id", "type", "time", "region":
+			return shapeScalar, true
+		case "status":
+			return shapeStatus, true
+		case "error":
+			return shapeFailure, true
+		case "start":
+			return shapeRaw, true
+		case "sinks":
+			return shapeDeliveries, true
+		}
+	case shapeFailure:
+		switch k {
+		case "code", "message", "http":
+			return shapeScalar, true
+		}
+	case shapeDelivery:
+		switch k {
+		case "claimedBy", "claimUntil", "delivered", "attempts", "error":
+			return shapeScalar, true
+		}
+	case shapeMessage:
+		switch k {
+		case "handle", "claimedBy", "claimUntil", "shown":
+			return shapeScalar, true
+		}
+	case shapeStart:
+		switch k {
+		case "key", "requested", "claimedBy", "settled", "kind", "id", "account", "requestId", "error", "mayHaveStarted":
+			return shapeScalar, true
+		case "spec":
+			return shapeRaw, true
+		}
+	}
+	return 0, false
+}
+
+// onlyKnownKeys reports whether data is certainly free of the unknown
+// fields DisallowUnknownFields refuses: every object decoded into a wire
+// struct has only keys spelled exactly as that struct's tags, without
+// escapes. It answers false whenever it is unsure (another spelling that
+// encoding/json would still match, a value of the wrong type, data that is
+// not JSON), and Decode then decodes strictly. It allocates nothing.
+func onlyKnownKeys(data []byte) bool {
+	sc := keyScanner{data: data}
+	if !sc.value(shapeSnapshot) {
+		return false
+	}
+	sc.space()
+	return sc.pos == len(data)
+}
+
+type keyScanner struct {
+	data []byte
+	pos  int
+}
+
+func (sc *keyScanner) space() {
+	for sc.pos < len(sc.data) {
+		switch sc.data[sc.pos] {
+		case ' ', '\t', '\n', '\r':
+			sc.pos++
+		default:
+			return
+		}
+	}
+}
+
+// value reads one value expected to have shape sh.
+func (sc *keyScanner) value(sh wireShape) bool {
+	sc.space()
+	if sc.pos >= len(sc.data) {
+		return false
+	}
+	c := sc.data[sc.pos]
+	switch {
+	case c == 'n' && bytes.HasPrefix(sc.data[sc.pos:], []byte("null")):
+		sc.pos += len("null")
+		return true
+	case sh == shapeRaw:
+		return sc.skip()
+	case c == '{':
+		switch sh {
+		case shapeSnapshot, shapeExport, shapeStatus, shapeEvent, shapeFailure, shapeDelivery, shapeMessage, shapeStart:
+			return sc.object(sh, false)
+		case shapeDeliveries:
+			return sc.object(shapeDelivery, true)
+		case shapeMessages:
+			return sc.object(shapeMessage, true)
+		}
+		return false
+	case c == '[':
+		switch sh {
+		case shapeExports:
+			return sc.array(shapeExport)
+		case shapeEvents:
+			return sc.array(shapeEvent)
+		case shapeStarts:
+			return sc.array(shapeStart)
+		}
+		return false
+	case sh == shapeScalar:
+		if c == '"' {
+			_, ok := sc.str()
+			return ok
+		}
+		return sc.literal()
+	}
+	return false
+}
+
+// object reads an object: a struct of shape sh, or, if isMap, a map whose
+// values have shape sh.
+func (sc *keyScanner) object(sh wireShape, isMap bool) bool {
+	sc.pos++ // {
+	sc.space()
+	if sc.pos < len(sc.data) && sc.data[sc.pos] == '}' {
+		sc.pos++
+		return true
+	}
+	for {
+		sc.space()
+		key, ok := sc.str()
+		if !ok {
+			return false
+		}
+		vsh := sh
+		if !isMap {
+			if vsh, ok = sh.field(key); !ok {
+				return false
+			}
+		}
+		sc.space()
+		if sc.pos >= len(sc.data) || sc.data[sc.pos] != ':' {
+			return false
+		}
+		sc.pos++
+		if !sc.value(vsh) {
+			return false
+		}
+		sc.space()
+		if sc.pos >= len(sc.data) {
+			return false
+		}
+		switch sc.data[sc.pos] {
+		case ',':
+			sc.pos++
+		case '}':
+			sc.pos++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (sc *keyScanner) array(elem wireShape) bool {
+	sc.pos++ // [
+	sc.space()
+	if sc.pos < len(sc.data) && sc.data[sc.pos] == ']' {
+		sc.pos++
+		return true
+	}
+	for {
+		if !sc.value(elem) {
+			return false
+		}
+		sc.space()
+		if sc.pos >= len(sc.data) {
+			return false
+		}
+		switch sc.data[sc.pos] {
+		case ',':
+			sc.pos++
+		case ']':
+			sc.pos++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// str reads a string and returns its contents, or false if it is not a
+// string or has escapes (whose meaning it does not work out).
+func (sc *keyScanner) str() ([]byte, bool) {
+	if sc.pos >= len(sc.data) || sc.data[sc.pos] != '"' {
+		return nil, false
+	}
+	start := sc.pos + 1
+	escaped := false
+	for i := start; i < len(sc.data); i++ {
+		switch sc.data[i] {
+		case '\\':
+			escaped = true
+			i++ // the escaped character cannot end the string
+		case '"':
+			sc.pos = i + 1
+			return sc.data[start:i], !escaped
+		}
+	}
+	return nil, false
+}
+
+// literal reads a number, true, false or null.
+func (sc *keyScanner) literal() bool {
+	start := sc.pos
+	for sc.pos < len(sc.data) {
+		c := sc.data[sc.pos]
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c == '-' || c == '+' || c == '.' || c == 'E' {
+			sc.pos++
+			continue
+		}
+		break
+	}
+	return sc.pos > start
+}
+
+// skip reads any value without looking at its keys.
+func (sc *keyScanner) skip() bool {
+	sc.space()
+	if sc.pos >= len(sc.data) {
+		return false
+	}
+	switch sc.data[sc.pos] {
+	case '"':
+		start := sc.pos + 1
+		for i := start; i < len(sc.data); i++ {
+			switch sc.data[i] {
+			case '\\':
+				i++
+			case '"':
+				sc.pos = i + 1
+				return true
+			}
+		}
+		return false
+	case '{', '[':
+		depth := 0
+		for sc.pos < len(sc.data) {
+			switch sc.data[sc.pos] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			case '"':
+				if !sc.skip() {
+					return false
+				}
+				continue
+			}
+			sc.pos++
+			if depth == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	return sc.literal()
 }

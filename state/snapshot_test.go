@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -225,6 +226,9 @@ func TestDecodeRefuses(t *testing.T) {
 		{"bad kind", `{"schema":1,"version":1,"exports":[{"kind":"nope","id":1}]}`, "unknown export kind"},
 		{"duplicate export", `{"schema":1,"version":1,"exports":[{"kind":"vul","id":1},{"kind":"vul","id":1}]}`, "recorded twice"},
 		{"unknown field", `{"schema":1,"version":1,"exportz":[]}`, "unknown field"},
+		{"unknown export field", `{"schema":1,"version":1,"exports":[{"kind":"vul","id":1,"colour":"red"}]}`, `unknown field "colour"`},
+		{"unknown delivery field", `{"schema":1,"version":1,"exports":[{"kind":"vul","id":1,"events":[{"id":"e","type":"completed","sinks":{"slack":{"attempts":1,"mood":"ok"}}}]}]}`, `unknown field "mood"`},
+		{"unknown escaped field", `{"schema":1,"version":1,"\u0065xportz":[]}`, `unknown field "exportz"`},
 		{"bad event type", `{"schema":1,"version":1,"exports":[{"kind":"vul","id":1,"events":[{"id":"e","type":"exploded"}]}]}`, "unknown event type"},
 		{"trailing data", `{"schema":1,"version":1,"exports":[]} {}`, "after top-level value"},
 	}
@@ -236,6 +240,28 @@ func TestDecodeRefuses(t *testing.T) {
 			}
 			if !contains(err.Error(), tt.want) {
 				t.Fatalf("error %q does not say %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeMatchesKeysAsEncodingJSONDoes checks that keys encoding/json
+// matches to a field without being spelled exactly as its tag (escaped, or
+// in another case) are still read, not refused as unknown.
+func TestDecodeMatchesKeysAsEncodingJSONDoes(t *testing.T) {
+	tests := []struct{ name, data string }{
+		{"escaped", `{"schema":1,"v\u0065rsion":7,"exports":[]}`},
+		{"other case", `{"schema":1,"VERSION":7,"exports":[]}`},
+		{"other case in an export", `{"schema":1,"version":7,"exports":[{"kind":"vul","ID":1}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Decode([]byte(tt.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Version != 7 {
+				t.Fatalf("version %d, want 7", s.Version)
 			}
 		})
 	}
@@ -279,3 +305,25 @@ func FuzzDecode(f *testing.F) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// FuzzDecodeFastPath checks that whenever Decode trusts its scan for
+// unknown keys and uses json.Unmarshal, the strict Decoder would have
+// decided the same way.
+func FuzzDecodeFastPath(f *testing.F) {
+	f.Add([]byte(`{"schema":1,"version":2,"exports":[{"kind":"vul","id":1,"events":[{"id":"e","type":"completed","sinks":{"s":{}}}]}]}`))
+	f.Add([]byte(`{"schema":2,"starts":[{"key":"k","spec":{"x":1}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !onlyKnownKeys(data) {
+			return
+		}
+		var fast, strict wireSnapshot
+		ferr := json.Unmarshal(data, &fast)
+		serr := decodeStrictly(data, &strict)
+		if (ferr == nil) != (serr == nil) {
+			t.Fatalf("json.Unmarshal says %v, the strict Decoder %v", ferr, serr)
+		}
+		if ferr == nil && !reflect.DeepEqual(fast, strict) {
+			t.Fatalf("decoded differently:\n%+v\n%+v", fast, strict)
+		}
+	})
+}
