@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -108,8 +109,15 @@ func (o messageOutcome) result() MessageResult {
 }
 
 // settle records o in s: the new message's handle, and what it shows now.
-// A failed update keeps the old record, so the next cycle tries again.
+// A failed update keeps the old record, so the next cycle tries again,
+// unless the sink said the message is gone.
 func (o messageOutcome) settle(s *state.Snapshot, cycle string) {
+	var sinkErr *notify.Error
+	if o.work.handle != "" && errors.As(o.err, &sinkErr) && !sinkErr.Retryable {
+		// The sink says the message is gone (deleted, say): post anew.
+		s.ForgetMessage(o.work.exportKey, o.work.sink)
+		return
+	}
 	if o.err != nil {
 		s.SettleMessage(o.work.exportKey, o.work.sink, cycle, "", "")
 		return

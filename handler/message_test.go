@@ -119,7 +119,7 @@ func TestSlackMessageUpdatesItselfUntilTheExportIsReady(t *testing.T) {
 
 func TestDeletedSlackMessageStillGetsTheCompletion(t *testing.T) {
 	h := newHarness(t)
-	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131241}, Steps: 3, FileName: "asset_export_gone", TotalCount: 7})
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131241}, Steps: 5, FileName: "asset_export_gone", TotalCount: 7})
 	chat := &slackChat{}
 	c := &Cycle{Config: testConfig("131241"), Checker: h.checker, Store: h.store, Sinks: updatingSlack(t, chat)}
 	h.run(t, c, Options{}) // posts the running message
@@ -139,5 +139,14 @@ func TestDeletedSlackMessageStillGetsTheCompletion(t *testing.T) {
 	}
 	if completions != 1 {
 		t.Fatalf("completion posted %d times after the message was deleted, want once as a new message: %v", completions, chat.posts)
+	}
+	running := 0
+	for _, p := range chat.posts {
+		if strings.Contains(p.Get("text"), "Export running") {
+			running++
+		}
+	}
+	if running != 2 {
+		t.Fatalf("%d running messages posted, want the first and one replacing it once Slack said it was gone", running)
 	}
 }

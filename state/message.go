@@ -76,3 +76,11 @@ func (s *Snapshot) SettleMessage(exportKey, sink, cycle, handle, shown string) {
 		m.Shown = shown
 	}
 }
+
+// ForgetMessage drops the message kept about the export key names for
+// sink, for a message its sink says is gone: the next cycle posts anew.
+func (s *Snapshot) ForgetMessage(exportKey, sink string) {
+	if e := s.Exports[exportKey]; e != nil {
+		delete(e.Messages, sink)
+	}
+}
