@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -40,6 +41,34 @@ func botError(sink string, status int, label string, c botCode, secrets []string
 		text += ": " + m
 	}
 	return &Error{Sink: sink, StatusCode: status, Text: errorText([]byte(text), secrets)}
+}
+
+// botVerdict turns a chat bot's answer into the outcome of a send: nil for
+// code 0, else an *Error naming the code (under the bot's label for it)
+// and the bot's text. code is nil when answer was not the bot's JSON.
+// retry says whether a code may clear by itself and how long to wait; a
+// non-2xx answer is retryable when its status is or its code is.
+func botVerdict(sink, label string, status int, answer []byte, code *int64, msg string, httpErr *Error, secrets []string, retry func(code int64, msg string) (bool, time.Duration)) *Error {
+	switch {
+	case httpErr != nil && code != nil && *code != 0:
+		// A non-2xx with the bot's own text: keep the status's verdict,
+		// show the text.
+		e := botError(sink, status, label, botCode{*code, msg}, secrets)
+		e.Retryable, e.RetryAfter = httpErr.Retryable, httpErr.RetryAfter
+		if again, after := retry(*code, msg); again {
+			e.Retryable, e.RetryAfter = true, max(e.RetryAfter, after)
+		}
+		return e
+	case httpErr != nil:
+		return httpErr
+	case code == nil:
+		return unexpectedAnswer(sink, status, answer, secrets)
+	case *code == 0:
+		return nil
+	}
+	e := botError(sink, status, label, botCode{*code, msg}, secrets)
+	e.Retryable, e.RetryAfter = retry(*code, msg)
+	return e
 }
 
 // unexpectedAnswer is the *Error for a 2xx whose body is not the bot's

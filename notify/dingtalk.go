@@ -290,27 +290,10 @@ func (d *dingTalk) verdict(status int, answer []byte, httpErr *Error, secrets []
 		Code *int64 `json:"errcode"`
 		Msg  string `json:"errmsg"`
 	}
-	parsed := json.Unmarshal(answer, &a) == nil && a.Code != nil
-	switch {
-	case httpErr != nil && parsed && *a.Code != 0:
-		// A non-2xx with DingTalk's own text: keep the status's verdict,
-		// show the text.
-		e := botError(d.Name(), status, "errcode", botCode{*a.Code, a.Msg}, secrets)
-		e.Retryable, e.RetryAfter = httpErr.Retryable, httpErr.RetryAfter
-		if retry, after := d.retry(*a.Code, a.Msg); retry {
-			e.Retryable, e.RetryAfter = true, max(e.RetryAfter, after)
-		}
-		return e
-	case httpErr != nil:
-		return httpErr
-	case !parsed:
-		return unexpectedAnswer(d.Name(), status, answer, secrets)
-	case *a.Code == 0:
-		return nil
+	if json.Unmarshal(answer, &a) != nil {
+		a.Code = nil
 	}
-	e := botError(d.Name(), status, "errcode", botCode{*a.Code, a.Msg}, secrets)
-	e.Retryable, e.RetryAfter = d.retry(*a.Code, a.Msg)
-	return e
+	return botVerdict(d.Name(), "errcode", status, answer, a.Code, a.Msg, httpErr, secrets, d.retry)
 }
 
 // retry says whether a DingTalk errcode may clear by itself, and how long

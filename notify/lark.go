@@ -320,33 +320,19 @@ func (l *lark) verdict(status int, answer []byte, httpErr *Error, secrets []stri
 		StatusCode    *int64 `json:"StatusCode"`
 		StatusMessage string `json:"StatusMessage"`
 	}
-	parsed := json.Unmarshal(answer, &a) == nil
-	if parsed && a.Code == nil && a.StatusCode != nil {
+	if json.Unmarshal(answer, &a) != nil {
+		a.Code = nil
+	} else if a.Code == nil {
 		a.Code, a.Msg = a.StatusCode, a.StatusMessage
 	}
-	parsed = parsed && a.Code != nil
-	switch {
-	case httpErr != nil && parsed && *a.Code != 0:
-		e := botError(l.Name(), status, "code", botCode{*a.Code, a.Msg}, secrets)
-		e.Retryable, e.RetryAfter = httpErr.Retryable || larkRetry(*a.Code), httpErr.RetryAfter
-		return e
-	case httpErr != nil:
-		return httpErr
-	case !parsed:
-		return unexpectedAnswer(l.Name(), status, answer, secrets)
-	case *a.Code == 0:
-		return nil
-	}
-	e := botError(l.Name(), status, "code", botCode{*a.Code, a.Msg}, secrets)
-	e.Retryable = larkRetry(*a.Code)
-	return e
+	return botVerdict(l.Name(), "code", status, answer, a.Code, a.Msg, httpErr, secrets, larkRetry)
 }
 
 // larkRetry says whether a Lark code may clear by itself: 11232 is the
 // rate limit. The rest (19021: sign match fail or a timestamp more than an
 // hour off; 19022: IP not allowed; 19024: keywords not found; 9499: bad
 // request) need a person.
-func larkRetry(code int64) bool { return code == 11232 }
+func larkRetry(code int64, _ string) (bool, time.Duration) { return code == 11232, 0 }
 
 // larkSign is Lark's signature for a timestamp in seconds: base64
 // HMAC-SHA256, keyed with timestamp + "\n" + secret, of an empty message.
