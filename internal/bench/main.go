@@ -1,4 +1,4 @@
-// Command bench measures what issue 7 asks of export-notifier and prints
+// Command bench measures export-notifier's speed and memory and prints
 // one table: cycle time against the ideal at several concurrencies and
 // under a rate cap, the throttling that cap triggers, CPU and allocations
 // per export, start-up to the first request and the binary's size, peak
@@ -23,7 +23,7 @@ import (
 	"time"
 )
 
-// Goals from issue 7.
+// Goals the project holds itself to (docs/performance.md explains them).
 const (
 	goalCycleRatio    = 1.15 // at concurrency 16, of latency x ceil(N / concurrency)
 	goalCappedRatio   = 1.10 // of N / QPS when the rate cap binds
@@ -271,7 +271,7 @@ func (o cycleOutcome) notes(n int) string {
 	return s
 }
 
-// thousands writes n with a comma between thousands, as issue 7 does.
+// thousands writes n with a comma between thousands.
 func thousands(n int) string {
 	s := strconv.Itoa(n)
 	for i := len(s) - 3; i > 0; i -= 3 {
