@@ -1,5 +1,5 @@
-// Command bench measures what issue 7 asks of export-notifier and prints
-// one table: cycle time against the ideal at several concurrencies and
+// Command bench measures export-notifier against its performance goals
+// and prints one table: cycle time against the ideal at several concurrencies and
 // under a rate cap, the throttling that cap triggers, CPU and allocations
 // per export, start-up to the first request and the binary's size, peak
 // RSS, and what committing the state costs. Every figure comes from this
@@ -23,7 +23,7 @@ import (
 	"time"
 )
 
-// Goals from issue 7.
+// The performance goals each figure is printed against.
 const (
 	goalCycleRatio    = 1.15 // at concurrency 16, of latency x ceil(N / concurrency)
 	goalCappedRatio   = 1.10 // of N / QPS when the rate cap binds
@@ -271,7 +271,7 @@ func (o cycleOutcome) notes(n int) string {
 	return s
 }
 
-// thousands writes n with a comma between thousands, as issue 7 does.
+// thousands writes n with a comma between thousands.
 func thousands(n int) string {
 	s := strconv.Itoa(n)
 	for i := len(s) - 3; i > 0; i -= 3 {

@@ -9,7 +9,7 @@ import (
 )
 
 // row is one line of the table: a figure, what it was measured against,
-// and its goal from issue 7.
+// and its goal.
 type row struct {
 	Figure   string
 	Measured string
@@ -30,7 +30,7 @@ func met(ok bool) string {
 // printTable writes rows as a Markdown table with aligned columns, which
 // reads in a terminal and pastes into the README.
 func printTable(w io.Writer, rows []row) {
-	header := row{"figure", "measured", "ideal", "ratio", "goal (issue 7)", "met", "notes"}
+	header := row{"figure", "measured", "ideal", "ratio", "goal", "met", "notes"}
 	cells := func(r row) []string { return []string{r.Figure, r.Measured, r.Ideal, r.Ratio, r.Goal, r.Met, r.Notes} }
 	widths := make([]int, 7)
 	for _, r := range append([]row{header}, rows...) {
