@@ -6,7 +6,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/export-notifier
 PKGS        := ./...
 
-.PHONY: all build package test lint fuzz bench demo deploy clean
+.PHONY: all build package test lint fuzz bench demo deploy bucket role clean
 
 all: build
 
@@ -16,10 +16,13 @@ build:
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags='-s -w' -o target/main .
 	$(GO) build -o $(BIN) .
 
+# The zip lives outside target/: s.yaml uploads target/ as the code package,
+# and a zip inside it would be uploaded too.
 package: build
-	rm -f target/function.zip
-	cd target && zip -q -X function.zip main
-	@echo "target/function.zip: main at the root, ready for FC"
+	mkdir -p dist
+	rm -f dist/function.zip
+	cd target && zip -q -X ../dist/function.zip main
+	@echo "dist/function.zip: main at the root, ready for FC"
 
 lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -57,5 +60,27 @@ deploy:
 	@command -v s >/dev/null || { echo "make deploy: Serverless Devs is not installed: npm install -g @serverless-devs/s, then s config add"; exit 1; }
 	s deploy -y
 
+# The two prerequisites of `make deploy` that live in the cloud account: the
+# state bucket and the function's RAM role (deploy/*.json). They need the
+# aliyun CLI, configured with an AccessKey that may create them; tests never
+# run them. Keep REGION, STATE_BUCKET and ROLE in step with s.yaml's vars.
+REGION       ?= cn-shanghai
+STATE_BUCKET ?= my-export-notifier-state
+ROLE         ?= export-notifier
+ALIYUN_CLI    = command -v aliyun >/dev/null || { echo "make $@: the aliyun CLI is not installed: see https://github.com/aliyun/aliyun-cli, then aliyun configure"; exit 1; }
+
+# A new bucket has versioning off, which the state store requires.
+bucket:
+	@$(ALIYUN_CLI)
+	aliyun oss mb oss://$(STATE_BUCKET) -e oss-$(REGION).aliyuncs.com
+
+role:
+	@$(ALIYUN_CLI)
+	aliyun ram CreateRole --RoleName $(ROLE) --AssumeRolePolicyDocument "$$(cat deploy/fc-trust-policy.json)"
+	aliyun ram CreatePolicy --PolicyName $(ROLE)-sas --PolicyDocument "$$(cat deploy/ram-policy.json)"
+	aliyun ram CreatePolicy --PolicyName $(ROLE)-state --PolicyDocument "$$(sed 's/my-export-notifier-state/$(STATE_BUCKET)/g' deploy/oss-state-policy.json)"
+	aliyun ram AttachPolicyToRole --PolicyType Custom --PolicyName $(ROLE)-sas --RoleName $(ROLE)
+	aliyun ram AttachPolicyToRole --PolicyType Custom --PolicyName $(ROLE)-state --RoleName $(ROLE)
+
 clean:
-	rm -rf bin target
+	rm -rf bin target dist

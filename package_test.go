@@ -6,14 +6,16 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 )
 
-// TestPackageZip runs `make package` and checks that target/function.zip
+// TestPackageZip runs `make package` and checks that dist/function.zip
 // is what FC's go1 runtime runs: an executable `main` at the zip's root,
-// a static linux/amd64 ELF binary of this module.
+// a static linux/amd64 ELF binary of this module, and that target/, which
+// s.yaml uploads, holds nothing else.
 func TestPackageZip(t *testing.T) {
 	for _, tool := range []string{"make", "zip"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -25,7 +27,18 @@ func TestPackageZip(t *testing.T) {
 		t.Fatalf("make package: %v\n%s", err, out)
 	}
 
-	zr, err := zip.OpenReader(filepath.Join("target", "function.zip"))
+	// s.yaml uploads target/ as the code package: only main belongs there.
+	entries, err := os.ReadDir("target")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "main" {
+			t.Errorf("target/ holds %s beside main; s.yaml's code: ./target would upload it too", e.Name())
+		}
+	}
+
+	zr, err := zip.OpenReader(filepath.Join("dist", "function.zip"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +54,7 @@ func TestPackageZip(t *testing.T) {
 		for _, f := range zr.File {
 			names = append(names, f.Name)
 		}
-		t.Fatalf("target/function.zip has no main at its root; it holds %q", names)
+		t.Fatalf("dist/function.zip has no main at its root; it holds %q", names)
 	}
 	if mode := mainFile.Mode(); !mode.IsRegular() || mode.Perm()&0o111 == 0 {
 		t.Errorf("main in the zip has mode %v, want a regular file with the executable bit set", mode)
