@@ -13,7 +13,8 @@ import (
 // completedCommand is what a completion script offers for one command.
 type completedCommand struct {
 	name, summary string
-	flags         []string // names, without dashes
+	flags         []string            // names, without dashes
+	choices       map[string][]string // the values of enumerated flags, by name
 }
 
 // completedCommands asks each command for its flags, so the scripts list
@@ -21,9 +22,14 @@ type completedCommand struct {
 func completedCommands(ctx context.Context) []completedCommand {
 	var all []completedCommand
 	for _, c := range commands() {
-		cc := completedCommand{name: c.name, summary: c.summary}
+		cc := completedCommand{name: c.name, summary: c.summary, choices: map[string][]string{}}
 		c.run(ctx, nil, Env{Stdout: io.Discard, Stderr: io.Discard, describe: func(fs *flagSet) {
-			fs.VisitAll(func(f *flag.Flag) { cc.flags = append(cc.flags, f.Name) })
+			fs.VisitAll(func(f *flag.Flag) {
+				cc.flags = append(cc.flags, f.Name)
+				if choices := flagChoices(c.name, f.Name); choices != nil {
+					cc.choices[f.Name] = choices
+				}
+			})
 		}})
 		cc.flags = append(cc.flags, "help")
 		all = append(all, cc)
@@ -82,18 +88,26 @@ func dashed(flags []string) string {
 func bashCompletion(w io.Writer, cmds []completedCommand) {
 	fmt.Fprintf(w, `# bash completion for export-notifier
 _export_notifier() {
-    local cur=${COMP_WORDS[COMP_CWORD]}
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     if [[ $COMP_CWORD -eq 1 ]]; then
         COMPREPLY=($(compgen -W "%s --help --version" -- "$cur"))
         return
     fi
     local words=""
-    case ${COMP_WORDS[1]} in
+    case "${COMP_WORDS[1]} $prev" in
 `, commandNames(cmds))
 	for _, c := range cmds {
-		fmt.Fprintf(w, "        %s) words=%q ;;\n", c.name, dashed(c.flags)+positional(c.name, cmds))
+		for _, f := range slices.Sorted(maps.Keys(c.choices)) {
+			fmt.Fprintf(w, "        %q) words=%q ;;\n", c.name+" --"+f, strings.Join(c.choices[f], " "))
+		}
 	}
-	fmt.Fprint(w, `    esac
+	fmt.Fprint(w, `        *) case ${COMP_WORDS[1]} in
+`)
+	for _, c := range cmds {
+		fmt.Fprintf(w, "            %s) words=%q ;;\n", c.name, dashed(c.flags)+positional(c.name, cmds))
+	}
+	fmt.Fprint(w, `        esac ;;
+    esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 complete -F _export_notifier export-notifier
@@ -105,7 +119,14 @@ func zshCompletion(w io.Writer, cmds []completedCommand) {
 	for _, c := range cmds {
 		fmt.Fprintf(w, "        %s\n", shellQuote(c.name+":"+strings.ReplaceAll(c.summary, ":", `\:`)))
 	}
-	fmt.Fprint(w, "    )\n    if (( CURRENT == 2 )); then\n        _describe command commands\n        return\n    fi\n    case $words[2] in\n")
+	fmt.Fprint(w, "    )\n    if (( CURRENT == 2 )); then\n        _describe command commands\n        return\n    fi\n")
+	fmt.Fprint(w, "    case \"$words[2] $words[CURRENT-1]\" in\n")
+	for _, c := range cmds {
+		for _, f := range slices.Sorted(maps.Keys(c.choices)) {
+			fmt.Fprintf(w, "        %s) compadd -- %s; return ;;\n", shellQuote(c.name+" --"+f), strings.Join(c.choices[f], " "))
+		}
+	}
+	fmt.Fprint(w, "    esac\n    case $words[2] in\n")
 	for _, c := range cmds {
 		fmt.Fprintf(w, "        %s) compadd -- %s ;;\n", c.name, dashed(c.flags)+positional(c.name, cmds))
 	}
@@ -120,7 +141,11 @@ func fishCompletion(w io.Writer, cmds []completedCommand) {
 	}
 	for _, c := range cmds {
 		for _, f := range c.flags {
-			fmt.Fprintf(w, "complete -c export-notifier -n '__fish_seen_subcommand_from %s' -l %s\n", c.name, f)
+			values := ""
+			if choices, ok := c.choices[f]; ok {
+				values = " -x -a " + shellQuote(strings.Join(choices, " "))
+			}
+			fmt.Fprintf(w, "complete -c export-notifier -n '__fish_seen_subcommand_from %s' -l %s%s\n", c.name, f, values)
 		}
 		if words := positional(c.name, cmds); words != "" {
 			fmt.Fprintf(w, "complete -c export-notifier -n '__fish_seen_subcommand_from %s' -a %s\n", c.name, shellQuote(strings.TrimSpace(words)))

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"runtime/debug"
@@ -212,50 +209,5 @@ func TestVersionLineNamesTheCommit(t *testing.T) {
 				t.Errorf("got %q, want it to start %q", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestCompletionScriptsNameEveryCommandAndFlag(t *testing.T) {
-	for _, shell := range []string{"bash", "zsh", "fish"} {
-		t.Run(shell, func(t *testing.T) {
-			code, script, stderr := runCLI(t, "completion", shell)
-			if code != ExitOK || stderr != "" {
-				t.Fatalf("exit %d, stderr %q", code, stderr)
-			}
-			for _, c := range commands() {
-				if !strings.Contains(script, c.name) {
-					t.Errorf("script does not name %s", c.name)
-				}
-			}
-			poll, _ := findCommand("poll")
-			for _, name := range declaredFlags(poll) {
-				flagWord := "--" + name
-				if shell == "fish" {
-					flagWord = "-l " + name
-				}
-				if !strings.Contains(script, flagWord) {
-					t.Errorf("script does not offer poll's %s", flagWord)
-				}
-			}
-			checkSyntax(t, shell, script)
-		})
-	}
-}
-
-// checkSyntax has the shell parse script without running it, when the
-// shell is installed.
-func checkSyntax(t *testing.T, shell, script string) {
-	t.Helper()
-	path, err := exec.LookPath(shell)
-	if err != nil {
-		t.Logf("%s is not installed: syntax not checked", shell)
-		return
-	}
-	file := filepath.Join(t.TempDir(), "completion")
-	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(path, "-n", file).CombinedOutput(); err != nil {
-		t.Errorf("%s -n: %v\n%s", shell, err, out)
 	}
 }
