@@ -34,12 +34,10 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 	}
 	in, err := handler.ParsePayload(*ids)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "export-notifier poll: --ids: %v\n", errors.Unwrap(err))
-		return ExitUsage
+		return fs.usageError(env, fmt.Sprintf("--ids: %v", errors.Unwrap(err)))
 	}
 	if len(in.Starts) > 0 {
-		fmt.Fprintln(env.Stderr, "export-notifier poll: --ids names exports to watch; start exports with export-notifier start")
-		return ExitUsage
+		return fs.usageError(env, "--ids names exports to watch; start exports with export-notifier start")
 	}
 	timeout, err := pollTimeout(env.Getenv)
 	if err != nil {

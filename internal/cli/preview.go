@@ -38,7 +38,7 @@ func runPreview(_ context.Context, args []string, env Env) int {
 		return fs.usageError(env, "--event: "+err.Error())
 	}
 	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed) {
-		return fail(ExitUsage, "--count %d: want 1, or up to 1000 with --event failed", *count)
+		return fs.usageError(env, fmt.Sprintf("--count %d: want 1, or up to 1000 with --event failed", *count))
 	}
 	show := map[string]bool{}
 	for _, name := range strings.Split(*sinkList, ",") {
@@ -46,7 +46,7 @@ func runPreview(_ context.Context, args []string, env Env) int {
 		case "slack", "webhook", "dingtalk", "lark":
 			show[name] = true
 		default:
-			return fail(ExitUsage, "--sinks: unknown sink %q (want slack, webhook, dingtalk or lark)", name)
+			return fs.usageError(env, fmt.Sprintf("--sinks: unknown sink %q (want slack, webhook, dingtalk or lark)", name))
 		}
 	}
 	settings, err := notify.SettingsFromEnv(env.Getenv)

@@ -38,7 +38,7 @@ func runSimulate(ctx context.Context, args []string, env Env) int {
 	if *scenarioPath != "" {
 		var err error
 		if sc, err = sassim.LoadScenario(*scenarioPath); err != nil {
-			return checkUsageError(env.Stderr, "simulate", err.Error())
+			return fs.usageError(env, err.Error())
 		}
 	}
 	if *steps > 0 {

@@ -136,12 +136,12 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	if given["spec"] {
 		for _, f := range flags {
 			if given[f.name] {
-				return checkUsageError(env.Stderr, "start", fmt.Sprintf("--%s and --spec: give the export either as flags or as --spec", f.name))
+				return fs.usageError(env, fmt.Sprintf("--%s and --spec: give the export either as flags or as --spec", f.name))
 			}
 		}
 		parsed, err := event.ParseStartSpec([]byte(*rawSpec))
 		if err != nil {
-			return checkUsageError(env.Stderr, "start", "--spec: "+err.Error())
+			return fs.usageError(env, "--spec: "+err.Error())
 		}
 		spec = parsed
 	}
