@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Exit statuses.
@@ -78,13 +79,18 @@ func findCommand(name string) (command, bool) {
 	return command{}, false
 }
 
-// unknownCommand prints one line naming name and the command it may
-// misspell.
+// unknownCommand prints one line naming name and the command or flag it
+// may misspell.
 func unknownCommand(env Env, name string) int {
 	problem := fmt.Sprintf("unknown command %q", name)
-	var names []string
-	for _, c := range commands() {
-		names = append(names, c.name)
+	names := []string{"--help", "--version"}
+	if strings.HasPrefix(name, "-") {
+		problem = fmt.Sprintf("unknown flag %q", name)
+	} else {
+		names = nil
+		for _, c := range commands() {
+			names = append(names, c.name)
+		}
 	}
 	if choice := suggest(name, names); choice != "" {
 		problem += fmt.Sprintf("; did you mean %q?", choice)

@@ -15,11 +15,11 @@ import (
 // suggestions look the same everywhere.
 type flagSet struct {
 	*flag.FlagSet
-	usage       string   // the command line's shapes, one per line, without the program name
-	description string   // what the command does, a few sentences
-	examples    []string // command lines, without the program name
-	maxArgs     int      // positional arguments the command takes
-	given       map[string]string
+	usage       string            // the command line's shapes, one per line, without the program name
+	description string            // what the command does, a few sentences
+	examples    []string          // command lines, without the program name
+	maxArgs     int               // positional arguments the command takes
+	given       map[string]string // the text each flag set on the command line was given
 }
 
 // newFlags returns an empty flag set for the command name. usage lists
@@ -87,7 +87,8 @@ func (fs *flagSet) flagProblem(err error) string {
 }
 
 // flagChoices lists the values an enumerated flag of a command takes, so
-// that a misspelt value gets a suggestion.
+// that a misspelt value gets a suggestion and completion offers them. It
+// is the one place that knows where each command's enumerations live.
 func flagChoices(command, name string) []string {
 	switch command + " --" + name {
 	case "check --kind":

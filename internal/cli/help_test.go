@@ -154,6 +154,7 @@ func TestMisspellingsGetASuggestion(t *testing.T) {
 		{[]string{"staus"}, `did you mean "status"?`},
 		{[]string{"simualte"}, `did you mean "simulate"?`},
 		{[]string{"help", "previwe"}, `did you mean "preview"?`},
+		{[]string{"--verison"}, `unknown flag "--verison"; did you mean "--version"?`},
 		{[]string{"deploy"}, ""},
 		{[]string{"status", "--jsn"}, "did you mean --json?"},
 		{[]string{"check", "--id", "1", "--kind", "vull"}, "did you mean --kind vul?"},
