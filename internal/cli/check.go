@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -17,32 +16,26 @@ import (
 // runCheck asks Security Center about one export and prints its status as
 // JSON on stdout.
 func runCheck(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: export-notifier check --id 131231 [--kind asset|vul|hc|warning|suspEvent] [--account N] [--timeout 30s]")
-		fmt.Fprintln(env.Stderr, "\nPrints the export's status as JSON. Reads SAS_REGION, SAS_ENDPOINT,\nRESOURCE_DIRECTORY_ACCOUNT_ID and the ALIBABA_CLOUD_* credentials.")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("check", "check --id 131231 [--kind asset|vul|hc|warning|suspEvent] [--account N] [--timeout 30s]",
+		"Asks Security Center about one export and prints its status as JSON. Reads\n"+
+			"SAS_REGION, SAS_ENDPOINT, RESOURCE_DIRECTORY_ACCOUNT_ID and the\n"+
+			"ALIBABA_CLOUD_* credentials.",
+		"check --id 131231",
+		"check --id 52 --kind vul",
+		"check --id vul:52")
 	id := fs.String("id", "", "export ID, or a reference such as vul:52 or 131231@16670360956")
 	kind := fs.String("kind", "", "export kind: asset (default), vul, hc, warning or suspEvent")
 	account := fs.Int64("account", 0, "resource directory member account (asset exports only)")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long, retries included")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() > 0 {
-		return checkUsageError(env.Stderr, "check", fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	if code, done := parseFlags(fs, args, env); done {
+		return code
 	}
 	ref, err := checkRef(*id, *kind, *account)
 	if err != nil {
-		return checkUsageError(env.Stderr, "check", err.Error())
+		return fs.usageError(env, err.Error())
 	}
 	if *timeout <= 0 {
-		return checkUsageError(env.Stderr, "check", fmt.Sprintf("--timeout %s: want a positive duration", *timeout))
+		return fs.usageError(env, fmt.Sprintf("--timeout %s: want a positive duration", *timeout))
 	}
 	client, _, err := newClient(env.Getenv, CredentialsFrom(env.Getenv))
 	if err != nil {

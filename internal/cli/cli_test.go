@@ -16,8 +16,7 @@ func TestRunDispatch(t *testing.T) {
 		wantErr  string
 	}{
 		{args: nil, wantCode: ExitUsage, wantErr: "usage: export-notifier <command>"},
-		{args: []string{"help"}, wantCode: ExitOK, wantErr: "poll"},
-		{args: []string{"pol"}, wantCode: ExitUsage, wantErr: `unknown command "pol"`},
+		{args: []string{"pol"}, wantCode: ExitUsage, wantErr: `unknown command "pol"; did you mean "poll"?`},
 		{args: []string{"poll", "--every", "-1m"}, wantCode: ExitUsage, wantErr: "negative"},
 		{args: []string{"poll", "extra"}, wantCode: ExitUsage, wantErr: `unexpected argument "extra"`},
 		{args: []string{"poll", "--ids", "vul:x"}, wantCode: ExitUsage, wantErr: `export "vul:x"`},

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,11 +37,15 @@ func demoExports() []sassim.Export {
 }
 
 func runDemo(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("demo", "demo [--cycles 8]",
+		"Runs the whole flow on this machine: starts the Security Center simulator and\n"+
+			"a webhook receiver, watches three sample exports (one finishes, one may not\n"+
+			"be read, one is throttled first) and shows what the webhook and the console\n"+
+			"sinks receive. Needs no cloud account and no configuration.",
+		"demo")
 	maxCycles := fs.Int("cycles", 8, "give up after this many cycles")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
+	if code, done := parseFlags(fs, args, env); done {
+		return code
 	}
 	if err := demo(ctx, env, *maxCycles); err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier demo:", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"time"
 
@@ -12,21 +11,21 @@ import (
 )
 
 func runPoll(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("poll", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("poll", "poll [--every 5m] [--dry-run] [--ids 131231,vul:52]",
+		"Runs one poll cycle: checks the exports in EXPORT_IDS (and --ids) and those the\n"+
+			"state holds, notifies the sinks of what changed, and prints the cycle's result\n"+
+			"as JSON on stdout. Logs go to stderr. With --every it runs a cycle that often\n"+
+			"until interrupted. Reads its configuration from the environment.",
+		"poll --dry-run --ids 131231,vul:52",
+		"poll --every 5m")
 	every := fs.Duration("every", 0, "run a cycle this often until interrupted (e.g. 5m); 0 runs one cycle")
 	dryRun := fs.Bool("dry-run", false, "decide and print, but send nothing and commit nothing")
 	ids := fs.String("ids", "", "exports to watch in addition to EXPORT_IDS, e.g. 131231,vul:52")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "export-notifier poll: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+	if code, done := parseFlags(fs, args, env); done {
+		return code
 	}
 	if *every < 0 {
-		fmt.Fprintf(env.Stderr, "export-notifier poll: --every %s is negative\n", *every)
-		return ExitUsage
+		return fs.usageError(env, fmt.Sprintf("--every %s is negative", *every))
 	}
 	log, err := NewLogger(env.Getenv, env.Stderr, false)
 	if err != nil {
@@ -35,12 +34,10 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 	}
 	in, err := handler.ParsePayload(*ids)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "export-notifier poll: --ids: %v\n", errors.Unwrap(err))
-		return ExitUsage
+		return fs.usageError(env, fmt.Sprintf("--ids: %v", errors.Unwrap(err)))
 	}
 	if len(in.Starts) > 0 {
-		fmt.Fprintln(env.Stderr, "export-notifier poll: --ids names exports to watch; start exports with export-notifier start")
-		return ExitUsage
+		return fs.usageError(env, "--ids names exports to watch; start exports with export-notifier start")
 	}
 	timeout, err := pollTimeout(env.Getenv)
 	if err != nil {

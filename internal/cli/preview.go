@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,35 +16,29 @@ import (
 // JSON and a Block Kit Builder link) and as a webhook body, honouring
 // INCLUDE_LINK and WEBHOOK_TEMPLATE, without sending anything.
 func runPreview(_ context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: export-notifier preview [--event completed|failed|stalled] [--count N] [--sinks slack,webhook,dingtalk,lark]")
-		fmt.Fprintln(env.Stderr, "\nPrints the Slack message and the webhook body a sample event produces, and a\nBlock Kit Builder link that shows the Slack message rendered. Sends nothing.\nReads INCLUDE_LINK and WEBHOOK_TEMPLATE, so a custom template can be tried.")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("preview", "preview [--event completed|failed|stalled] [--count N] [--sinks slack,webhook,dingtalk,lark]",
+		"Prints the Slack message and the webhook body a sample event produces, and a\n"+
+			"Block Kit Builder link that shows the Slack message rendered. Sends nothing.\n"+
+			"Reads INCLUDE_LINK and WEBHOOK_TEMPLATE, so a custom template can be tried.",
+		"preview",
+		"preview --event failed --count 3 --sinks slack",
+		"WEBHOOK_TEMPLATE=\"$(cat body.tmpl)\" preview --sinks webhook")
 	typeName := fs.String("event", string(event.Completed), "event type: completed, failed or stalled")
 	sinkList := fs.String("sinks", "slack,webhook", "messages to show, comma separated: slack, webhook, dingtalk, lark")
 	count := fs.Int("count", 1, "number of failures sharing one error code, to preview Slack's grouped message (with --event failed)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, done := parseFlags(fs, args, env); done {
+		return code
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(env.Stderr, "export-notifier preview: "+format+"\n", a...)
 		return code
 	}
-	if fs.NArg() > 0 {
-		return fail(ExitUsage, "unexpected argument %q", fs.Arg(0))
-	}
 	typ, err := event.ParseType(*typeName)
 	if err != nil {
-		return fail(ExitUsage, "--event: %v", err)
+		return fs.usageError(env, "--event: "+err.Error())
 	}
 	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed) {
-		return fail(ExitUsage, "--count %d: want 1, or up to 1000 with --event failed", *count)
+		return fs.usageError(env, fmt.Sprintf("--count %d: want 1, or up to 1000 with --event failed", *count))
 	}
 	show := map[string]bool{}
 	for _, name := range strings.Split(*sinkList, ",") {
@@ -54,7 +46,7 @@ func runPreview(_ context.Context, args []string, env Env) int {
 		case "slack", "webhook", "dingtalk", "lark":
 			show[name] = true
 		default:
-			return fail(ExitUsage, "--sinks: unknown sink %q (want slack, webhook, dingtalk or lark)", name)
+			return fs.usageError(env, fmt.Sprintf("--sinks: unknown sink %q (want slack, webhook, dingtalk or lark)", name))
 		}
 	}
 	settings, err := notify.SettingsFromEnv(env.Getenv)

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -16,38 +14,31 @@ import (
 
 // runSimulate serves the Security Center simulator until ctx is cancelled.
 func runSimulate(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: export-notifier simulate [--addr 127.0.0.1:8741] [--scenario file.json] [--steps N] [--latency D] [--quiet]")
-		fmt.Fprintln(env.Stderr, "\nServes a Security Center simulator until interrupted. Every export ID works;\na scenario file scripts exports' pace and faults.")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("simulate", "simulate [--addr 127.0.0.1:8741] [--scenario file.json] [--steps N] [--latency D] [--quiet]",
+		"Serves a Security Center simulator until interrupted. Every export ID works;\n"+
+			"a scenario file scripts exports' pace and faults. It prints the settings that\n"+
+			"point export-notifier at it.",
+		"simulate",
+		"simulate --addr 127.0.0.1:9000 --steps 5 --latency 200ms")
 	addr := fs.String("addr", "127.0.0.1:8741", "address to listen on")
 	scenarioPath := fs.String("scenario", "", "JSON scenario file (see internal/sassim.Scenario)")
 	steps := fs.Int("steps", 0, "calls an unscripted export takes to succeed (default 3, or the scenario's)")
 	latency := fs.Duration("latency", 0, "latency added to every call (default none, or the scenario's)")
 	quiet := fs.Bool("quiet", false, "do not log each call")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() > 0 {
-		return checkUsageError(env.Stderr, "simulate", fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	if code, done := parseFlags(fs, args, env); done {
+		return code
 	}
 	if *steps < 0 {
-		return checkUsageError(env.Stderr, "simulate", fmt.Sprintf("--steps %d: want a positive number", *steps))
+		return fs.usageError(env, fmt.Sprintf("--steps %d: want a positive number", *steps))
 	}
 	if *latency < 0 {
-		return checkUsageError(env.Stderr, "simulate", fmt.Sprintf("--latency %s: want a positive duration", *latency))
+		return fs.usageError(env, fmt.Sprintf("--latency %s: want a positive duration", *latency))
 	}
 	var sc sassim.Scenario
 	if *scenarioPath != "" {
 		var err error
 		if sc, err = sassim.LoadScenario(*scenarioPath); err != nil {
-			return checkUsageError(env.Stderr, "simulate", err.Error())
+			return fs.usageError(env, err.Error())
 		}
 	}
 	if *steps > 0 {

@@ -106,16 +106,18 @@ type startResult struct {
 // runStart starts one export, prints its reference as JSON on stdout, and
 // records it in the state as pending, so the next poll watches it.
 func runStart(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("start", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: export-notifier start --kind asset --export-type assetInstance [--lang en] ...")
-		fmt.Fprintln(env.Stderr, "       export-notifier start --kind vul --type cve [--dealed n] ...")
-		fmt.Fprintln(env.Stderr, "       export-notifier start --kind suspEvent [--levels serious] ...")
-		fmt.Fprintln(env.Stderr, "       export-notifier start --spec '{\"kind\": \"asset\", \"exportType\": \"assetInstance\"}'")
-		fmt.Fprintln(env.Stderr, "\nStarts one Security Center export, prints {\"export\": \"kind:id\", \"requestId\": ...},\nand records it in the state (STATE_URL) so the next poll watches it. It does not retry\nonce the request may have arrived. Reads SAS_REGION, SAS_ENDPOINT,\nRESOURCE_DIRECTORY_ACCOUNT_ID, STATE_URL and the ALIBABA_CLOUD_* credentials.")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("start",
+		"start --kind asset --export-type assetInstance [--lang en] ...\n"+
+			"start --kind vul --type cve [--dealed n] ...\n"+
+			"start --kind suspEvent [--levels serious] ...\n"+
+			"start --spec '{\"kind\": \"asset\", \"exportType\": \"assetInstance\"}'",
+		"Starts one Security Center export, prints {\"export\": \"kind:id\", \"requestId\": ...},\n"+
+			"and records it in the state (STATE_URL) so the next poll watches it. It does not retry\n"+
+			"once the request may have arrived. Reads SAS_REGION, SAS_ENDPOINT,\n"+
+			"RESOURCE_DIRECTORY_ACCOUNT_ID, STATE_URL and the ALIBABA_CLOUD_* credentials.",
+		"start --export-type assetInstance --lang en",
+		"start --kind vul --type cve --dealed n --necessity asap,later",
+		"start --kind suspEvent --levels serious --time-start '2026-11-01 00:00:00'")
 	var spec event.StartSpec
 	flags := startFlags()
 	for _, f := range flags {
@@ -123,29 +125,23 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	}
 	rawSpec := fs.String("spec", "", "the export as a payload's start item, in JSON, instead of the flags above")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long, retries included")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() > 0 {
-		return checkUsageError(env.Stderr, "start", fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	if code, done := parseFlags(fs, args, env); done {
+		return code
 	}
 	if *timeout <= 0 {
-		return checkUsageError(env.Stderr, "start", fmt.Sprintf("--timeout %s: want a positive duration", *timeout))
+		return fs.usageError(env, fmt.Sprintf("--timeout %s: want a positive duration", *timeout))
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	if given["spec"] {
 		for _, f := range flags {
 			if given[f.name] {
-				return checkUsageError(env.Stderr, "start", fmt.Sprintf("--%s and --spec: give the export either as flags or as --spec", f.name))
+				return fs.usageError(env, fmt.Sprintf("--%s and --spec: give the export either as flags or as --spec", f.name))
 			}
 		}
 		parsed, err := event.ParseStartSpec([]byte(*rawSpec))
 		if err != nil {
-			return checkUsageError(env.Stderr, "start", "--spec: "+err.Error())
+			return fs.usageError(env, "--spec: "+err.Error())
 		}
 		spec = parsed
 	}
@@ -153,7 +149,7 @@ func runStart(ctx context.Context, args []string, env Env) int {
 		spec.Kind = event.Asset
 	}
 	if err := spec.Validate(); err != nil {
-		return checkUsageError(env.Stderr, "start", startFlagOf(err, flags, given["spec"])+err.Error())
+		return fs.usageError(env, startFlagOf(err, flags, given["spec"])+err.Error())
 	}
 	client, cfg, err := newClient(env.Getenv, CredentialsFrom(env.Getenv))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -150,17 +151,17 @@ func TestStartReportsAFailedStart(t *testing.T) {
 }
 
 func TestStartIsListed(t *testing.T) {
-	var stderr bytes.Buffer
-	Run(context.Background(), []string{"help"}, Env{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }})
-	if !strings.Contains(stderr.String(), "start     start one export") {
-		t.Errorf("help does not list start:\n%s", stderr.String())
+	var stdout bytes.Buffer
+	Run(context.Background(), []string{"help"}, Env{Stdout: &stdout, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }})
+	if !regexp.MustCompile(`(?m)^ +start +start one export`).MatchString(stdout.String()) {
+		t.Errorf("help does not list start:\n%s", stdout.String())
 	}
-	stderr.Reset()
-	if code := Run(context.Background(), []string{"start", "-h"}, Env{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }}); code != ExitOK {
+	stdout.Reset()
+	if code := Run(context.Background(), []string{"start", "-h"}, Env{Stdout: &stdout, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }}); code != ExitOK {
 		t.Errorf("start -h: exit %d", code)
 	}
 	for _, want := range []string{"-export-type", "assetInstance", "-levels", "-spec"} {
-		if !strings.Contains(stderr.String(), want) {
+		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("start -h lacks %q", want)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -93,25 +92,15 @@ const (
 // the exports payloads asked to start.
 // Download links are left out: anyone holding one can download the file.
 func runStatus(ctx context.Context, args []string, env Env) int {
-	flags := flag.NewFlagSet("status", flag.ContinueOnError)
-	flags.SetOutput(env.Stderr)
+	flags := newFlags("status", "status [--json]",
+		"Prints what the state at STATE_URL (default "+DefaultStateURL+") holds:\n"+
+			"pending exports, their last status, undelivered events per sink, and\n"+
+			"the exports payloads asked to start, with what came of each.",
+		"status",
+		"STATE_URL=oss://bucket/prefix status --json")
 	asJSON := flags.Bool("json", false, "print JSON instead of tables")
-	flags.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: export-notifier status [--json]")
-		fmt.Fprintln(env.Stderr, "\nPrints what the state at STATE_URL (default "+DefaultStateURL+") holds:")
-		fmt.Fprintln(env.Stderr, "pending exports, their last status, undelivered events per sink, and")
-		fmt.Fprintln(env.Stderr, "the exports payloads asked to start, with what came of each.")
-		flags.PrintDefaults()
-	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "export-notifier status: unexpected argument %q\n", flags.Arg(0))
-		return ExitUsage
+	if code, done := parseFlags(flags, args, env); done {
+		return code
 	}
 	getenv := env.Getenv
 	if getenv == nil {
