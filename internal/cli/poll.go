@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/handler"
+	"github.com/export-notifier/export-notifier/internal/app"
 )
 
 func runPoll(ctx context.Context, args []string, env Env) int {
@@ -28,7 +29,7 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "export-notifier poll: --every %s is negative\n", *every)
 		return ExitUsage
 	}
-	log, err := NewLogger(env.Getenv, env.Stderr, false)
+	log, err := app.NewLogger(env.Getenv, env.Stderr, false)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
@@ -42,12 +43,12 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "export-notifier poll: --ids names exports to watch; start exports with export-notifier start")
 		return ExitUsage
 	}
-	timeout, err := pollTimeout(env.Getenv)
+	timeout, err := app.PollTimeout(env.Getenv)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
 	}
-	cycle, err := NewCycle(ctx, Setup{Getenv: env.Getenv, Credentials: CredentialsFrom(env.Getenv), Console: env.Stderr, Log: log})
+	cycle, err := app.NewCycle(ctx, app.Setup{Getenv: env.Getenv, Credentials: app.CredentialsFrom(env.Getenv), Console: env.Stderr, Log: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return SetupExit(err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/state"
 )
 
@@ -98,7 +99,7 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	asJSON := flags.Bool("json", false, "print JSON instead of tables")
 	flags.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: export-notifier status [--json]")
-		fmt.Fprintln(env.Stderr, "\nPrints what the state at STATE_URL (default "+DefaultStateURL+") holds:")
+		fmt.Fprintln(env.Stderr, "\nPrints what the state at STATE_URL (default "+app.DefaultStateURL+") holds:")
 		fmt.Fprintln(env.Stderr, "pending exports, their last status, undelivered events per sink, and")
 		fmt.Fprintln(env.Stderr, "the exports payloads asked to start, with what came of each.")
 		flags.PrintDefaults()
@@ -117,7 +118,7 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	st, err := OpenState(ctx, Setup{Getenv: getenv, Credentials: CredentialsFrom(getenv)})
+	st, err := app.OpenState(ctx, app.Setup{Getenv: getenv, Credentials: app.CredentialsFrom(getenv)})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "export-notifier status: %v\n", err)
 		if errors.Is(err, state.ErrConfig) {
