@@ -90,7 +90,7 @@ func TestDeployFileChecksCanFail(t *testing.T) {
 		{"hourly timer", "cronExpression: '@every 5m'", "cronExpression: '@every 60m'", "cronExpression"},
 		{"timer disabled", "            enable: true", "            enable: false", "enable"},
 		{"secret written in the file", "WEBHOOK_SECRET: ${env('WEBHOOK_SECRET', '')}", "WEBHOOK_SECRET: whsec_not-a-real-secret", "WEBHOOK_SECRET"},
-		{"secret spelt out in a comment", "        WEBHOOK_SECRET: ${env('WEBHOOK_SECRET', '')}", "        # WEBHOOK_SECRET: whsec_not-a-real-secret", "WEBHOOK_SECRET"},
+		{"secret spelt out in a comment", "        WEBHOOK_SECRET: ${env('WEBHOOK_SECRET', '')}", "        # WEBHOOK_SECRET: whsec_not-a-real-secret", "must be ${env(WEBHOOK_SECRET"},
 		{"setting missing", "        LOG_FORMAT: json\n", "", "LOG_FORMAT"},
 		{"setting the program does not read", "        LOG_FORMAT: json", "        LOG_FORMAT: json\n        LOG_COLOUR: 'false'", "LOG_COLOUR"},
 		{"state in /tmp", "STATE_URL: oss://${vars.stateBucket}/export-notifier", "STATE_URL: file:///tmp/export-notifier", "STATE_URL"},
@@ -119,7 +119,11 @@ func TestDeployFileChecksCanFail(t *testing.T) {
 // TestDeployFileAcceptsCommentedOutSettings lets s.yaml document an optional
 // setting as a commented-out entry instead of an empty one.
 func TestDeployFileAcceptsCommentedOutSettings(t *testing.T) {
-	text := strings.Replace(string(readFile(t, deployFile)), "        CLAIM_LEASE: ''", "        # CLAIM_LEASE: 10m", 1)
+	entry := regexp.MustCompile(`(?m)^ *#? *CLAIM_LEASE:.*$`)
+	text := entry.ReplaceAllString(string(readFile(t, deployFile)), "        # CLAIM_LEASE: 10m")
+	if !strings.Contains(text, "# CLAIM_LEASE: 10m") {
+		t.Fatalf("%s has no CLAIM_LEASE entry to comment out", deployFile)
+	}
 	doc, err := parseDeployFile([]byte(text))
 	if err != nil {
 		t.Fatalf("%s: %v", deployFile, err)
