@@ -1,10 +1,13 @@
 package app
 
 import (
+	"context"
 	"go/ast"
 	"go/build"
 	"go/parser"
 	"go/token"
+	"io"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/setting"
 )
 
@@ -36,13 +40,15 @@ func TestVariablesAreListedOnceAndDescribed(t *testing.T) {
 	}
 }
 
-// TestVariablesAreTheOnesTheProgramReads scans the program's source (the
-// packages main imports from this module, tests aside) for the variable
-// names it passes to a getenv function, and compares them with the table:
-// a variable read but not listed would be missing from README.md and
-// s.yaml, one listed but never read documents nothing.
+// TestVariablesAreTheOnesTheProgramReads compares the table with the
+// variables the program reads: the names its source (the packages main
+// imports from this module, tests aside) passes to a getenv function, and
+// the names the readers ask for when they build a cycle, which also catches
+// a reader that takes its names from a table. A variable read but not listed
+// would be missing from README.md and s.yaml; one listed but never read
+// documents nothing.
 func TestVariablesAreTheOnesTheProgramReads(t *testing.T) {
-	read := variablesRead(t)
+	read := slices.Concat(variablesRead(t), variablesAsked(t))
 	listed := setting.Names(slices.Concat(Variables(), PlatformVariables()))
 	for _, name := range read {
 		if !slices.Contains(listed, name) {
@@ -54,6 +60,37 @@ func TestVariablesAreTheOnesTheProgramReads(t *testing.T) {
 			t.Errorf("%s is listed, but no getenv call in the program reads it", name)
 		}
 	}
+}
+
+// variablesAsked returns the names the readers ask for while building a
+// cycle with a file store, opening an oss:// store and reading credentials,
+// the logger's settings and POLL_TIMEOUT.
+func variablesAsked(t *testing.T) []string {
+	t.Helper()
+	asked := map[string]bool{}
+	env := func(vars map[string]string) func(string) string {
+		return func(name string) string {
+			asked[name] = true
+			return vars[name]
+		}
+	}
+	ctx := context.Background()
+	creds := credential.Static{AccessKeyID: "id", AccessKeySecret: "secret"}
+	if _, err := NewCycle(ctx, Setup{Getenv: env(map[string]string{"STATE_URL": "file://" + t.TempDir()}), Credentials: creds}); err != nil {
+		t.Fatalf("a cycle with no settings but STATE_URL: %v", err)
+	}
+	// Refused for want of a region, once it has read where the bucket is.
+	if _, err := OpenState(ctx, Setup{Getenv: env(map[string]string{"STATE_URL": "oss://bucket/prefix"}), Credentials: creds}); err == nil {
+		t.Fatal("an oss:// store with no region opened")
+	}
+	CredentialsFrom(env(map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret"}))
+	if _, err := NewLogger(env(nil), io.Discard, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PollTimeout(env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	return slices.Sorted(maps.Keys(asked))
 }
 
 // variablesRead returns the sorted names the program's source reads.
@@ -93,12 +130,7 @@ func variablesRead(t *testing.T) []string {
 	if len(visited) < 5 {
 		t.Fatalf("walked only %v: the scan lost its way", visited)
 	}
-	names := make([]string, 0, len(found))
-	for name := range found {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(found))
 }
 
 // namesRead finds the variable names a file reads: string literals passed
