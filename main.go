@@ -20,6 +20,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/handler"
+	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/internal/cli"
 )
 
@@ -57,7 +58,7 @@ func setMemoryLimit(megabytes string, log *slog.Logger) {
 // could not be reached), so FC's console and alerts show it, and the next
 // invocation tries again.
 func serveFC() {
-	log, err := cli.NewLogger(os.Getenv, os.Stdout, true)
+	log, err := app.NewLogger(os.Getenv, os.Stdout, true)
 	if err != nil {
 		fc.Start(func(context.Context, []byte) (handler.Result, error) { return handler.Result{}, err })
 		return
@@ -72,7 +73,7 @@ func serveFC() {
 		if built != nil {
 			return built, nil
 		}
-		c, err := cli.NewCycle(ctx, cli.Setup{
+		c, err := app.NewCycle(ctx, app.Setup{
 			Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: log, OnFC: true,
 		})
 		if err != nil {

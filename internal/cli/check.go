@@ -11,6 +11,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/exports"
+	"github.com/export-notifier/export-notifier/internal/app"
 )
 
 // runCheck asks Security Center about one export and prints its status as
@@ -37,7 +38,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	if *timeout <= 0 {
 		return fs.usageError(env, fmt.Sprintf("--timeout %s: want a positive duration", *timeout))
 	}
-	client, _, err := newClient(env.Getenv, CredentialsFrom(env.Getenv))
+	client, _, err := app.NewClient(env.Getenv, app.CredentialsFrom(env.Getenv))
 	if err != nil {
 		return checkUsageError(env.Stderr, "check", err.Error())
 	}

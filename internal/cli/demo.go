@@ -21,6 +21,7 @@ import (
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/handler"
+	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/internal/sassim"
 	"github.com/export-notifier/export-notifier/notify"
 )
@@ -97,7 +98,7 @@ func demo(ctx context.Context, env Env, maxCycles int) error {
 	}
 	getenv := func(name string) string { return vars[name] }
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	cycle, err := NewCycle(ctx, Setup{
+	cycle, err := app.NewCycle(ctx, app.Setup{
 		Getenv:      getenv,
 		Credentials: credential.Static{AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret},
 		Console:     env.Stderr,

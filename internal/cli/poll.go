@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/handler"
+	"github.com/export-notifier/export-notifier/internal/app"
 )
 
 func runPoll(ctx context.Context, args []string, env Env) int {
@@ -27,7 +28,7 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 	if *every < 0 {
 		return fs.usageError(env, fmt.Sprintf("--every %s is negative", *every))
 	}
-	log, err := NewLogger(env.Getenv, env.Stderr, false)
+	log, err := app.NewLogger(env.Getenv, env.Stderr, false)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
@@ -39,12 +40,12 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 	if len(in.Starts) > 0 {
 		return fs.usageError(env, "--ids names exports to watch; start exports with export-notifier start")
 	}
-	timeout, err := pollTimeout(env.Getenv)
+	timeout, err := app.PollTimeout(env.Getenv)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
 	}
-	cycle, err := NewCycle(ctx, Setup{Getenv: env.Getenv, Credentials: CredentialsFrom(env.Getenv), Console: env.Stderr, Log: log})
+	cycle, err := app.NewCycle(ctx, app.Setup{Getenv: env.Getenv, Credentials: app.CredentialsFrom(env.Getenv), Console: env.Stderr, Log: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return SetupExit(err)

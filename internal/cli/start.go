@@ -13,6 +13,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/exports"
+	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/state"
 )
 
@@ -151,14 +152,14 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	if err := spec.Validate(); err != nil {
 		return fs.usageError(env, startFlagOf(err, flags, given["spec"])+err.Error())
 	}
-	client, cfg, err := newClient(env.Getenv, CredentialsFrom(env.Getenv))
+	client, cfg, err := app.NewClient(env.Getenv, app.CredentialsFrom(env.Getenv))
 	if err != nil {
 		return checkUsageError(env.Stderr, "start", err.Error())
 	}
 	defer client.Close()
 	// The state is opened first: a bad STATE_URL is refused before anything
 	// starts, and the started export joins the set the next poll watches.
-	store, err := OpenState(ctx, Setup{Getenv: env.Getenv, Credentials: cfg.Credentials})
+	store, err := app.OpenState(ctx, app.Setup{Getenv: env.Getenv, Credentials: cfg.Credentials})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "export-notifier start: %v\n", err)
 		return SetupExit(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/internal/sassim"
 )
 
@@ -71,7 +72,7 @@ func TestStartPrintsTheStartedExport(t *testing.T) {
 				}
 			}
 			// The next poll watches it: it is pending in the state.
-			store, err := OpenState(context.Background(), Setup{Getenv: getenv})
+			store, err := app.OpenState(context.Background(), app.Setup{Getenv: getenv})
 			if err != nil {
 				t.Fatal(err)
 			}

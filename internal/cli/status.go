@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/state"
 )
 
@@ -93,7 +94,7 @@ const (
 // Download links are left out: anyone holding one can download the file.
 func runStatus(ctx context.Context, args []string, env Env) int {
 	flags := newFlags("status", "status [--json]",
-		"Prints what the state at STATE_URL (default "+DefaultStateURL+") holds:\n"+
+		"Prints what the state at STATE_URL (default "+app.DefaultStateURL+") holds:\n"+
 			"pending exports, their last status, undelivered events per sink, and\n"+
 			"the exports payloads asked to start, with what came of each.",
 		"status",
@@ -106,7 +107,7 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	st, err := OpenState(ctx, Setup{Getenv: getenv, Credentials: CredentialsFrom(getenv)})
+	st, err := app.OpenState(ctx, app.Setup{Getenv: getenv, Credentials: app.CredentialsFrom(getenv)})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "export-notifier status: %v\n", err)
 		if errors.Is(err, state.ErrConfig) {

@@ -1,0 +1,19 @@
+package handler
+
+import (
+	"strconv"
+
+	"github.com/export-notifier/export-notifier/setting"
+)
+
+// Variables lists the environment variables ConfigFromEnv reads.
+func Variables() []setting.Var {
+	return []setting.Var{
+		{Name: "EXPORT_IDS", Meaning: "exports to watch, comma or space separated: 131231, vul:52, 131231@16670360956"},
+		{Name: "NOTIFY_ON", Meaning: "events to send: completed, failed, stalled, and started for exports a payload starts", Default: "completed,failed,stalled"},
+		{Name: "STALL_AFTER", Meaning: "no progress for this long is a stall", Default: "2h"},
+		{Name: "CLAIM_LEASE", Meaning: "how long a cycle's claim on an event holds before another cycle may take it over", Default: "twice the cycle's deadline"},
+		{Name: "POLL_CONCURRENCY", Meaning: "parallel Security Center calls, 1 to 256", Default: strconv.Itoa(DefaultConcurrency)},
+		{Name: "POLL_QPS", Meaning: "Security Center calls a second at most", Default: strconv.Itoa(DefaultQPS)},
+	}
+}

@@ -1,0 +1,70 @@
+package app
+
+import (
+	"slices"
+
+	"github.com/export-notifier/export-notifier/exports"
+	"github.com/export-notifier/export-notifier/handler"
+	"github.com/export-notifier/export-notifier/setting"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+// Variables lists every setting export-notifier reads from the
+// environment, each once: the ones a deployer sets, so each is documented
+// in README.md and appears in s.yaml. The variables the surroundings set
+// are in PlatformVariables.
+func Variables() []setting.Var {
+	return slices.Concat(
+		handler.Variables(),
+		exports.Variables(),
+		state.Variables(),
+		sinkVariables(),
+		ownVariables(),
+	)
+}
+
+// ownVariables are the settings this package reads itself.
+func ownVariables() []setting.Var {
+	return []setting.Var{
+		{Name: "POLL_TIMEOUT", Meaning: "deadline of one CLI cycle, retries included; on FC the invocation's deadline applies", Default: "60s"},
+		{Name: "LOG_LEVEL", Meaning: "debug, info, warn or error", Default: "info"},
+		{Name: "LOG_FORMAT", Meaning: "json or text", Default: "JSON on FC, text elsewhere"},
+	}
+}
+
+// PlatformVariables lists the variables the program reads that its
+// surroundings set rather than its deployer: Function Compute sets FC_*,
+// the credentials come from the invocation on FC and from the shell
+// elsewhere, and GOMEMLIMIT is the Go runtime's own. s.yaml does not set
+// them.
+func PlatformVariables() []setting.Var {
+	return []setting.Var{
+		{Name: "FC_RUNTIME_API", Meaning: "set by Function Compute: the process serves invocations instead of running a command"},
+		{Name: "FC_REGION", Meaning: "set by Function Compute: the function's region, the default for SAS_REGION and the OSS state bucket"},
+		{Name: "ALIBABA_CLOUD_REGION_ID", Meaning: "the default for SAS_REGION off FC"},
+		{Name: "ALIBABA_CLOUD_ACCESS_KEY_ID", Meaning: "AccessKey ID off FC", Secret: true},
+		{Name: "ALIBABA_CLOUD_ACCESS_KEY_SECRET", Meaning: "AccessKey secret off FC", Secret: true},
+		{Name: "ALIBABA_CLOUD_SECURITY_TOKEN", Meaning: "STS token that goes with a temporary AccessKey", Secret: true},
+		{Name: "GOMEMLIMIT", Meaning: "the Go runtime's soft memory limit; on FC it replaces the one set from the function's memory", Default: "three quarters of the function's memory on FC"},
+	}
+}
+
+// sinkVariables lists the variables notify.SettingsFromEnv reads.
+func sinkVariables() []setting.Var {
+	return []setting.Var{
+		{Name: "SLACK_WEBHOOK_URL", Meaning: "Slack incoming webhook", Secret: true},
+		{Name: "SLACK_BOT_TOKEN", Meaning: "Slack app token, for chat.postMessage", Secret: true},
+		{Name: "SLACK_CHANNEL", Meaning: "channel the Slack app posts in"},
+		{Name: "SLACK_API_URL", Meaning: "Slack Web API base URL", Default: "Slack's"},
+		{Name: "SLACK_UPDATE_MESSAGES", Meaning: "true: one Slack message per export that updates itself (bot token only)", Default: "false"},
+		{Name: "WEBHOOK_URL", Meaning: "one or more webhook endpoints, comma separated", Secret: true},
+		{Name: "WEBHOOK_SECRET", Meaning: "Standard Webhooks secret (whsec_...) that signs every webhook request", Secret: true},
+		{Name: "WEBHOOK_HEADERS", Meaning: "extra webhook headers, Name=value;Name2=value2", Secret: true},
+		{Name: "WEBHOOK_TEMPLATE", Meaning: "Go text/template (inline, or @path) for a custom webhook body", Default: "a CloudEvents body"},
+		{Name: "DINGTALK_WEBHOOK_URL", Meaning: "DingTalk custom bot webhook, with its access_token", Secret: true},
+		{Name: "DINGTALK_SECRET", Meaning: "the DingTalk bot's signing secret (SEC...)", Secret: true},
+		{Name: "LARK_WEBHOOK_URL", Meaning: "Lark/Feishu custom bot webhook", Secret: true},
+		{Name: "LARK_SECRET", Meaning: "the Lark bot's signing secret", Secret: true},
+		{Name: "INCLUDE_LINK", Meaning: "put the download link in messages", Default: "true"},
+	}
+}
