@@ -17,8 +17,9 @@ import (
 // schema from 1 to CurrentSchema and refuses newer ones, which a newer
 // release of export-notifier wrote.
 //
-// Schema 2 added the records of exports started by a payload ("starts").
-const CurrentSchema = 2
+// Schema 2 added the records of exports started by a payload ("starts"),
+// schema 3 when each export was last checked ("lastChecked").
+const CurrentSchema = 3
 
 // The encoding is JSON, compact and stable: its own field names, not those
 // of package event, so that a change there cannot silently change what is
@@ -57,6 +58,7 @@ type wireExport struct {
 	FirstSeen  time.Time              `json:"firstSeen"`
 	LastChange time.Time              `json:"lastChange"`
 	Finished   *time.Time             `json:"finished,omitempty"`
+	Checked    *time.Time             `json:"lastChecked,omitempty"`
 	Events     []wireEvent            `json:"events,omitempty"`
 	Messages   map[string]wireMessage `json:"messages,omitempty"`
 }
@@ -159,8 +161,8 @@ func Encode(s *Snapshot) ([]byte, error) {
 			Kind: e.Ref.Kind, ID: e.Ref.ID, Account: e.Ref.Account,
 			Status:    toWireStatus(e.Status),
 			FirstSeen: e.FirstSeen, LastChange: e.LastChange,
-			Finished: timePtr(e.Finished),
-			Events:   we.Events[:0],
+			Finished: timePtr(e.Finished), Checked: timePtr(e.LastChecked),
+			Events: we.Events[:0],
 		}
 		for sink, m := range e.Messages {
 			if we.Messages == nil {
@@ -303,7 +305,7 @@ func Decode(data []byte) (*Snapshot, error) {
 		}
 		e := &Export{
 			Ref: ref, Status: fromWireStatus(ref, we.Status),
-			FirstSeen: we.FirstSeen, LastChange: we.LastChange, Finished: timeVal(we.Finished),
+			FirstSeen: we.FirstSeen, LastChange: we.LastChange, Finished: timeVal(we.Finished), LastChecked: timeVal(we.Checked),
 			Events: make(map[string]*Record, len(we.Events)),
 		}
 		for sink, wm := range we.Messages {
@@ -494,7 +496,7 @@ func (sh wireShape) field(key []byte) (wireShape, bool) {
 		}
 	case shapeExport:
 		switch k {
-		case "kind", "id", "account", "firstSeen", "lastChange", "finished":
+		case "kind", "id", "account", "firstSeen", "lastChange", "finished", "lastChecked":
 			return shapeScalar, true
 		case "status":
 			return shapeStatus, true
