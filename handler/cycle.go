@@ -24,11 +24,6 @@ import (
 	"github.com/export-notifier/export-notifier/state"
 )
 
-// Checker asks Security Center about one export; *exports.Client is one.
-type Checker interface {
-	Get(ctx context.Context, ref event.Ref) (event.Status, error)
-}
-
 // Cycle holds the parts a cycle works with. Run keeps its work in locals,
 // so one Cycle may run repeatedly and concurrently (overlapping FC
 // invocations in one instance); the state's claims keep overlapping runs
@@ -98,6 +93,11 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	res := Result{Cycle: cycleID, DryRun: opts.DryRun}
 	var err error
 
+	if len(opts.Starts) > 0 {
+		if err := c.checkCredentials(ctx); err != nil {
+			return res, err
+		}
+	}
 	startCtx, cancelStart := context.WithDeadline(ctx, pollBy)
 	res.Starts, err = c.start(startCtx, opts, cycleID, log)
 	cancelStart()
@@ -110,6 +110,11 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	refs := watchList(c.Config, opts.Refs, snap, now)
 	res.Watched = len(refs)
+	if len(refs) == 0 {
+		log.Info(nothingToWatch)
+	} else if err := c.checkCredentials(ctx); err != nil {
+		return res, err
+	}
 
 	pollCtx, cancelPoll := context.WithDeadline(ctx, pollBy)
 	polls := c.poll(pollCtx, refs)
@@ -186,6 +191,24 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	res.StateVersion = snap.Version
 	return res, nil
+}
+
+// nothingToWatch tells someone whose cycle had nothing to check what
+// would give it something.
+const nothingToWatch = "nothing to watch: name exports in EXPORT_IDS or in the invocation's payload, pass them to poll --ids, or start one with export-notifier start"
+
+// checkCredentials refuses to run a cycle whose Checker has no
+// credentials: every check would fail alike, and each failure would be
+// announced as if Security Center had refused the export.
+func (c *Cycle) checkCredentials(ctx context.Context) error {
+	cc, ok := c.Checker.(CredentialChecker)
+	if !ok {
+		return nil
+	}
+	if err := cc.CheckCredentials(ctx); err != nil {
+		return &InputError{Source: "credentials", Err: err}
+	}
+	return nil
 }
 
 func (c *Cycle) now() time.Time {

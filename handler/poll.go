@@ -10,7 +10,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/export-notifier/export-notifier/event"
-	"github.com/export-notifier/export-notifier/exports"
 )
 
 // poll is what one export's check gave.
@@ -25,9 +24,9 @@ type poll struct {
 
 // failure describes a failed check for the people being told.
 func (p poll) failure() *event.Failure {
-	var apiErr *exports.Error
-	if errors.As(p.err, &apiErr) {
-		f := apiErr.Failure()
+	var described describedFailure
+	if errors.As(p.err, &described) {
+		f := described.Failure()
 		return &f
 	}
 	return &event.Failure{Code: "CheckFailed", Message: p.err.Error()}

@@ -8,14 +8,8 @@ import (
 	"slices"
 
 	"github.com/export-notifier/export-notifier/event"
-	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/state"
 )
-
-// Starter starts exports; *exports.Client is one.
-type Starter interface {
-	Start(ctx context.Context, spec event.StartSpec) (event.Ref, string, error)
-}
 
 // StartResult is what became of one export the invocation asked to start.
 type StartResult struct {
@@ -113,8 +107,8 @@ func (c *Cycle) start(ctx context.Context, opts Options, cycleID string, log *sl
 		now := c.now()
 		for _, i := range mine {
 			o := outcomes[i]
-			var apiErr *exports.Error
-			mayHaveStarted := errors.As(o.err, &apiErr) && apiErr.MayHaveStarted
+			var uncertain uncertainStart
+			mayHaveStarted := errors.As(o.err, &uncertain) && uncertain.StartOutcomeUnknown()
 			ex := s.SettleStart(keys[i], cycleID, o.ref, o.requestID, o.err, mayHaveStarted, now)
 			if ex != nil && c.Config.NotifyOn[event.Started] {
 				st := ex.Status
