@@ -165,7 +165,11 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 		logPoll(log, p)
 	}
 
-	outcomes, messageOutcomes := c.deliver(ctx, claimed, messages, snap, stopBy, log)
+	// One retry policy for the cycle, logging each failed attempt with the
+	// cycle's ID.
+	retrier := notify.DefaultRetrier()
+	retrier.Logger = log
+	outcomes, messageOutcomes := c.deliver(ctx, retrier, claimed, messages, snap, stopBy, log)
 
 	if len(claimed) > 0 || len(messages) > 0 {
 		snap, err = state.UpdateFrom(ctx, c.Store, snap, func(s *state.Snapshot) error {
@@ -253,7 +257,7 @@ func (d delivery) result() EventResult {
 // sending at stopBy so the results can still be committed. A sink that
 // edits its messages turns an export's message into the event's message
 // rather than posting a new one.
-func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, messages []messageWork, snap *state.Snapshot, stopBy time.Time, log *slog.Logger) ([]delivery, []messageOutcome) {
+func (c *Cycle) deliver(ctx context.Context, retrier notify.Retrier, claimed []state.Due, messages []messageWork, snap *state.Snapshot, stopBy time.Time, log *slog.Logger) ([]delivery, []messageOutcome) {
 	if len(claimed) == 0 && len(messages) == 0 {
 		return nil, nil
 	}
@@ -293,11 +297,11 @@ func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, messages []mes
 				}
 			}()
 			if u, ok := sink.(notify.Updater); ok {
-				sent := c.sendMessages(ctx, u, work, log)
+				sent := c.sendMessages(ctx, retrier, u, work, log)
 				mu.Lock()
 				messagesOut = append(messagesOut, sent...)
 				mu.Unlock()
-				dues = c.updateMessages(ctx, u, dues, snap, record)
+				dues = c.updateMessages(ctx, retrier, u, dues, snap, record)
 			}
 			byID := make(map[string]state.Due, len(dues))
 			events := make([]event.Event, len(dues))
@@ -305,7 +309,7 @@ func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, messages []mes
 				events[i] = d.Event
 				byID[d.Event.ID] = d
 			}
-			for _, o := range safeDeliver(ctx, sink, events) {
+			for _, o := range safeDeliver(ctx, retrier, sink, events) {
 				for _, ev := range o.Events {
 					record(delivery{due: byID[ev.ID], attempts: o.Attempts, err: o.Err})
 				}
@@ -319,8 +323,7 @@ func (c *Cycle) deliver(ctx context.Context, claimed []state.Due, messages []mes
 // updateMessages delivers the events about exports that already have a
 // message at u by updating that message, and returns the rest, to be sent
 // as new messages.
-func (c *Cycle) updateMessages(ctx context.Context, u notify.Updater, dues []state.Due, snap *state.Snapshot, record func(delivery)) []state.Due {
-	retrier := notify.DefaultRetrier()
+func (c *Cycle) updateMessages(ctx context.Context, retrier notify.Retrier, u notify.Updater, dues []state.Due, snap *state.Snapshot, record func(delivery)) []state.Due {
 	rest := dues[:0:0]
 	for _, d := range dues {
 		m := snap.Message(d.ExportKey, d.Sink)
@@ -342,13 +345,13 @@ func (c *Cycle) updateMessages(ctx context.Context, u notify.Updater, dues []sta
 
 // safeDeliver turns a panic in a sink into a failed delivery of its events,
 // so the claims are settled and the cycle still commits.
-func safeDeliver(ctx context.Context, sink notify.Notifier, events []event.Event) (out []notify.Outcome) {
+func safeDeliver(ctx context.Context, retrier notify.Retrier, sink notify.Notifier, events []event.Event) (out []notify.Outcome) {
 	defer func() {
 		if p := recover(); p != nil {
 			out = []notify.Outcome{{Events: events, Attempts: 1, Err: fmt.Errorf("sink %s panicked: %v", sink.Name(), p)}}
 		}
 	}()
-	return notify.Deliver(ctx, sink, events)
+	return retrier.Deliver(ctx, sink, events)
 }
 
 func newCycleID(now time.Time) string {

@@ -71,8 +71,7 @@ func planMessages(s *state.Snapshot, polls []poll, updaters []string, cycle stri
 }
 
 // sendMessages posts or updates u's running messages.
-func (c *Cycle) sendMessages(ctx context.Context, u notify.Updater, work []messageWork, log *slog.Logger) []messageOutcome {
-	retrier := notify.DefaultRetrier()
+func (c *Cycle) sendMessages(ctx context.Context, retrier notify.Retrier, u notify.Updater, work []messageWork, log *slog.Logger) []messageOutcome {
 	out := make([]messageOutcome, 0, len(work))
 	for _, w := range work {
 		ev := notify.ProgressEvent(w.status, c.Config.Region, c.now())
