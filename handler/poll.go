@@ -32,9 +32,9 @@ func (p poll) failure() *event.Failure {
 	return &event.Failure{Code: "CheckFailed", Message: p.err.Error()}
 }
 
-// poll asks about every ref with Concurrency workers under the QPS cap.
+// checkAll asks about every ref with Concurrency workers under the QPS cap.
 // Once ctx is done no new call starts; the rest come back skipped.
-func (c *Cycle) poll(ctx context.Context, refs []event.Ref) []poll {
+func (c *Cycle) checkAll(ctx context.Context, refs []event.Ref) []poll {
 	out := make([]poll, len(refs))
 	limiter := rate.NewLimiter(rate.Limit(c.Config.QPS), 1)
 	workers := min(max(c.Config.Concurrency, 1), len(refs))
