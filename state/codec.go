@@ -109,27 +109,8 @@ type wireDelivery struct {
 // converted all at once and then encoded: a cycle's peak memory is mostly
 // this function's and Decode's short-lived allocations.
 func Encode(s *Snapshot) ([]byte, error) {
-	// Each value is encoded into scratch, then copied into fixed-size
-	// chunks, and the chunks into one slice of the exact size at the end: a
-	// buffer doubling as it grew would allocate about twice the snapshot.
-	var buf chunkedBuffer
-	var scratch bytes.Buffer
-	enc := json.NewEncoder(&scratch)
-	enc.SetEscapeHTML(false)
-	// A fault in the state itself is reported before any the encoder meets,
-	// whatever their order, as when the whole snapshot was converted first.
-	var encErr error
-	put := func(v any) {
-		if encErr != nil {
-			return
-		}
-		scratch.Reset()
-		if err := enc.Encode(v); err != nil {
-			encErr = err
-			return
-		}
-		buf.Append(scratch.Bytes()[:scratch.Len()-1]) // without the newline Encode ends each value with
-	}
+	buf := newValueWriter()
+	put := buf.put
 	buf.AppendString(`{"schema":`)
 	buf.AppendString(strconv.Itoa(CurrentSchema))
 	buf.AppendString(`,"version":`)
@@ -153,47 +134,8 @@ func Encode(s *Snapshot) ([]byte, error) {
 		if k != e.Ref.String() {
 			return nil, fmt.Errorf("export %s is filed under the key %q", e.Ref, k)
 		}
-		clear(we.Events) // let go of the previous export's deliveries
-		we = wireExport{
-			Kind: e.Ref.Kind, ID: e.Ref.ID, Account: e.Ref.Account,
-			Status:    toWireStatus(e.Status),
-			FirstSeen: e.FirstSeen, LastChange: e.LastChange,
-			Finished: timePtr(e.Finished), Checked: timePtr(e.LastChecked),
-			Events: we.Events[:0],
-		}
-		for sink, m := range e.Messages {
-			if we.Messages == nil {
-				we.Messages = make(map[string]wireMessage, len(e.Messages))
-			}
-			we.Messages[sink] = wireMessage{Handle: m.Handle, ClaimedBy: m.ClaimedBy, ClaimUntil: timePtr(m.ClaimUntil), Shown: m.Shown}
-		}
-		for _, vk := range sortedKeys(e.Events) {
-			r := e.Events[vk]
-			if vk != r.Event.Key() {
-				return nil, fmt.Errorf("export %s: event %s is filed under the key %q", e.Ref, r.Event.Key(), vk)
-			}
-			wv := wireEvent{
-				ID: r.Event.ID, Type: r.Event.Type, Time: r.Event.Time, Region: r.Event.Region,
-				Status:     toWireStatus(r.Event.Status),
-				Deliveries: make(map[string]wireDelivery, len(r.Deliveries)),
-			}
-			if f := r.Event.Error; f != nil {
-				wv.Error = &wireFailure{Code: f.Code, Message: f.Message, HTTPStatus: f.HTTPStatus}
-			}
-			if r.Event.Start != nil {
-				spec, err := json.Marshal(r.Event.Start)
-				if err != nil {
-					return nil, fmt.Errorf("export %s: event %s: %w", e.Ref, vk, err)
-				}
-				wv.Start = spec
-			}
-			for sink, d := range r.Deliveries {
-				wv.Deliveries[sink] = wireDelivery{
-					ClaimedBy: d.ClaimedBy, ClaimUntil: timePtr(d.ClaimUntil),
-					DeliveredAt: timePtr(d.DeliveredAt), Attempts: d.Attempts, LastError: d.LastError,
-				}
-			}
-			we.Events = append(we.Events, wv)
+		if err := fillWireExport(&we, e); err != nil {
+			return nil, err
 		}
 		if i > 0 {
 			buf.AppendByte(',')
@@ -201,9 +143,81 @@ func Encode(s *Snapshot) ([]byte, error) {
 		put(&we)
 	}
 	buf.AppendByte(']')
+	starts, err := toWireStarts(s.Starts)
+	if err != nil {
+		return nil, err
+	}
+	if len(starts) > 0 {
+		buf.AppendString(`,"starts":`)
+		put(starts)
+	}
+	buf.AppendString("}\n")
+	if buf.err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", buf.err)
+	}
+	return buf.Bytes(), nil
+}
+
+// fillWireExport makes we the encoding of e, reusing its events' backing
+// array.
+func fillWireExport(we *wireExport, e *Export) error {
+	clear(we.Events) // let go of the previous export's deliveries
+	*we = wireExport{
+		Kind: e.Ref.Kind, ID: e.Ref.ID, Account: e.Ref.Account,
+		Status:    toWireStatus(e.Status),
+		FirstSeen: e.FirstSeen, LastChange: e.LastChange,
+		Finished: timePtr(e.Finished), Checked: timePtr(e.LastChecked),
+		Events: we.Events[:0],
+	}
+	for sink, m := range e.Messages {
+		if we.Messages == nil {
+			we.Messages = make(map[string]wireMessage, len(e.Messages))
+		}
+		we.Messages[sink] = wireMessage{Handle: m.Handle, ClaimedBy: m.ClaimedBy, ClaimUntil: timePtr(m.ClaimUntil), Shown: m.Shown}
+	}
+	for _, vk := range sortedKeys(e.Events) {
+		r := e.Events[vk]
+		if vk != r.Event.Key() {
+			return fmt.Errorf("export %s: event %s is filed under the key %q", e.Ref, r.Event.Key(), vk)
+		}
+		wv, err := toWireEvent(r)
+		if err != nil {
+			return fmt.Errorf("export %s: event %s: %w", e.Ref, vk, err)
+		}
+		we.Events = append(we.Events, wv)
+	}
+	return nil
+}
+
+func toWireEvent(r *Record) (wireEvent, error) {
+	wv := wireEvent{
+		ID: r.Event.ID, Type: r.Event.Type, Time: r.Event.Time, Region: r.Event.Region,
+		Status:     toWireStatus(r.Event.Status),
+		Deliveries: make(map[string]wireDelivery, len(r.Deliveries)),
+	}
+	if f := r.Event.Error; f != nil {
+		wv.Error = &wireFailure{Code: f.Code, Message: f.Message, HTTPStatus: f.HTTPStatus}
+	}
+	if r.Event.Start != nil {
+		spec, err := json.Marshal(r.Event.Start)
+		if err != nil {
+			return wireEvent{}, err
+		}
+		wv.Start = spec
+	}
+	for sink, d := range r.Deliveries {
+		wv.Deliveries[sink] = wireDelivery{
+			ClaimedBy: d.ClaimedBy, ClaimUntil: timePtr(d.ClaimUntil),
+			DeliveredAt: timePtr(d.DeliveredAt), Attempts: d.Attempts, LastError: d.LastError,
+		}
+	}
+	return wv, nil
+}
+
+func toWireStarts(records map[string]*StartRecord) ([]wireStart, error) {
 	var starts []wireStart
-	for _, key := range sortedKeys(s.Starts) {
-		r := s.Starts[key]
+	for _, key := range sortedKeys(records) {
+		r := records[key]
 		spec, err := json.Marshal(r.Spec)
 		if err != nil {
 			return nil, fmt.Errorf("start %s: %w", key, err)
@@ -214,15 +228,40 @@ func Encode(s *Snapshot) ([]byte, error) {
 			RequestID: r.RequestID, Error: r.Error, MayHaveStarted: r.MayHaveStarted,
 		})
 	}
-	if len(starts) > 0 {
-		buf.AppendString(`,"starts":`)
-		put(starts)
+	return starts, nil
+}
+
+// valueWriter encodes values one by one into chunks. Each value is
+// encoded into scratch, then copied into fixed-size chunks, and the chunks
+// into one slice of the exact size at the end: a buffer doubling as it grew
+// would allocate about twice the snapshot.
+type valueWriter struct {
+	chunkedBuffer
+	scratch bytes.Buffer
+	enc     *json.Encoder
+	// err is the first error met; the writer writes nothing after it, so
+	// that a fault in the state itself is reported before any the encoder
+	// meets, whatever their order.
+	err error
+}
+
+func newValueWriter() *valueWriter {
+	w := &valueWriter{}
+	w.enc = json.NewEncoder(&w.scratch)
+	w.enc.SetEscapeHTML(false)
+	return w
+}
+
+func (w *valueWriter) put(v any) {
+	if w.err != nil {
+		return
 	}
-	buf.AppendString("}\n")
-	if encErr != nil {
-		return nil, fmt.Errorf("encode snapshot: %w", encErr)
+	w.scratch.Reset()
+	if err := w.enc.Encode(v); err != nil {
+		w.err = err
+		return
 	}
-	return buf.Bytes(), nil
+	w.Append(w.scratch.Bytes()[:w.scratch.Len()-1]) // without the newline Encode ends each value with
 }
 
 // chunkSize is the size of a chunkedBuffer's chunks: small beside a
