@@ -94,6 +94,7 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 			continue
 		}
 		ex.LastChecked, checked = now, true
+		changed = noteError(ex, p) || changed
 		if p.err != nil {
 			if cfg.NotifyOn[event.Failed] {
 				f := p.failure()
@@ -126,6 +127,20 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 	// each was last checked, so that is worth a write; when all were
 	// checked, the order no longer matters.
 	return changed || (checked && skipped)
+}
+
+// noteError records the code of p's failure in ex, or clears it when p
+// succeeded, and reports whether that changed.
+func noteError(ex *state.Export, p poll) bool {
+	var code string
+	if p.err != nil {
+		code = p.failure().Code
+	}
+	if ex.LastError == code {
+		return false
+	}
+	ex.LastError = code
+	return true
 }
 
 func newEvent(cfg Config, ref event.Ref, typ event.Type, st event.Status, f *event.Failure, now time.Time) event.Event {

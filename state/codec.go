@@ -15,7 +15,8 @@ import (
 // release of export-notifier wrote.
 //
 // Schema 2 added the records of exports started by a payload ("starts"),
-// schema 3 when each export was last checked ("lastChecked").
+// schema 3 when each export was last checked and the error code that
+// check failed with ("lastChecked", "lastError").
 const CurrentSchema = 3
 
 // The encoding is JSON, compact and stable: its own field names, not those
@@ -56,6 +57,7 @@ type wireExport struct {
 	LastChange time.Time              `json:"lastChange"`
 	Finished   *time.Time             `json:"finished,omitempty"`
 	Checked    *time.Time             `json:"lastChecked,omitempty"`
+	LastError  string                 `json:"lastError,omitempty"`
 	Events     []wireEvent            `json:"events,omitempty"`
 	Messages   map[string]wireMessage `json:"messages,omitempty"`
 }
@@ -166,7 +168,7 @@ func fillWireExport(we *wireExport, e *Export) error {
 		Kind: e.Ref.Kind, ID: e.Ref.ID, Account: e.Ref.Account,
 		Status:    toWireStatus(e.Status),
 		FirstSeen: e.FirstSeen, LastChange: e.LastChange,
-		Finished: timePtr(e.Finished), Checked: timePtr(e.LastChecked),
+		Finished: timePtr(e.Finished), Checked: timePtr(e.LastChecked), LastError: e.LastError,
 		Events: we.Events[:0],
 	}
 	for sink, m := range e.Messages {

@@ -65,7 +65,8 @@ func decodeExport(i int, we wireExport) (*Export, error) {
 	e := &Export{
 		Ref: ref, Status: fromWireStatus(ref, we.Status),
 		FirstSeen: we.FirstSeen, LastChange: we.LastChange, Finished: timeVal(we.Finished), LastChecked: timeVal(we.Checked),
-		Events: make(map[string]*Record, len(we.Events)),
+		LastError: we.LastError,
+		Events:    make(map[string]*Record, len(we.Events)),
 	}
 	for sink, wm := range we.Messages {
 		if e.Messages == nil {

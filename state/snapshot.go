@@ -52,6 +52,9 @@ type Export struct {
 	// (a status or an error); zero means never. A cycle that cannot check
 	// every export checks the least recently checked first.
 	LastChecked time.Time
+	// LastError is the error code the last check failed with; empty when
+	// it succeeded.
+	LastError string
 	// Events holds the events decided about the export, keyed by
 	// event.Event.Key().
 	Events map[string]*Record
