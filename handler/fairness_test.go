@@ -4,17 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
-	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/internal/sassim"
-	"github.com/export-notifier/export-notifier/state"
 )
 
 // cappedSecurityCenter answers the first perCycle calls of each cycle and
@@ -57,19 +53,7 @@ func TestEveryExportIsCheckedWhenCyclesCannotCheckThemAll(t *testing.T) {
 		ids = append(ids, ref.String())
 	}
 	capped := &cappedSecurityCenter{sim: sim, perCycle: perCycle}
-	srv := httptest.NewServer(capped)
-	t.Cleanup(srv.Close)
-	client, err := exports.New(exports.Config{
-		Endpoint:    srv.URL,
-		Credentials: credential.Static{AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := state.Open(context.Background(), "file://"+t.TempDir(), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, store := demoClient(t, capped), fileState(t)
 	cfg := testConfig(strings.Join(ids, ","))
 	cfg.Concurrency = 1 // one call at a time: the cap answers the first six asked
 	clock := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
