@@ -46,7 +46,8 @@ type Provider interface {
 }
 
 // ErrMissing is returned (wrapped) when no credentials can be found.
-var ErrMissing = errors.New("no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (plus ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials), or configure an aliyun CLI profile")
+// Its message names every place looked in, in one line.
+var ErrMissing = errors.New("no Alibaba Cloud credentials found: looked for ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (plus ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials), an OIDC role (ALIBABA_CLOUD_ROLE_ARN), an aliyun CLI profile (~/.aliyun/config.json), a credentials file (~/.alibabacloud/credentials), ALIBABA_CLOUD_CREDENTIALS_URI and an ECS instance's RAM role")
 
 type contextKey struct{}
 

@@ -34,7 +34,7 @@ type Config struct {
 	Region string
 }
 
-// Defaults for the settings DESIGN.md gives defaults to.
+// Defaults of STALL_AFTER, POLL_CONCURRENCY and POLL_QPS.
 const (
 	DefaultStallAfter  = 2 * time.Hour
 	DefaultConcurrency = 8

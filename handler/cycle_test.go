@@ -87,7 +87,13 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	sim := sassim.New(sassim.Options{AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret, Steps: 3})
-	srv := httptest.NewServer(sim)
+	return &harness{sim: sim, checker: demoClient(t, sim), store: fileState(t)}
+}
+
+// demoClient is a client of the simulator's demo account, served by h.
+func demoClient(t *testing.T, h http.Handler) *exports.Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	client, err := exports.New(exports.Config{
 		Endpoint:    srv.URL,
@@ -96,11 +102,16 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return client
+}
+
+func fileState(t *testing.T) state.Store {
+	t.Helper()
 	store, err := state.Open(context.Background(), "file://"+t.TempDir(), state.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{sim: sim, checker: client, store: store}
+	return store
 }
 
 func webhookSinks(t *testing.T, receivers ...*receiver) []notify.Notifier {

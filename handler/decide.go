@@ -44,7 +44,24 @@ func watchList(cfg Config, extra []event.Ref, snap *state.Snapshot, now time.Tim
 	for _, key := range pending {
 		add(snap.Exports[key].Ref)
 	}
+	leastRecentlyCheckedFirst(refs, snap)
 	return refs
+}
+
+// leastRecentlyCheckedFirst orders refs for a cycle that may run out of
+// time before checking them all: those never checked first, then the
+// least recently checked, so that every export is checked at least once
+// every ceil(N/k) cycles of k checks. Among equals the order stays as given.
+func leastRecentlyCheckedFirst(refs []event.Ref, snap *state.Snapshot) {
+	lastChecked := func(r event.Ref) time.Time {
+		if ex := snap.Exports[r.String()]; ex != nil {
+			return ex.LastChecked
+		}
+		return time.Time{}
+	}
+	slices.SortStableFunc(refs, func(a, b event.Ref) int {
+		return lastChecked(a).Compare(lastChecked(b))
+	})
 }
 
 // abandoned reports whether a pending export has been watched for longer
@@ -57,9 +74,11 @@ func abandoned(cfg Config, ex *state.Export, now time.Time) bool {
 // export, and the events people must be told, each once. It is re-run on a
 // freshly loaded snapshot when another cycle committed first, so it decides
 // from s alone. It reports whether anything worth committing changed: a
-// new export, progress, a finish or an event (a new request ID alone is
-// not worth rewriting the state for).
+// new export, progress, a finish, an event, or a check when others were
+// left for the next cycle (a new request ID alone is not worth rewriting
+// the state for).
 func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, now time.Time) (changed bool) {
+	var checked, skipped bool
 	named := make(map[string]bool, len(polls))
 	for _, p := range polls {
 		key := p.ref.String()
@@ -68,9 +87,14 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 			changed = true
 		}
 		ex := s.Watch(p.ref, now)
+		if p.skipped {
+			skipped = true
+		}
 		if !ex.Finished.IsZero() || p.skipped {
 			continue
 		}
+		ex.LastChecked, checked = now, true
+		changed = noteError(ex, p) || changed
 		if p.err != nil {
 			if cfg.NotifyOn[event.Failed] {
 				f := p.failure()
@@ -99,7 +123,24 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 			changed = true
 		}
 	}
-	return changed
+	// When some were left unchecked, the next cycle's order rests on when
+	// each was last checked, so that is worth a write; when all were
+	// checked, the order no longer matters.
+	return changed || (checked && skipped)
+}
+
+// noteError records the code of p's failure in ex, or clears it when p
+// succeeded, and reports whether that changed.
+func noteError(ex *state.Export, p poll) bool {
+	var code string
+	if p.err != nil {
+		code = p.failure().Code
+	}
+	if ex.LastError == code {
+		return false
+	}
+	ex.LastError = code
+	return true
 }
 
 func newEvent(cfg Config, ref event.Ref, typ event.Type, st event.Status, f *event.Failure, now time.Time) event.Event {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -71,19 +70,18 @@ func planMessages(s *state.Snapshot, polls []poll, updaters []string, cycle stri
 }
 
 // sendMessages posts or updates u's running messages.
-func (c *Cycle) sendMessages(ctx context.Context, u notify.Updater, work []messageWork, log *slog.Logger) []messageOutcome {
-	retrier := notify.DefaultRetrier()
+func (r *run) sendMessages(ctx context.Context, u notify.Updater, work []messageWork) []messageOutcome {
 	out := make([]messageOutcome, 0, len(work))
 	for _, w := range work {
-		ev := notify.ProgressEvent(w.status, c.Config.Region, c.now())
+		ev := notify.ProgressEvent(w.status, r.c.Config.Region, r.c.now())
 		o := messageOutcome{work: w, handle: w.handle}
 		if w.handle == "" {
-			o.handle, o.attempts, o.err = retrier.Post(ctx, u, ev)
+			o.handle, o.attempts, o.err = r.retrier.Post(ctx, u, ev)
 		} else {
-			o.attempts, o.err = retrier.Update(ctx, u, w.handle, ev)
+			o.attempts, o.err = r.retrier.Update(ctx, u, w.handle, ev)
 		}
 		if o.err != nil {
-			log.Warn("progress message not sent", "export", w.exportKey, "sink", w.sink, "error", o.err.Error())
+			r.log.Warn("progress message not sent", "export", w.exportKey, "sink", w.sink, "error", o.err.Error())
 		}
 		out = append(out, o)
 	}

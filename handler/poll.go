@@ -10,7 +10,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/export-notifier/export-notifier/event"
-	"github.com/export-notifier/export-notifier/exports"
 )
 
 // poll is what one export's check gave.
@@ -25,17 +24,17 @@ type poll struct {
 
 // failure describes a failed check for the people being told.
 func (p poll) failure() *event.Failure {
-	var apiErr *exports.Error
-	if errors.As(p.err, &apiErr) {
-		f := apiErr.Failure()
+	var described describedFailure
+	if errors.As(p.err, &described) {
+		f := described.Failure()
 		return &f
 	}
 	return &event.Failure{Code: "CheckFailed", Message: p.err.Error()}
 }
 
-// poll asks about every ref with Concurrency workers under the QPS cap.
+// checkAll asks about every ref with Concurrency workers under the QPS cap.
 // Once ctx is done no new call starts; the rest come back skipped.
-func (c *Cycle) poll(ctx context.Context, refs []event.Ref) []poll {
+func (c *Cycle) checkAll(ctx context.Context, refs []event.Ref) []poll {
 	out := make([]poll, len(refs))
 	limiter := rate.NewLimiter(rate.Limit(c.Config.QPS), 1)
 	workers := min(max(c.Config.Concurrency, 1), len(refs))

@@ -8,16 +8,18 @@ import (
 // Result is what a cycle did, printed as JSON by `poll` and returned by the
 // function. It holds no links and no secrets.
 type Result struct {
-	Cycle        string         `json:"cycle"`
-	DryRun       bool           `json:"dryRun,omitempty"`
-	StateVersion int64          `json:"stateVersion"`
-	Watched      int            `json:"watched"`
-	Checked      int            `json:"checked"`
-	CheckFailed  int            `json:"checkFailed"`
-	Skipped      int            `json:"skipped"`
-	Starts       []StartResult  `json:"starts,omitempty"`
-	Exports      []ExportResult `json:"exports"`
-	Events       []EventResult  `json:"events"`
+	Cycle        string `json:"cycle"`
+	DryRun       bool   `json:"dryRun,omitempty"`
+	StateVersion int64  `json:"stateVersion"`
+	Watched      int    `json:"watched"`
+	Checked      int    `json:"checked"`
+	CheckFailed  int    `json:"checkFailed"`
+	// Skipped counts the exports left for the next cycle: this one ran out
+	// of time before checking them. The next cycle checks them first.
+	Skipped int            `json:"skipped"`
+	Starts  []StartResult  `json:"starts,omitempty"`
+	Exports []ExportResult `json:"exports"`
+	Events  []EventResult  `json:"events"`
 	// Messages are the posts and updates of self-updating messages.
 	Messages []MessageResult `json:"messages,omitempty"`
 	// Pending counts, per sink, the events not yet delivered to it.

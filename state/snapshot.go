@@ -48,6 +48,13 @@ type Export struct {
 	// Finished, when non-zero, makes the export a tombstone: it is no
 	// longer polled, and Prune drops it after the retention.
 	Finished time.Time
+	// LastChecked is when Security Center last answered about the export
+	// (a status or an error); zero means never. A cycle that cannot check
+	// every export checks the least recently checked first.
+	LastChecked time.Time
+	// LastError is the error code the last check failed with; empty when
+	// it succeeded.
+	LastError string
 	// Events holds the events decided about the export, keyed by
 	// event.Event.Key().
 	Events map[string]*Record

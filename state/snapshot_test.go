@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -305,25 +304,3 @@ func FuzzDecode(f *testing.F) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
-// FuzzDecodeFastPath checks that whenever Decode trusts its scan for
-// unknown keys and uses json.Unmarshal, the strict Decoder would have
-// decided the same way.
-func FuzzDecodeFastPath(f *testing.F) {
-	f.Add([]byte(`{"schema":1,"version":2,"exports":[{"kind":"vul","id":1,"events":[{"id":"e","type":"completed","sinks":{"s":{}}}]}]}`))
-	f.Add([]byte(`{"schema":2,"starts":[{"key":"k","spec":{"x":1}}]}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if !onlyKnownKeys(data) {
-			return
-		}
-		var fast, strict wireSnapshot
-		ferr := json.Unmarshal(data, &fast)
-		serr := decodeStrictly(data, &strict)
-		if (ferr == nil) != (serr == nil) {
-			t.Fatalf("json.Unmarshal says %v, the strict Decoder %v", ferr, serr)
-		}
-		if ferr == nil && !reflect.DeepEqual(fast, strict) {
-			t.Fatalf("decoded differently:\n%+v\n%+v", fast, strict)
-		}
-	})
-}

@@ -56,6 +56,11 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
 		res, err := cycle.Run(cctx, handler.Options{Refs: in.Refs, DryRun: *dryRun})
+		var inputErr *handler.InputError
+		if errors.As(err, &inputErr) {
+			fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
+			return ExitUsage
+		}
 		if err != nil {
 			log.Error("cycle failed", "error", err)
 			return ExitFailed

@@ -39,8 +39,10 @@ type statusExport struct {
 	TotalCount   int64       `json:"totalCount"`
 	FileName     string      `json:"fileName,omitempty"`
 	Message      string      `json:"message,omitempty"`
-	FirstSeen    time.Time   `json:"firstSeen"`
-	LastChange   time.Time   `json:"lastChange"`
+	// LastError is the error code the last check failed with.
+	LastError  string    `json:"lastError,omitempty"`
+	FirstSeen  time.Time `json:"firstSeen"`
+	LastChange time.Time `json:"lastChange"`
 }
 
 type statusTombstone struct {
@@ -155,7 +157,7 @@ func newStatusReport(location string, s *state.Snapshot) statusReport {
 			Export: e.Ref.String(), Kind: e.Ref.Kind, ID: e.Ref.ID, Account: e.Ref.Account,
 			Status: e.Status.State, Progress: e.Status.Progress,
 			CurrentCount: e.Status.CurrentCount, TotalCount: e.Status.TotalCount,
-			FileName: e.Status.FileName, Message: e.Status.Message,
+			FileName: e.Status.FileName, Message: e.Status.Message, LastError: e.LastError,
 			FirstSeen: e.FirstSeen, LastChange: e.LastChange,
 		})
 	}
@@ -221,14 +223,11 @@ func (r statusReport) writeTables(w io.Writer, now time.Time) error {
 	fmt.Fprint(tw, "\n\n")
 
 	if len(r.Pending) > 0 {
-		fmt.Fprintln(tw, "EXPORT\tSTATUS\tPROGRESS\tCOUNT\tFILE\tFIRST SEEN\tLAST CHANGE")
+		fmt.Fprintln(tw, "EXPORT\tSTATUS\tPROGRESS\tCOUNT\tFILE\tFIRST SEEN\tLAST CHANGE\tLAST ERROR")
 		for _, e := range r.Pending {
-			status := string(e.Status)
-			if status == "" {
-				status = "-"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%d%%\t%s\t%s\t%s ago\t%s ago\n", e.Export, status, e.Progress,
-				statusCount(e.CurrentCount, e.TotalCount), statusDash(e.FileName), statusAgo(now, e.FirstSeen), statusAgo(now, e.LastChange))
+			fmt.Fprintf(tw, "%s\t%s\t%d%%\t%s\t%s\t%s ago\t%s ago\t%s\n", e.Export, statusDash(string(e.Status)), e.Progress,
+				statusCount(e.CurrentCount, e.TotalCount), statusDash(e.FileName), statusAgo(now, e.FirstSeen), statusAgo(now, e.LastChange),
+				statusDash(e.LastError))
 		}
 		fmt.Fprintln(tw)
 	}

@@ -258,3 +258,34 @@ func TestStatusStartsJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusShowsEachExportsLastErrorCode(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := state.Open(ctx, "file://"+dir, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := state.Update(ctx, st, func(s *state.Snapshot) error {
+		s.Watch(event.Ref{Kind: event.Vul, ID: 52}, time.Now()).LastError = "NoPermission"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"table", nil, "NoPermission"},
+		{"json", []string{"--json"}, `"lastError": "NoPermission"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runStatusWith(t, map[string]string{"STATE_URL": "file://" + dir}, tt.args...)
+			if code != ExitOK || !strings.Contains(out, tt.want) {
+				t.Fatalf("exit %d, stdout %s, stderr %s; want %s", code, out, errOut, tt.want)
+			}
+		})
+	}
+}

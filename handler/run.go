@@ -1,0 +1,196 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+// run is what the steps of one Run share: the cycle's parts, its time
+// budget and identity, and the result so far. Each Run has its own, so
+// that one Cycle may run repeatedly and concurrently.
+type run struct {
+	c       *Cycle
+	opts    Options
+	id      string
+	log     *slog.Logger
+	started time.Time
+	// pollBy ends starting and polling; stopBy ends sending, leaving the
+	// results commit the rest.
+	pollBy, stopBy time.Time
+	lease          time.Duration
+	// retrier is the cycle's one retry policy for every sink; it logs each
+	// failed attempt with the cycle's ID.
+	retrier         notify.Retrier
+	sinks, updaters []string
+	res             Result
+}
+
+// plan is what the decide step claimed for this cycle to send.
+type plan struct {
+	claimed  []state.Due
+	messages []messageWork
+}
+
+// sent is what became of a plan.
+type sent struct {
+	deliveries []delivery
+	messages   []messageOutcome
+}
+
+// budget plans the cycle's time from ctx's deadline: starting and polling
+// may use the first half; sending ends early enough to leave the results
+// commit at least a few seconds; a claim lasts at least as long as the
+// cycle may still be sending.
+func (c *Cycle) budget(ctx context.Context, opts Options) (*run, error) {
+	started := c.now()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return nil, ErrNoDeadline
+	}
+	// The deadline is on the wall clock, whatever clock decisions use.
+	budget := time.Until(deadline)
+	r := &run{c: c, opts: opts, id: opts.ID, started: started, sinks: c.sinkNames(), updaters: c.updaterNames()}
+	if r.id == "" {
+		r.id = newCycleID(started)
+	}
+	r.log = c.logger().With("cycle", r.id)
+	r.lease = c.Config.Lease
+	switch {
+	case r.lease <= 0:
+		r.lease = 2 * budget
+	case r.lease < budget:
+		// A claim that expires while its cycle may still be sending lets
+		// an overlapping cycle send the same event.
+		r.log.Warn("CLAIM_LEASE is shorter than the cycle's deadline; using the deadline", "claimLease", r.lease, "deadline", budget)
+		r.lease = budget
+	}
+	r.pollBy = deadline.Add(-budget / 2)
+	r.stopBy = deadline.Add(-max(budget/10, min(5*time.Second, budget/4)))
+	r.retrier = notify.DefaultRetrier()
+	r.retrier.Logger = r.log
+	r.res = Result{Cycle: r.id, DryRun: opts.DryRun}
+	return r, nil
+}
+
+// start starts the exports the invocation asks for, by pollBy.
+func (r *run) start(ctx context.Context) error {
+	if len(r.opts.Starts) == 0 {
+		return nil
+	}
+	if err := r.c.checkCredentials(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithDeadline(ctx, r.pollBy)
+	defer cancel()
+	var err error
+	r.res.Starts, err = r.c.startExports(ctx, r.opts, r.id, r.log)
+	return err
+}
+
+// poll loads the state and checks the exports to watch, by pollBy.
+func (r *run) poll(ctx context.Context) (*state.Snapshot, []poll, error) {
+	snap, err := r.c.Store.Load(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load state from %s: %w", r.c.Store.Location(), err)
+	}
+	refs := watchList(r.c.Config, r.opts.Refs, snap, r.started)
+	r.res.Watched = len(refs)
+	if len(refs) == 0 {
+		r.log.Info(nothingToWatch)
+	} else if err := r.c.checkCredentials(ctx); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithDeadline(ctx, r.pollBy)
+	defer cancel()
+	return snap, r.c.checkAll(ctx, refs), nil
+}
+
+// decideIn records in s what the polls mean and claims what this cycle is
+// to send. It is re-run on a freshly loaded snapshot when another cycle
+// committed first, so it decides from s alone.
+func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
+	t := r.c.now()
+	changed := decideEvents(r.c.Config, s, polls, r.sinks, t)
+	var p plan
+	for _, d := range s.Due(r.sinks, t) {
+		if s.Claim(r.id, d, t, r.lease) {
+			p.claimed = append(p.claimed, d)
+		}
+	}
+	p.messages = planMessages(s, polls, r.updaters, r.id, t, r.lease)
+	pruned := s.Prune(t, r.c.Config.Retention)
+	if !changed && len(p.claimed) == 0 && len(p.messages) == 0 && len(pruned) == 0 {
+		// Nothing moved: rewriting the whole state every tick would cost a
+		// write (an OSS put) for nothing.
+		return plan{}, state.ErrNoChange
+	}
+	return p, nil
+}
+
+// decide commits the decisions and the claims, before anything is sent.
+func (r *run) decide(ctx context.Context, snap *state.Snapshot, polls []poll) (*state.Snapshot, plan, error) {
+	var p plan
+	snap, err := state.UpdateFrom(ctx, r.c.Store, snap, func(s *state.Snapshot) error {
+		var err error
+		p, err = r.decideIn(s, polls)
+		return err
+	})
+	if err != nil {
+		return nil, plan{}, fmt.Errorf("commit claims to %s: %w", r.c.Store.Location(), err)
+	}
+	for _, checked := range polls {
+		logPoll(r.log, checked)
+	}
+	return snap, p, nil
+}
+
+// dryRun reports what the cycle would send, committing nothing.
+func (r *run) dryRun(snap *state.Snapshot, polls []poll) Result {
+	p, _ := r.decideIn(snap, polls) // ErrNoChange only says nothing would be committed
+	r.res.record(polls, snap, r.sinks)
+	for _, d := range p.claimed {
+		r.res.Events = append(r.res.Events, EventResult{ID: d.Event.ID, Type: d.Event.Type, Export: d.ExportKey, Sink: d.Sink, Outcome: "would send"})
+	}
+	r.res.StateVersion = snap.Version
+	return r.res
+}
+
+// settle commits what became of the plan. Should it fail, the claimed
+// events go out again once their claims expire.
+func (r *run) settle(ctx context.Context, snap *state.Snapshot, p plan, out sent) (*state.Snapshot, error) {
+	if len(p.claimed) == 0 && len(p.messages) == 0 {
+		return snap, nil
+	}
+	snap, err := state.UpdateFrom(ctx, r.c.Store, snap, func(s *state.Snapshot) error {
+		t := r.c.now()
+		for _, o := range out.deliveries {
+			s.Settle(r.id, o.due, o.err, t)
+		}
+		for _, o := range out.messages {
+			o.settle(s, r.id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("commit delivery results to %s (the claimed events go out again once the claims expire): %w", r.c.Store.Location(), err)
+	}
+	return snap, nil
+}
+
+// report completes the cycle's result.
+func (r *run) report(snap *state.Snapshot, polls []poll, out sent) Result {
+	r.res.record(polls, snap, r.sinks)
+	for _, o := range out.deliveries {
+		r.res.Events = append(r.res.Events, o.result())
+	}
+	for _, o := range out.messages {
+		r.res.Messages = append(r.res.Messages, o.result())
+	}
+	r.res.StateVersion = snap.Version
+	return r.res
+}
