@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/backoff"
 )
 
 // maxCredentials bounds the distinct credentials whose SDK clients are
@@ -35,6 +36,7 @@ type Client struct {
 	host     string // host[:port] of the endpoint
 	doer     *httpDoer
 	runtime  *dara.RuntimeOptions // shared: the SDK only reads it
+	retry    backoff.Policy
 
 	mu    sync.Mutex
 	pools map[credential.Credentials]*sdkPool
@@ -99,6 +101,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Account < 0 {
 		return nil, fmt.Errorf("resource directory account %d: not a positive account ID", cfg.Account)
 	}
+	// Throttling windows are short: a longer wait is cut to MaxBackoff.
+	c.retry = backoff.Policy{MaxAttempts: cfg.MaxAttempts, Base: cfg.BaseBackoff, Max: cfg.MaxBackoff,
+		MaxServerWait: cfg.MaxBackoff, Logger: cfg.Logger}
 	c.doer = newHTTPDoer(cfg.ConnectTimeout, cfg.ReadTimeout)
 	c.runtime = &dara.RuntimeOptions{
 		Autoretry:      new(false), // Get retries, knowing the context's deadline
@@ -148,47 +153,31 @@ func (c *Client) Get(ctx context.Context, ref event.Ref) (event.Status, error) {
 	if account == 0 && ref.Kind == event.Asset {
 		account = c.cfg.Account
 	}
-	for attempt := 1; ; attempt++ {
-		st, e := c.attempt(ctx, sdk, ref, account)
-		if e == nil {
-			return st, nil
-		}
-		e.Attempts = attempt
-		if !e.Retryable || attempt >= c.cfg.MaxAttempts {
-			return event.Status{}, e
-		}
-		wait := c.backoff(attempt, e)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-			return event.Status{}, e // no time left to wait and ask again
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return event.Status{}, e
-		case <-timer.C:
-		}
+	var st event.Status
+	_, err = c.retry.Do(ctx, "Security Center call failed", []slog.Attr{slog.String("api", describeAPI(ref.Kind)), slog.String("export", ref.String())},
+		func(attempt int) (backoff.Verdict, error) {
+			var e *Error
+			if st, e = c.attempt(ctx, sdk, ref, account); e != nil {
+				e.Attempts = attempt
+				return verdict(e), e
+			}
+			return backoff.Verdict{}, nil
+		})
+	if err != nil {
+		return event.Status{}, err
 	}
+	return st, nil
 }
 
-// backoff is the wait before retry number attempt: a random duration up to
-// BaseBackoff*2^(attempt-1), capped at MaxBackoff (full jitter), but no
-// less than the time Security Center said throttling lasts.
-func (c *Client) backoff(attempt int, e *Error) time.Duration {
-	ceiling := c.cfg.MaxBackoff
-	if shift := attempt - 1; shift < 30 {
-		if d := c.cfg.BaseBackoff << shift; d > 0 && d < ceiling {
-			ceiling = d
-		}
-	}
-	wait := rand.N(ceiling) + 1
+// verdict says whether e may be retried and how long Security Center said
+// its throttling lasts.
+func verdict(e *Error) backoff.Verdict {
+	v := backoff.Verdict{Retry: e.Retryable}
 	var te *openapi.ThrottlingError
 	if errors.As(e.Err, &te) && te.RetryAfter != nil && *te.RetryAfter > 0 {
-		if left := time.Duration(*te.RetryAfter) * time.Millisecond; left > wait {
-			wait = min(left, c.cfg.MaxBackoff)
-		}
+		v.ServerWait = time.Duration(*te.RetryAfter) * time.Millisecond
 	}
-	return wait
+	return v
 }
 
 // poolFor returns the pool of SDK clients that sign with creds.

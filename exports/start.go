@@ -3,17 +3,18 @@ package exports
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	sas "github.com/alibabacloud-go/sas-20181203/v8/client"
 	"github.com/alibabacloud-go/tea/dara"
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/backoff"
 )
 
 // CodeInvalidStartSpec: the export to start fails event.StartSpec.Validate;
@@ -69,36 +70,25 @@ func (c *Client) Start(ctx context.Context, spec event.StartSpec) (event.Ref, st
 	if account == 0 && spec.Kind == event.Asset {
 		account = c.cfg.Account
 	}
-	for attempt := 1; ; attempt++ {
-		id, requestID, e := c.startOnce(ctx, sdk, spec, account)
-		if e == nil {
-			return event.Ref{Kind: spec.Kind, ID: id, Account: spec.Account}, requestID, nil
-		}
-		e.Attempts = attempt
-		if e.Code == CodeCanceled {
-			e.Message = "the start was cancelled"
-		}
-		if !e.Retryable || attempt >= c.cfg.MaxAttempts || !c.pause(ctx, attempt, e) {
-			return fail(e)
-		}
+	var id int64
+	var requestID string
+	_, err = c.retry.Do(ctx, "Security Center call failed", []slog.Attr{slog.String("api", startAPI(spec.Kind))},
+		func(attempt int) (backoff.Verdict, error) {
+			var e *Error
+			if id, requestID, e = c.startOnce(ctx, sdk, spec, account); e != nil {
+				e.Attempts = attempt
+				if e.Code == CodeCanceled {
+					e.Message = "the start was cancelled"
+				}
+				return verdict(e), e
+			}
+			return backoff.Verdict{}, nil
+		})
+	var e *Error
+	if errors.As(err, &e) {
+		return fail(e)
 	}
-}
-
-// pause waits before retry number attempt+1; false when ctx ends first or
-// its deadline leaves no time for the wait.
-func (c *Client) pause(ctx context.Context, attempt int, e *Error) bool {
-	wait := c.backoff(attempt, e)
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-		return false
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-timer.C:
-		return true
-	}
+	return event.Ref{Kind: spec.Kind, ID: id, Account: spec.Account}, requestID, nil
 }
 
 // startOnce makes one start call, bounded by the connect and read timeouts
