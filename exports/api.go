@@ -17,15 +17,3 @@ func describeAPI(kind event.Kind) string {
 		return "DescribeExportInfo"
 	}
 }
-
-// startAPI names the API that Start calls for kind, for logs.
-func startAPI(kind event.Kind) string {
-	switch kind {
-	case event.Vul:
-		return "ExportVul"
-	case event.SuspEvent:
-		return "ExportSuspEvents"
-	default:
-		return "ExportRecord"
-	}
-}

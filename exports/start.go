@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptrace"
-	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -14,10 +13,11 @@ import (
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 	"github.com/export-notifier/export-notifier/internal/backoff"
 )
 
-// CodeInvalidStartSpec: the export to start fails event.StartSpec.Validate;
+// CodeInvalidStartSpec: the export to start fails catalog.Validate;
 // nothing was sent.
 const CodeInvalidStartSpec = "InvalidStartSpec"
 
@@ -50,7 +50,7 @@ func (c *Client) Start(ctx context.Context, spec event.StartSpec) (event.Ref, st
 		e.Ref, e.Start = event.Ref{Kind: spec.Kind}, &spec
 		return event.Ref{}, e.RequestID, e
 	}
-	if err := spec.Validate(); err != nil {
+	if err := catalog.Validate(spec); err != nil {
 		return fail(&Error{Code: CodeInvalidStartSpec, Message: err.Error(), Err: err})
 	}
 	creds, err := c.cfg.Credentials.Credentials(ctx)
@@ -72,7 +72,7 @@ func (c *Client) Start(ctx context.Context, spec event.StartSpec) (event.Ref, st
 	}
 	var id int64
 	var requestID string
-	_, err = c.retry.Do(ctx, "Security Center call failed", []slog.Attr{slog.String("api", startAPI(spec.Kind))},
+	_, err = c.retry.Do(ctx, "Security Center call failed", []slog.Attr{slog.String("api", catalog.API(spec.Kind))},
 		func(attempt int) (backoff.Verdict, error) {
 			var e *Error
 			if id, requestID, e = c.startOnce(ctx, sdk, spec, account); e != nil {
@@ -131,30 +131,16 @@ func isThrottling(code string) bool {
 	return code == "Throttling" || strings.HasPrefix(code, "Throttling.")
 }
 
-// callStart calls the API that starts spec's kind of export and returns
-// the new export's ID and the request ID the answer holds.
+// callStart calls the API that starts spec's kind of export, its request
+// filled from the kind's table, and returns the new export's ID and the
+// request ID the answer holds.
 func callStart(ctx context.Context, sdk *sas.Client, runtime *dara.RuntimeOptions, spec event.StartSpec, account int64) (int64, string, error) {
-	str := func(v string) *string {
-		if v == "" {
-			return nil
-		}
-		return new(v)
-	}
+	spec.Account = account
 	switch spec.Kind {
 	case event.Vul:
-		req := &sas.ExportVulRequest{
-			Type: str(spec.Type), Lang: str(spec.Lang), Dealed: str(spec.Dealed), Necessity: str(spec.Necessity),
-			AttachTypes: str(spec.AttachTypes), Uuids: str(spec.UUIDs), VpcInstanceIds: str(spec.VpcInstanceIDs),
-			CveId: str(spec.CveID), AliasName: str(spec.AliasName), SearchTags: str(spec.SearchTags),
-		}
-		if spec.GroupID != 0 {
-			req.GroupId = new(strconv.FormatInt(spec.GroupID, 10)) // ExportVul takes it as a string
-		}
-		if spec.CreateTsStart != 0 {
-			req.CreateTsStart = new(spec.CreateTsStart)
-		}
-		if spec.CreateTsEnd != 0 {
-			req.CreateTsEnd = new(spec.CreateTsEnd)
+		req := &sas.ExportVulRequest{}
+		if err := fillRequest(req, spec); err != nil {
+			return 0, "", err
 		}
 		r, err := sdk.ExportVulWithContext(ctx, req, runtime)
 		if err != nil || r == nil || r.Body == nil {
@@ -162,13 +148,9 @@ func callStart(ctx context.Context, sdk *sas.Client, runtime *dara.RuntimeOption
 		}
 		return dara.Int64Value(r.Body.Id), dara.StringValue(r.Body.RequestId), nil
 	case event.SuspEvent:
-		req := &sas.ExportSuspEventsRequest{
-			Lang: str(spec.Lang), Levels: str(spec.Levels), Dealed: str(spec.Dealed), Status: str(spec.Status),
-			TimeStart: str(spec.TimeStart), TimeEnd: str(spec.TimeEnd), ParentEventTypes: str(spec.ParentEventTypes),
-			Name: str(spec.Name), Uuid: str(spec.UUID), ClusterId: str(spec.ClusterID),
-		}
-		if spec.GroupID != 0 {
-			req.GroupId = new(spec.GroupID)
+		req := &sas.ExportSuspEventsRequest{}
+		if err := fillRequest(req, spec); err != nil {
+			return 0, "", err
 		}
 		r, err := sdk.ExportSuspEventsWithContext(ctx, req, runtime)
 		if err != nil || r == nil || r.Body == nil {
@@ -176,12 +158,9 @@ func callStart(ctx context.Context, sdk *sas.Client, runtime *dara.RuntimeOption
 		}
 		return int64(dara.Int32Value(r.Body.Id)), dara.StringValue(r.Body.RequestId), nil
 	default:
-		req := &sas.ExportRecordRequest{
-			ExportType: str(spec.ExportType), ExportFileType: str(spec.ExportFileType),
-			Lang: str(spec.Lang), Params: str(string(spec.Params)),
-		}
-		if account != 0 {
-			req.ResourceDirectoryAccountId = new(account)
+		req := &sas.ExportRecordRequest{}
+		if err := fillRequest(req, spec); err != nil {
+			return 0, "", err
 		}
 		r, err := sdk.ExportRecordWithContext(ctx, req, runtime)
 		if err != nil || r == nil || r.Body == nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 )
 
 // CurrentSchema is the schema version Commit writes. Decode reads every
@@ -324,7 +325,7 @@ func Decode(data []byte) (*Snapshot, error) {
 				ev.Error = &event.Failure{Code: wv.Error.Code, Message: wv.Error.Message, HTTPStatus: wv.Error.HTTPStatus}
 			}
 			if len(wv.Start) > 0 {
-				spec, err := event.ParseStartSpec(wv.Start)
+				spec, err := catalog.Parse(wv.Start)
 				if err != nil {
 					return nil, fmt.Errorf("export %s: events[%d]: %w", key, j, err)
 				}
@@ -352,7 +353,7 @@ func Decode(data []byte) (*Snapshot, error) {
 		if _, dup := s.Starts[ws.Key]; dup || ws.Key == "" {
 			return nil, fmt.Errorf("starts[%d]: the key %q is empty or recorded twice", i, ws.Key)
 		}
-		spec, err := event.ParseStartSpec(ws.Spec)
+		spec, err := catalog.Parse(ws.Spec)
 		if err != nil {
 			return nil, fmt.Errorf("starts[%d]: %w", i, err)
 		}

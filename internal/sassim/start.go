@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 )
 
 // startActions maps the APIs that start exports to the kind of export
@@ -203,7 +204,7 @@ func checkStartParams(action string, params url.Values) *apiError {
 		switch {
 		case t == "":
 			return missing("ExportType")
-		case !slices.Contains(event.ExportTypes(), t):
+		case !slices.Contains(catalog.ExportTypes(), t):
 			return invalid("ExportType")
 		case t == "virusScanExport" && params.Get("ExportFileType") != "virusScanExport":
 			return invalid("ExportFileType")
@@ -216,7 +217,7 @@ func checkStartParams(action string, params url.Values) *apiError {
 		switch {
 		case t == "":
 			return missing("Type")
-		case !slices.Contains(event.VulTypes(), t):
+		case !slices.Contains(catalog.VulTypes(), t):
 			return invalid("Type")
 		}
 	}
