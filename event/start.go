@@ -133,42 +133,49 @@ func (p ExportParams) canonical() string {
 	return c
 }
 
-// startField is one payload field of a start item.
-type startField struct {
-	name  string // JSON name in a payload
-	list  bool   // a comma-separated list, whose order does not matter
-	value func(StartSpec) string
+// startFields lists every field but kind, in the order String shows them;
+// list marks a comma-separated list, whose order Key ignores. What each
+// kind takes is the catalogue's.
+var startFields = []struct {
+	name string
+	list bool
+}{
+	{"exportType", false}, {"type", false}, {"exportFileType", false}, {"resourceDirectoryAccountId", false},
+	{"params", false}, {"dealed", false}, {"necessity", true}, {"attachTypes", false}, {"levels", true},
+	{"status", false}, {"groupId", false}, {"uuids", true}, {"uuid", false}, {"vpcInstanceIds", true},
+	{"clusterId", false}, {"cveId", false}, {"aliasName", false}, {"searchTags", false},
+	{"parentEventTypes", false}, {"name", false}, {"createTsStart", false}, {"createTsEnd", false},
+	{"timeStart", false}, {"timeEnd", false}, {"lang", false},
 }
 
-// startFields lists every field but kind, in the order String shows them.
-// Key and String read fields through it; what each kind takes is the
-// catalogue's.
-var startFields = []startField{
-	{name: "exportType", value: func(s StartSpec) string { return s.ExportType }},
-	{name: "type", value: func(s StartSpec) string { return s.Type }},
-	{name: "exportFileType", value: func(s StartSpec) string { return s.ExportFileType }},
-	{name: "resourceDirectoryAccountId", value: func(s StartSpec) string { return formatInt(s.Account) }},
-	{name: "params", value: func(s StartSpec) string { return string(s.Params) }},
-	{name: "dealed", value: func(s StartSpec) string { return s.Dealed }},
-	{name: "necessity", list: true, value: func(s StartSpec) string { return s.Necessity }},
-	{name: "attachTypes", value: func(s StartSpec) string { return s.AttachTypes }},
-	{name: "levels", list: true, value: func(s StartSpec) string { return s.Levels }},
-	{name: "status", value: func(s StartSpec) string { return s.Status }},
-	{name: "groupId", value: func(s StartSpec) string { return formatInt(s.GroupID) }},
-	{name: "uuids", list: true, value: func(s StartSpec) string { return s.UUIDs }},
-	{name: "uuid", value: func(s StartSpec) string { return s.UUID }},
-	{name: "vpcInstanceIds", list: true, value: func(s StartSpec) string { return s.VpcInstanceIDs }},
-	{name: "clusterId", value: func(s StartSpec) string { return s.ClusterID }},
-	{name: "cveId", value: func(s StartSpec) string { return s.CveID }},
-	{name: "aliasName", value: func(s StartSpec) string { return s.AliasName }},
-	{name: "searchTags", value: func(s StartSpec) string { return s.SearchTags }},
-	{name: "parentEventTypes", value: func(s StartSpec) string { return s.ParentEventTypes }},
-	{name: "name", value: func(s StartSpec) string { return s.Name }},
-	{name: "createTsStart", value: func(s StartSpec) string { return formatInt(s.CreateTsStart) }},
-	{name: "createTsEnd", value: func(s StartSpec) string { return formatInt(s.CreateTsEnd) }},
-	{name: "timeStart", value: func(s StartSpec) string { return s.TimeStart }},
-	{name: "timeEnd", value: func(s StartSpec) string { return s.TimeEnd }},
-	{name: "lang", value: func(s StartSpec) string { return s.Lang }},
+// Values returns the fields of s that are set, as text by payload name,
+// kind included: numbers in decimal, params as it is. It reads them
+// through s's JSON encoding, so the names are the struct's own tags.
+func (s StartSpec) Values() map[string]string {
+	params := s.Params
+	s.Params = "" // taken as it is below, even when it is not JSON
+	encoded, err := json.Marshal(s)
+	if err != nil {
+		return map[string]string{}
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(encoded, &raw); err != nil {
+		return map[string]string{}
+	}
+	v := make(map[string]string, len(raw)+1)
+	for name, r := range raw {
+		var text string
+		if json.Unmarshal(r, &text) != nil {
+			text = string(r) // a number
+		}
+		if text != "" {
+			v[name] = text
+		}
+	}
+	if params != "" {
+		v["params"] = string(params)
+	}
+	return v
 }
 
 // SpecFields lists the payload fields of a start item but kind, in the
@@ -179,13 +186,6 @@ func SpecFields() []string {
 		names[i] = f.name
 	}
 	return names
-}
-
-func formatInt(n int64) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.FormatInt(n, 10)
 }
 
 // SpecError is what validating a spec reports: the spec, the payload
@@ -225,12 +225,13 @@ func (s StartSpec) String() string {
 	if s.Account != 0 {
 		b.WriteString("@" + strconv.FormatInt(s.Account, 10))
 	}
+	values := s.Values()
 	for _, f := range startFields {
 		switch f.name {
 		case "exportType", "type", "resourceDirectoryAccountId", "lang":
 			continue
 		}
-		if v := f.value(s); v != "" {
+		if v := values[f.name]; v != "" {
 			b.WriteString(" " + f.name + "=" + shortValue(v))
 		}
 	}
@@ -240,16 +241,22 @@ func (s StartSpec) String() string {
 	return b.String()
 }
 
+// Clip is s cut to at most max bytes on a rune boundary, with an ellipsis
+// when it was longer: how a message quotes what it was given.
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
 // shortValue is v, bounded, and quoted when it holds spaces.
 func shortValue(v string) string {
-	const max = 60
-	if len(v) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(v[cut]) {
-			cut--
-		}
-		v = v[:cut] + "…"
-	}
+	v = Clip(v, 60)
 	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) {
 		return strconv.Quote(v)
 	}
@@ -264,8 +271,9 @@ func shortValue(v string) string {
 func (s StartSpec) Key() string {
 	type pair struct{ name, value string }
 	pairs := []pair{{"kind", string(s.kind())}}
+	values := s.Values()
 	for _, f := range startFields {
-		v := f.value(s)
+		v := values[f.name]
 		switch {
 		case v == "":
 			continue

@@ -94,7 +94,7 @@ func Params(s event.StartSpec) map[string]string {
 	if !ok {
 		return nil
 	}
-	v := valuesOf(s)
+	v := s.Values()
 	out := make(map[string]string, len(v))
 	for _, f := range t.Fields {
 		if value := v[f.Name]; value != "" {

@@ -22,38 +22,9 @@ const (
 	maxTextLen   = 1024 // any other text parameter
 )
 
-// values are a spec's fields as text, by payload name; a field left at its
-// zero value is absent.
+// values are a spec's fields that are set, as text by payload name (see
+// event.StartSpec.Values).
 type values map[string]string
-
-// valuesOf reads s's fields through its JSON encoding, so that the payload
-// names are the struct's own tags.
-func valuesOf(s event.StartSpec) values {
-	params := s.Params
-	s.Params = "" // written as it is below: Validate reports it when it is not JSON
-	encoded, err := json.Marshal(s)
-	if err != nil {
-		return values{}
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(encoded, &raw); err != nil {
-		return values{}
-	}
-	v := make(values, len(raw)+1)
-	for name, r := range raw {
-		var text string
-		if json.Unmarshal(r, &text) != nil {
-			text = string(r) // a number
-		}
-		if text != "" {
-			v[name] = text
-		}
-	}
-	if params != "" {
-		v["params"] = string(params)
-	}
-	return v
-}
 
 // fieldProblem is a problem with one field of a spec.
 type fieldProblem struct {
@@ -94,7 +65,7 @@ func problem(s event.StartSpec) error {
 		}
 		return bad("kind", "unknown kind %q (want asset, vul or suspEvent)", kind)
 	}
-	v := valuesOf(s)
+	v := values(s.Values())
 	for _, name := range event.SpecFields() {
 		if _, ok := t.field(name); !ok && v[name] != "" {
 			return bad(name, "%s is not a parameter of %s exports (%s takes %s)", name, kind, t.API, strings.Join(Fields(kind)[1:], ", "))
