@@ -151,15 +151,17 @@ func (c *Client) Get(ctx context.Context, ref event.Ref) (event.Status, error) {
 		account = c.cfg.Account
 	}
 	var st event.Status
-	_, err = c.retry.Do(ctx, "Security Center call failed", []slog.Attr{slog.String("api", describeAPI(ref.Kind)), slog.String("export", ref.String())},
-		func(attempt int) (backoff.Verdict, error) {
-			var e *Error
-			if st, e = c.attempt(ctx, sdk, ref, account); e != nil {
-				e.Attempts = attempt
-				return verdict(e), e
-			}
-			return backoff.Verdict{}, nil
-		})
+	describe := func() []slog.Attr {
+		return []slog.Attr{slog.String("api", describeAPI(ref.Kind)), slog.String("export", ref.String())}
+	}
+	_, err = c.retry.Do(ctx, "Security Center call failed", describe, func(attempt int) (backoff.Verdict, error) {
+		var e *Error
+		if st, e = c.attempt(ctx, sdk, ref, account); e != nil {
+			e.Attempts = attempt
+			return verdict(e), e
+		}
+		return backoff.Verdict{}, nil
+	})
 	if err != nil {
 		return event.Status{}, err
 	}

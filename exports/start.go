@@ -72,18 +72,20 @@ func (c *Client) Start(ctx context.Context, spec event.StartSpec) (event.Ref, st
 	}
 	var id int64
 	var requestID string
-	_, err = c.retry.Do(ctx, "Security Center call failed", []slog.Attr{slog.String("api", catalog.API(spec.Kind))},
-		func(attempt int) (backoff.Verdict, error) {
-			var e *Error
-			if id, requestID, e = c.startOnce(ctx, sdk, spec, account); e != nil {
-				e.Attempts = attempt
-				if e.Code == CodeCanceled {
-					e.Message = "the start was cancelled"
-				}
-				return verdict(e), e
+	describe := func() []slog.Attr {
+		return []slog.Attr{slog.String("api", catalog.API(spec.Kind)), slog.String("start", spec.String())}
+	}
+	_, err = c.retry.Do(ctx, "Security Center call failed", describe, func(attempt int) (backoff.Verdict, error) {
+		var e *Error
+		if id, requestID, e = c.startOnce(ctx, sdk, spec, account); e != nil {
+			e.Attempts = attempt
+			if e.Code == CodeCanceled {
+				e.Message = "the start was cancelled"
 			}
-			return backoff.Verdict{}, nil
-		})
+			return verdict(e), e
+		}
+		return backoff.Verdict{}, nil
+	})
 	var e *Error
 	if errors.As(err, &e) {
 		return fail(e)

@@ -33,7 +33,7 @@ func TestALostCommitRaceIsLoggedOnce(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("logged %d lines, want one for the lost race:\n%s", len(lines), buf.String())
 	}
-	for _, want := range []string{"level=WARN", "state commit conflicted", "attempt=1", "wait=", "error="} {
+	for _, want := range []string{"level=WARN", "state commit failed", "attempt=1", "wait=", "error="} {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("log line %q, want %q in it", lines[0], want)
 		}

@@ -181,29 +181,31 @@ func UpdateFrom(ctx context.Context, st Store, base *Snapshot, fn func(*Snapshot
 	}
 	policy := conflictPolicy(logger)
 	var done *Snapshot
-	tries, err := policy.Do(ctx, "state commit conflicted", []slog.Attr{slog.String("state", st.Location())},
-		func(int) (backoff.Verdict, error) {
-			s := base
-			base = nil
-			if s == nil {
-				var err error
-				if s, err = st.Load(ctx); err != nil {
-					return backoff.Verdict{}, err
-				}
+	describe := func() []slog.Attr {
+		return []slog.Attr{slog.String("state", st.Location())}
+	}
+	tries, err := policy.Do(ctx, "state commit failed", describe, func(int) (backoff.Verdict, error) {
+		s := base
+		base = nil
+		if s == nil {
+			var err error
+			if s, err = st.Load(ctx); err != nil {
+				return backoff.Verdict{}, err
 			}
-			if ferr := fn(s); ferr != nil {
-				if errors.Is(ferr, ErrNoChange) {
-					done = s
-					return backoff.Verdict{}, nil
-				}
-				return backoff.Verdict{}, ferr
-			}
-			err := st.Commit(ctx, s)
-			if err == nil {
+		}
+		if ferr := fn(s); ferr != nil {
+			if errors.Is(ferr, ErrNoChange) {
 				done = s
+				return backoff.Verdict{}, nil
 			}
-			return backoff.Verdict{Retry: errors.Is(err, ErrConflict)}, err
-		})
+			return backoff.Verdict{}, ferr
+		}
+		err := st.Commit(ctx, s)
+		if err == nil {
+			done = s
+		}
+		return backoff.Verdict{Retry: errors.Is(err, ErrConflict)}, err
+	})
 	switch {
 	case err == nil:
 		return done, nil

@@ -15,7 +15,10 @@ type Flag struct {
 	Name  string // without dashes
 	Field string // payload field
 	Usage string
-	Set   func(s *event.StartSpec, value string) error
+	// Values lists what the flag takes when it is enumerated, every kind's
+	// values of the field together, for suggestions and completion.
+	Values []string
+	Set    func(s *event.StartSpec, value string) error
 }
 
 // Flags lists the start command's flags, kind first, then each field of
@@ -23,15 +26,16 @@ type Flag struct {
 // usage says what it is for each.
 func Flags() []Flag {
 	flags := []Flag{{Name: "kind", Field: "kind",
-		Usage: "kind of export: asset (ExportRecord, the default), vul (ExportVul) or suspEvent (ExportSuspEvents)",
-		Set:   func(s *event.StartSpec, v string) error { s.Kind = event.Kind(v); return nil }}}
+		Usage:  "kind of export: asset (ExportRecord, the default), vul (ExportVul) or suspEvent (ExportSuspEvents)",
+		Values: Allowed("", "kind"),
+		Set:    func(s *event.StartSpec, v string) error { s.Kind = event.Kind(v); return nil }}}
 	kinds := Kinds()
 	for _, t := range kinds {
 		for _, f := range t.Fields {
 			if slices.ContainsFunc(flags, func(g Flag) bool { return g.Name == f.Flag }) {
 				continue
 			}
-			flags = append(flags, Flag{Name: f.Flag, Field: f.Name, Usage: usage(f.Name, kinds), Set: f.set})
+			flags = append(flags, Flag{Name: f.Flag, Field: f.Name, Usage: usage(f.Name, kinds), Values: flagValues(f.Name, kinds), Set: f.set})
 		}
 	}
 	return flags
@@ -59,6 +63,19 @@ func usage(field string, kinds []Kind) string {
 		parts[i] = strings.Join(byHelp[h], " and ") + ": " + h
 	}
 	return strings.Join(parts, "; ")
+}
+
+// flagValues is every kind's allowed values of field, each once.
+func flagValues(field string, kinds []Kind) []string {
+	var out []string
+	for _, t := range kinds {
+		for _, v := range Allowed(t.Kind, field) {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // set sets f in s from a flag's text, through the JSON s would be parsed

@@ -101,3 +101,19 @@ func TestParamsNamesTheAPIParameters(t *testing.T) {
 		}
 	}
 }
+
+func TestEnumeratedFlagsListTheirValues(t *testing.T) {
+	want := map[string][]string{
+		"kind":        {"asset", "vul", "suspEvent"},
+		"export-type": ExportTypes(),
+		"type":        VulTypes(),
+		"lang":        Langs(),
+		"dealed":      {"y", "n", "Y", "N"},
+		"alias-name":  nil,
+	}
+	for _, f := range Flags() {
+		if w, ok := want[f.Name]; ok && !reflect.DeepEqual(f.Values, w) {
+			t.Errorf("--%s values = %v, want %v", f.Name, f.Values, w)
+		}
+	}
+}

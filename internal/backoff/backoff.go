@@ -58,10 +58,11 @@ func (p Policy) Delay(attempt int, serverWait time.Duration) time.Duration {
 // Do calls op, the attempt number from 1, until it returns nil, a verdict
 // that says retrying cannot help, MaxAttempts is reached, ctx ends, or the
 // next wait would end at or after ctx's deadline. Each failed attempt is
-// logged once at warn level with msg, attrs (such as the API or sink), the
-// attempt number, the wait before the next one (0 when none follows) and
-// the error. Do returns how many attempts were made and op's last error.
-func (p Policy) Do(ctx context.Context, msg string, attrs []slog.Attr, op func(attempt int) (Verdict, error)) (int, error) {
+// logged once at warn level with msg, what attrs returns (such as the API
+// or sink; called only when a line is logged, and may be nil), the attempt
+// number, the wait before the next one (0 when none follows) and the
+// error. Do returns how many attempts were made and op's last error.
+func (p Policy) Do(ctx context.Context, msg string, attrs func() []slog.Attr, op func(attempt int) (Verdict, error)) (int, error) {
 	for attempt := 1; ; attempt++ {
 		verdict, err := op(attempt)
 		if err == nil {
@@ -82,12 +83,14 @@ func (p Policy) Do(ctx context.Context, msg string, attrs []slog.Attr, op func(a
 	}
 }
 
-func (p Policy) log(ctx context.Context, msg string, attrs []slog.Attr, attempt int, wait time.Duration, err error) {
+func (p Policy) log(ctx context.Context, msg string, attrs func() []slog.Attr, attempt int, wait time.Duration, err error) {
 	if p.Logger == nil {
 		return
 	}
-	all := make([]slog.Attr, 0, len(attrs)+3)
-	all = append(all, attrs...)
+	var all []slog.Attr
+	if attrs != nil {
+		all = attrs()
+	}
 	all = append(all, slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", err.Error()))
 	p.Logger.LogAttrs(ctx, slog.LevelWarn, msg, all...)
 }

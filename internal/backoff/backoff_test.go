@@ -110,7 +110,7 @@ func TestDoLogsEachFailedAttemptOnce(t *testing.T) {
 	var buf bytes.Buffer
 	p := backoff.Policy{MaxAttempts: 2, Base: time.Microsecond, Max: time.Microsecond,
 		Logger: slog.New(slog.NewTextHandler(&buf, nil))}
-	_, _ = p.Do(context.Background(), "Security Center call failed", []slog.Attr{slog.String("api", "DescribeExportInfo")},
+	_, _ = p.Do(context.Background(), "Security Center call failed", func() []slog.Attr { return []slog.Attr{slog.String("api", "DescribeExportInfo")} },
 		func(int) (backoff.Verdict, error) { return backoff.Verdict{Retry: true}, errBusy })
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 {
