@@ -38,7 +38,7 @@ test: lint
 # Short fuzz runs of every parser (FUZZTIME each); corpus entries worth
 # keeping go to the package's testdata/fuzz.
 FUZZTIME ?= 15s
-FUZZ := ./event:FuzzParseList ./event:FuzzParseStartSpec ./handler:FuzzParseInvocation \
+FUZZ := ./event:FuzzParseList ./exports/catalog:FuzzParseStartSpec ./handler:FuzzParseInvocation \
 	./state:FuzzDecode ./internal/sassim:FuzzParseScenario ./notify:FuzzSettingsFromEnv \
 	./notify:FuzzParseHeaders ./notify:FuzzBotAnswers ./notify:FuzzBotSettings
 fuzz:

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"net"
-	"strings"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -18,6 +15,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/backoff"
 )
 
 // maxCredentials bounds the distinct credentials whose SDK clients are
@@ -35,6 +33,7 @@ type Client struct {
 	host     string // host[:port] of the endpoint
 	doer     *httpDoer
 	runtime  *dara.RuntimeOptions // shared: the SDK only reads it
+	retry    backoff.Policy
 
 	mu    sync.Mutex
 	pools map[credential.Credentials]*sdkPool
@@ -99,6 +98,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Account < 0 {
 		return nil, fmt.Errorf("resource directory account %d: not a positive account ID", cfg.Account)
 	}
+	// Throttling windows are short: a longer wait is cut to MaxBackoff.
+	c.retry = backoff.Policy{MaxAttempts: cfg.MaxAttempts, Base: cfg.BaseBackoff, Max: cfg.MaxBackoff,
+		MaxServerWait: cfg.MaxBackoff, Logger: cfg.Logger}
 	c.doer = newHTTPDoer(cfg.ConnectTimeout, cfg.ReadTimeout)
 	c.runtime = &dara.RuntimeOptions{
 		Autoretry:      new(false), // Get retries, knowing the context's deadline
@@ -148,47 +150,33 @@ func (c *Client) Get(ctx context.Context, ref event.Ref) (event.Status, error) {
 	if account == 0 && ref.Kind == event.Asset {
 		account = c.cfg.Account
 	}
-	for attempt := 1; ; attempt++ {
-		st, e := c.attempt(ctx, sdk, ref, account)
-		if e == nil {
-			return st, nil
-		}
-		e.Attempts = attempt
-		if !e.Retryable || attempt >= c.cfg.MaxAttempts {
-			return event.Status{}, e
-		}
-		wait := c.backoff(attempt, e)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-			return event.Status{}, e // no time left to wait and ask again
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return event.Status{}, e
-		case <-timer.C:
-		}
+	var st event.Status
+	describe := func() []slog.Attr {
+		return []slog.Attr{slog.String("api", describeAPI(ref.Kind)), slog.String("export", ref.String())}
 	}
+	_, err = c.retry.Do(ctx, "Security Center call failed", describe, func(attempt int) (backoff.Verdict, error) {
+		var e *Error
+		if st, e = c.attempt(ctx, sdk, ref, account); e != nil {
+			e.Attempts = attempt
+			return verdict(e), e
+		}
+		return backoff.Verdict{}, nil
+	})
+	if err != nil {
+		return event.Status{}, err
+	}
+	return st, nil
 }
 
-// backoff is the wait before retry number attempt: a random duration up to
-// BaseBackoff*2^(attempt-1), capped at MaxBackoff (full jitter), but no
-// less than the time Security Center said throttling lasts.
-func (c *Client) backoff(attempt int, e *Error) time.Duration {
-	ceiling := c.cfg.MaxBackoff
-	if shift := attempt - 1; shift < 30 {
-		if d := c.cfg.BaseBackoff << shift; d > 0 && d < ceiling {
-			ceiling = d
-		}
-	}
-	wait := rand.N(ceiling) + 1
+// verdict says whether e may be retried and how long Security Center said
+// its throttling lasts.
+func verdict(e *Error) backoff.Verdict {
+	v := backoff.Verdict{Retry: e.Retryable}
 	var te *openapi.ThrottlingError
 	if errors.As(e.Err, &te) && te.RetryAfter != nil && *te.RetryAfter > 0 {
-		if left := time.Duration(*te.RetryAfter) * time.Millisecond; left > wait {
-			wait = min(left, c.cfg.MaxBackoff)
-		}
+		v.ServerWait = time.Duration(*te.RetryAfter) * time.Millisecond
 	}
-	return wait
+	return v
 }
 
 // poolFor returns the pool of SDK clients that sign with creds.
@@ -261,220 +249,4 @@ func (c *Client) attempt(ctx context.Context, sdk caller, ref event.Ref, account
 		}
 	}
 	return st, e
-}
-
-// response is the part of every Describe*ExportInfo response that matters.
-type response struct {
-	status                         *string
-	progress, current, total       *int32
-	fileName, link, message, reqID *string
-}
-
-func (c *Client) call(ctx context.Context, sdk *sas.Client, ref event.Ref, account int64) (*response, error) {
-	switch ref.Kind {
-	case event.Vul:
-		r, err := sdk.DescribeVulExportInfoWithContext(ctx, &sas.DescribeVulExportInfoRequest{ExportId: new(ref.ID)}, c.runtime)
-		if err != nil || r == nil || r.Body == nil {
-			return nil, orEmpty(err)
-		}
-		b := r.Body
-		return &response{b.ExportStatus, b.Progress, b.CurrentCount, b.TotalCount, b.FileName, b.Link, b.Message, b.RequestId}, nil
-	case event.HC:
-		r, err := sdk.DescribeHcExportInfoWithContext(ctx, &sas.DescribeHcExportInfoRequest{ExportId: new(ref.ID)}, c.runtime)
-		if err != nil || r == nil || r.Body == nil {
-			return nil, orEmpty(err)
-		}
-		b := r.Body // hc names its status ResultStatus and has no Message
-		return &response{b.ResultStatus, b.Progress, b.CurrentCount, b.TotalCount, b.FileName, b.Link, nil, b.RequestId}, nil
-	case event.Warning:
-		r, err := sdk.DescribeWarningExportInfoWithContext(ctx, &sas.DescribeWarningExportInfoRequest{ExportId: new(ref.ID)}, c.runtime)
-		if err != nil || r == nil || r.Body == nil {
-			return nil, orEmpty(err)
-		}
-		b := r.Body
-		return &response{b.ExportStatus, b.Progress, b.CurrentCount, b.TotalCount, b.FileName, b.Link, b.Message, b.RequestId}, nil
-	case event.SuspEvent:
-		r, err := sdk.DescribeSuspEventExportInfoWithContext(ctx, &sas.DescribeSuspEventExportInfoRequest{ExportId: new(int32(ref.ID))}, c.runtime)
-		if err != nil || r == nil || r.Body == nil {
-			return nil, orEmpty(err)
-		}
-		b := r.Body // suspEvent has no CurrentCount and no Message
-		return &response{b.ExportStatus, b.Progress, nil, b.TotalCount, b.FileName, b.Link, nil, b.RequestId}, nil
-	default:
-		req := &sas.DescribeExportInfoRequest{ExportId: new(ref.ID)}
-		if account != 0 {
-			req.ResourceDirectoryAccountId = new(account)
-		}
-		r, err := sdk.DescribeExportInfoWithContext(ctx, req, c.runtime)
-		if err != nil || r == nil || r.Body == nil {
-			return nil, orEmpty(err)
-		}
-		b := r.Body
-		return &response{b.ExportStatus, b.Progress, b.CurrentCount, b.TotalCount, b.FileName, b.Link, b.Message, b.RequestId}, nil
-	}
-}
-
-var errEmptyResponse = errors.New("the response has no body")
-
-func orEmpty(err error) error {
-	if err != nil {
-		return err
-	}
-	return errEmptyResponse
-}
-
-// normalise turns one kind's response into an event.Status.
-func normalise(ref event.Ref, r *response, rec *recording) (event.Status, *Error) {
-	st := event.Status{
-		Ref:          ref,
-		Progress:     int(dara.Int32Value(r.progress)),
-		CurrentCount: int64(dara.Int32Value(r.current)),
-		TotalCount:   int64(dara.Int32Value(r.total)),
-		FileName:     dara.StringValue(r.fileName),
-		Link:         dara.StringValue(r.link),
-		Message:      dara.StringValue(r.message),
-		RequestID:    dara.StringValue(r.reqID),
-		Raw:          bytesClone(rec.body.Bytes()),
-	}
-	if st.RequestID == "" {
-		st.RequestID = rec.requestID
-	}
-	raw := dara.StringValue(r.status)
-	switch strings.ToLower(strings.TrimSpace(raw)) {
-	case "init", "pending":
-		st.State = event.Init
-	case "exporting":
-		st.State = event.Exporting
-	case "success":
-		st.State = event.Success
-		if r.current == nil { // suspEvent: all rows are exported once it succeeds
-			st.CurrentCount = st.TotalCount
-		}
-	case "failed":
-		return event.Status{}, &Error{Ref: ref, Code: CodeExportFailed, RequestID: st.RequestID,
-			Message: "Security Center reports that the export task failed; start a new export"}
-	case "":
-		return event.Status{}, &Error{Ref: ref, Code: CodeInvalidResponse, RequestID: st.RequestID,
-			Message: "the response holds no export status"}
-	default:
-		return event.Status{}, &Error{Ref: ref, Code: CodeInvalidResponse, RequestID: st.RequestID,
-			Message: fmt.Sprintf("unknown export status %q", oneLine(raw))}
-	}
-	return st, nil
-}
-
-func bytesClone(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return append([]byte(nil), b...)
-}
-
-// classify turns whatever the SDK returned into an *Error.
-func classify(ctx, callCtx context.Context, ref event.Ref, rec *recording, err error) *Error {
-	e := &Error{Ref: ref, Err: err, HTTPStatus: rec.status, RequestID: rec.requestID}
-	var (
-		throttling *openapi.ThrottlingError
-		client     *openapi.ClientError
-		server     *openapi.ServerError
-	)
-	switch {
-	case errors.As(err, &throttling):
-		fillAPI(e, throttling.StatusCode, throttling.Code, throttling.RequestId, throttling.Data)
-		e.Retryable = true
-		return e
-	case errors.As(err, &client):
-		fillAPI(e, client.StatusCode, client.Code, client.RequestId, client.Data)
-		e.Retryable = retryableCode(e.Code, e.HTTPStatus)
-		return e
-	case errors.As(err, &server):
-		fillAPI(e, server.StatusCode, server.Code, server.RequestId, server.Data)
-		e.Retryable = true
-		return e
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		ce := contextError(ref, ctxErr)
-		ce.HTTPStatus, ce.RequestID = e.HTTPStatus, e.RequestID
-		return ce
-	}
-	if callCtx.Err() != nil {
-		e.Code, e.Retryable = CodeTimeout, true
-		e.Message = "no answer within the connect and read timeouts"
-		e.Err = fmt.Errorf("%w", context.DeadlineExceeded)
-		return e
-	}
-	var netErr net.Error
-	switch {
-	case errors.As(err, &netErr) && netErr.Timeout():
-		e.Code, e.Retryable = CodeTimeout, true
-		e.Message = "no answer within the connect and read timeouts"
-	case errors.As(err, &netErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		e.Code, e.Retryable = CodeConnectionFailed, true
-		e.Message = "the connection failed or broke: " + transportMessage(err)
-	default:
-		e.Code = CodeInvalidResponse
-		e.Retryable = rec.status == 429 || rec.status >= 500
-		switch {
-		case rec.status >= 400:
-			e.Message = fmt.Sprintf("HTTP %d with a body that is not a Security Center error: %q", rec.status, snippet(rec.body.Bytes()))
-		case rec.status != 0:
-			e.Message = "the response is not valid export info: " + oneLine(err.Error())
-		default:
-			e.Message = oneLine(err.Error())
-		}
-	}
-	return e
-}
-
-// transportMessage describes a transport failure without the URL, which
-// the error from net/http repeats.
-func transportMessage(err error) string {
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		return oneLine(opErr.Error())
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "the server closed the connection without an answer"
-	}
-	msg := err.Error()
-	if i := strings.LastIndex(msg, "\": "); i >= 0 { // *url.Error: Op "URL": cause
-		msg = msg[i+3:]
-	}
-	return oneLine(msg)
-}
-
-func snippet(b []byte) string {
-	const max = 120
-	if len(b) > max {
-		b = b[:max]
-	}
-	return oneLine(string(b))
-}
-
-func fillAPI(e *Error, status *int, code, requestID *string, data map[string]interface{}) {
-	if s := dara.IntValue(status); s != 0 {
-		e.HTTPStatus = s
-	}
-	e.Code = dara.StringValue(code)
-	if e.Code == "" {
-		e.Code = fmt.Sprintf("HTTP%d", e.HTTPStatus)
-	}
-	if id := dara.StringValue(requestID); id != "" {
-		e.RequestID = id
-	}
-	// The SDK's own Message is decorated ("code: 403, ... request id: ...");
-	// the API's is in the body.
-	for _, key := range []string{"Message", "message"} {
-		if m, ok := data[key].(string); ok && m != "" {
-			e.Message = m
-			return
-		}
-	}
-}
-
-func contextError(ref event.Ref, err error) *Error {
-	if errors.Is(err, context.Canceled) {
-		return &Error{Ref: ref, Code: CodeCanceled, Message: "the check was cancelled", Err: err}
-	}
-	return &Error{Ref: ref, Code: CodeTimeout, Message: "the deadline passed before Security Center answered", Err: err}
 }

@@ -2,6 +2,7 @@ package exports
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"regexp"
@@ -53,6 +54,9 @@ type Config struct {
 	// BaseBackoff is the wait before the first retry; each retry doubles it,
 	// up to MaxBackoff, and waits a random part of it (full jitter).
 	BaseBackoff, MaxBackoff time.Duration
+	// Logger receives one warning per failed call, naming the API, the
+	// attempt, the wait before the next one and the error; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // ConfigFromEnv reads the client's configuration from the environment:

@@ -49,7 +49,7 @@
 //     unknown status);
 //   - MissingCredentials: no credentials (wraps credential.ErrMissing);
 //   - InvalidExportRef: the reference fails event.Ref.Validate;
-//   - InvalidStartSpec: the export to start fails event.StartSpec.Validate;
+//   - InvalidStartSpec: the export to start fails catalog.Validate;
 //   - ExportFailed: the export task itself failed;
 //   - HTTPnnn: an error answer without a code.
 //

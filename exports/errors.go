@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 )
 
 // Codes of failures that do not come from Security Center's API. Codes the
@@ -61,7 +62,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Start != nil {
-		fmt.Fprintf(&b, "%s %s: %s", event.StartAction(e.Start.Kind), e.Start, e.Code)
+		fmt.Fprintf(&b, "%s %s: %s", catalog.API(e.Start.Kind), e.Start, e.Code)
 	} else {
 		fmt.Fprintf(&b, "%s export %s: %s", event.DescribeAction(e.Ref.Kind), e.Ref, e.Code)
 	}

@@ -3,20 +3,21 @@ package exports
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http/httptrace"
-	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	sas "github.com/alibabacloud-go/sas-20181203/v8/client"
 	"github.com/alibabacloud-go/tea/dara"
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
+	"github.com/export-notifier/export-notifier/internal/backoff"
 )
 
-// CodeInvalidStartSpec: the export to start fails event.StartSpec.Validate;
+// CodeInvalidStartSpec: the export to start fails catalog.Validate;
 // nothing was sent.
 const CodeInvalidStartSpec = "InvalidStartSpec"
 
@@ -49,7 +50,7 @@ func (c *Client) Start(ctx context.Context, spec event.StartSpec) (event.Ref, st
 		e.Ref, e.Start = event.Ref{Kind: spec.Kind}, &spec
 		return event.Ref{}, e.RequestID, e
 	}
-	if err := spec.Validate(); err != nil {
+	if err := catalog.Validate(spec); err != nil {
 		return fail(&Error{Code: CodeInvalidStartSpec, Message: err.Error(), Err: err})
 	}
 	creds, err := c.cfg.Credentials.Credentials(ctx)
@@ -69,36 +70,27 @@ func (c *Client) Start(ctx context.Context, spec event.StartSpec) (event.Ref, st
 	if account == 0 && spec.Kind == event.Asset {
 		account = c.cfg.Account
 	}
-	for attempt := 1; ; attempt++ {
-		id, requestID, e := c.startOnce(ctx, sdk, spec, account)
-		if e == nil {
-			return event.Ref{Kind: spec.Kind, ID: id, Account: spec.Account}, requestID, nil
-		}
-		e.Attempts = attempt
-		if e.Code == CodeCanceled {
-			e.Message = "the start was cancelled"
-		}
-		if !e.Retryable || attempt >= c.cfg.MaxAttempts || !c.pause(ctx, attempt, e) {
-			return fail(e)
-		}
+	var id int64
+	var requestID string
+	describe := func() []slog.Attr {
+		return []slog.Attr{slog.String("api", catalog.API(spec.Kind)), slog.String("start", spec.String())}
 	}
-}
-
-// pause waits before retry number attempt+1; false when ctx ends first or
-// its deadline leaves no time for the wait.
-func (c *Client) pause(ctx context.Context, attempt int, e *Error) bool {
-	wait := c.backoff(attempt, e)
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-		return false
+	_, err = c.retry.Do(ctx, "Security Center call failed", describe, func(attempt int) (backoff.Verdict, error) {
+		var e *Error
+		if id, requestID, e = c.startOnce(ctx, sdk, spec, account); e != nil {
+			e.Attempts = attempt
+			if e.Code == CodeCanceled {
+				e.Message = "the start was cancelled"
+			}
+			return verdict(e), e
+		}
+		return backoff.Verdict{}, nil
+	})
+	var e *Error
+	if errors.As(err, &e) {
+		return fail(e)
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-timer.C:
-		return true
-	}
+	return event.Ref{Kind: spec.Kind, ID: id, Account: spec.Account}, requestID, nil
 }
 
 // startOnce makes one start call, bounded by the connect and read timeouts
@@ -141,30 +133,16 @@ func isThrottling(code string) bool {
 	return code == "Throttling" || strings.HasPrefix(code, "Throttling.")
 }
 
-// callStart calls the API that starts spec's kind of export and returns
-// the new export's ID and the request ID the answer holds.
+// callStart calls the API that starts spec's kind of export, its request
+// filled from the kind's table, and returns the new export's ID and the
+// request ID the answer holds.
 func callStart(ctx context.Context, sdk *sas.Client, runtime *dara.RuntimeOptions, spec event.StartSpec, account int64) (int64, string, error) {
-	str := func(v string) *string {
-		if v == "" {
-			return nil
-		}
-		return new(v)
-	}
+	spec.Account = account
 	switch spec.Kind {
 	case event.Vul:
-		req := &sas.ExportVulRequest{
-			Type: str(spec.Type), Lang: str(spec.Lang), Dealed: str(spec.Dealed), Necessity: str(spec.Necessity),
-			AttachTypes: str(spec.AttachTypes), Uuids: str(spec.UUIDs), VpcInstanceIds: str(spec.VpcInstanceIDs),
-			CveId: str(spec.CveID), AliasName: str(spec.AliasName), SearchTags: str(spec.SearchTags),
-		}
-		if spec.GroupID != 0 {
-			req.GroupId = new(strconv.FormatInt(spec.GroupID, 10)) // ExportVul takes it as a string
-		}
-		if spec.CreateTsStart != 0 {
-			req.CreateTsStart = new(spec.CreateTsStart)
-		}
-		if spec.CreateTsEnd != 0 {
-			req.CreateTsEnd = new(spec.CreateTsEnd)
+		req := &sas.ExportVulRequest{}
+		if err := fillRequest(req, spec); err != nil {
+			return 0, "", err
 		}
 		r, err := sdk.ExportVulWithContext(ctx, req, runtime)
 		if err != nil || r == nil || r.Body == nil {
@@ -172,13 +150,9 @@ func callStart(ctx context.Context, sdk *sas.Client, runtime *dara.RuntimeOption
 		}
 		return dara.Int64Value(r.Body.Id), dara.StringValue(r.Body.RequestId), nil
 	case event.SuspEvent:
-		req := &sas.ExportSuspEventsRequest{
-			Lang: str(spec.Lang), Levels: str(spec.Levels), Dealed: str(spec.Dealed), Status: str(spec.Status),
-			TimeStart: str(spec.TimeStart), TimeEnd: str(spec.TimeEnd), ParentEventTypes: str(spec.ParentEventTypes),
-			Name: str(spec.Name), Uuid: str(spec.UUID), ClusterId: str(spec.ClusterID),
-		}
-		if spec.GroupID != 0 {
-			req.GroupId = new(spec.GroupID)
+		req := &sas.ExportSuspEventsRequest{}
+		if err := fillRequest(req, spec); err != nil {
+			return 0, "", err
 		}
 		r, err := sdk.ExportSuspEventsWithContext(ctx, req, runtime)
 		if err != nil || r == nil || r.Body == nil {
@@ -186,12 +160,9 @@ func callStart(ctx context.Context, sdk *sas.Client, runtime *dara.RuntimeOption
 		}
 		return int64(dara.Int32Value(r.Body.Id)), dara.StringValue(r.Body.RequestId), nil
 	default:
-		req := &sas.ExportRecordRequest{
-			ExportType: str(spec.ExportType), ExportFileType: str(spec.ExportFileType),
-			Lang: str(spec.Lang), Params: str(string(spec.Params)),
-		}
-		if account != 0 {
-			req.ResourceDirectoryAccountId = new(account)
+		req := &sas.ExportRecordRequest{}
+		if err := fillRequest(req, spec); err != nil {
+			return 0, "", err
 		}
 		r, err := sdk.ExportRecordWithContext(ctx, req, runtime)
 		if err != nil || r == nil || r.Body == nil {

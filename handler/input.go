@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 )
 
 // MaxIDs bounds how many exports one payload or EXPORT_IDS may name; a
@@ -138,7 +139,7 @@ func ParsePayload(s string) (Input, error) {
 		in.Refs = append(in.Refs, r)
 	}
 	for i, item := range body.Start {
-		spec, err := event.ParseStartSpec(item)
+		spec, err := catalog.Parse(item)
 		if err != nil {
 			return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("start[%d]: %w", i, err)}
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 )
 
 func TestParseInvocation(t *testing.T) {
@@ -131,7 +132,7 @@ func FuzzParseInvocation(f *testing.F) {
 			}
 		}
 		for _, spec := range in.Starts {
-			if err := spec.Validate(); err != nil {
+			if err := catalog.Validate(spec); err != nil {
 				t.Fatalf("invalid start %+v accepted: %v", spec, err)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 )
 
 // Decode parses an encoded snapshot. It returns an error, never a partial
@@ -101,7 +102,7 @@ func decodeRecord(ref event.Ref, wv wireEvent) (*Record, error) {
 		ev.Error = &event.Failure{Code: wv.Error.Code, Message: wv.Error.Message, HTTPStatus: wv.Error.HTTPStatus}
 	}
 	if len(wv.Start) > 0 {
-		spec, err := event.ParseStartSpec(wv.Start)
+		spec, err := catalog.Parse(wv.Start)
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +123,7 @@ func decodeRecord(ref event.Ref, wv wireEvent) (*Record, error) {
 
 // decodeStart checks and converts the record of one start.
 func decodeStart(ws wireStart) (*StartRecord, error) {
-	spec, err := event.ParseStartSpec(ws.Spec)
+	spec, err := catalog.Parse(ws.Spec)
 	if err != nil {
 		return nil, err
 	}

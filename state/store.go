@@ -23,12 +23,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/internal/backoff"
 )
 
 // DefaultKeep is how many versions a store keeps when Options.Keep is not
@@ -99,6 +100,9 @@ type Options struct {
 	// RequestTimeout bounds each OSS request's reads and writes (the
 	// SDK's 10s when zero); the SDK retries timeouts and 5xx itself.
 	RequestTimeout time.Duration
+	// Logger receives one warning per commit that lost a race to another
+	// writer and is tried again; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // Open returns the store rawURL names:
@@ -126,18 +130,18 @@ func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &versioned{b: b, keep: opts.Keep}, nil
+		return &versioned{b: b, keep: opts.Keep, log: opts.Logger}, nil
 	case "oss":
 		b, err := newOSSBackend(ctx, rawURL, rest, opts)
 		if err != nil {
 			return nil, err
 		}
-		return &versioned{b: b, keep: opts.Keep}, nil
+		return &versioned{b: b, keep: opts.Keep, log: opts.Logger}, nil
 	case "memory":
 		if rest != "" {
 			return nil, badURL(rawURL, "memory:// takes nothing after the scheme")
 		}
-		return &versioned{b: newMemoryBackend(), keep: opts.Keep}, nil
+		return &versioned{b: newMemoryBackend(), keep: opts.Keep, log: opts.Logger}, nil
 	}
 	return nil, badURL(rawURL, "unknown scheme "+fmt.Sprintf("%q", scheme)+" (want file, oss or memory)")
 }
@@ -171,38 +175,56 @@ func Update(ctx context.Context, st Store, fn func(*Snapshot) error) (*Snapshot,
 // returned, unchanged since. A large state is then read once per cycle
 // rather than once per commit; a conflict still reloads.
 func UpdateFrom(ctx context.Context, st Store, base *Snapshot, fn func(*Snapshot) error) (*Snapshot, error) {
-	const tries = 16
-	var err error
-	for try := 0; try < tries; try++ {
-		if try > 0 {
-			pause := time.Duration(rand.Int64N(int64(5*time.Millisecond) << min(try, 6)))
-			select {
-			case <-ctx.Done():
-				return nil, fmt.Errorf("state %s: %w (after %d conflicts)", st.Location(), ctx.Err(), try)
-			case <-time.After(pause):
-			}
-		}
+	var logger *slog.Logger
+	if l, ok := st.(interface{ logger() *slog.Logger }); ok {
+		logger = l.logger()
+	}
+	policy := conflictPolicy(logger)
+	var done *Snapshot
+	describe := func() []slog.Attr {
+		return []slog.Attr{slog.String("state", st.Location())}
+	}
+	tries, err := policy.Do(ctx, "state commit failed", describe, func(int) (backoff.Verdict, error) {
 		s := base
 		base = nil
 		if s == nil {
+			var err error
 			if s, err = st.Load(ctx); err != nil {
-				return nil, err
+				return backoff.Verdict{}, err
 			}
 		}
 		if ferr := fn(s); ferr != nil {
 			if errors.Is(ferr, ErrNoChange) {
-				return s, nil
+				done = s
+				return backoff.Verdict{}, nil
 			}
-			return nil, ferr
+			return backoff.Verdict{}, ferr
 		}
-		if err = st.Commit(ctx, s); err == nil {
-			return s, nil
+		err := st.Commit(ctx, s)
+		if err == nil {
+			done = s
 		}
-		if !errors.Is(err, ErrConflict) {
-			return nil, err
+		return backoff.Verdict{Retry: errors.Is(err, ErrConflict)}, err
+	})
+	switch {
+	case err == nil:
+		return done, nil
+	case !errors.Is(err, ErrConflict):
+		return nil, err
+	case tries < policy.MaxAttempts:
+		cause := ctx.Err()
+		if cause == nil {
+			cause = context.DeadlineExceeded // too close to it to wait again
 		}
+		return nil, fmt.Errorf("state %s: %w (after %d conflicts)", st.Location(), cause, tries)
 	}
 	return nil, fmt.Errorf("state %s: gave up after %d tries: %w", st.Location(), tries, err)
+}
+
+// conflictPolicy spaces the tries of UpdateFrom: writers that raced are
+// likely still close, so the first pauses are a few milliseconds.
+func conflictPolicy(logger *slog.Logger) backoff.Policy {
+	return backoff.Policy{MaxAttempts: 16, Base: 10 * time.Millisecond, Max: 320 * time.Millisecond, Logger: logger}
 }
 
 // backend stores the encoded versions of a store. Versions are positive.
@@ -227,7 +249,10 @@ type backend interface {
 type versioned struct {
 	b    backend
 	keep int
+	log  *slog.Logger
 }
+
+func (st *versioned) logger() *slog.Logger { return st.log }
 
 func (st *versioned) Location() string { return st.b.location() }
 

@@ -44,7 +44,7 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, _, err := NewClient(s.Getenv, s.Credentials)
+	client, _, err := NewClient(s.Getenv, s.Credentials, s.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -77,13 +77,15 @@ func CredentialsFrom(getenv func(string) string) credential.Provider {
 }
 
 // NewClient builds the Security Center client the environment describes,
-// signing with creds, and returns the configuration it was built from.
-func NewClient(getenv func(string) string, creds credential.Provider) (*exports.Client, exports.Config, error) {
+// signing with creds and logging each failed attempt to log (nil: none),
+// and returns the configuration it was built from.
+func NewClient(getenv func(string) string, creds credential.Provider, log *slog.Logger) (*exports.Client, exports.Config, error) {
 	cfg, err := exports.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, cfg, err
 	}
 	cfg.Credentials = creds
+	cfg.Logger = log
 	client, err := exports.New(cfg)
 	return client, cfg, err
 }
@@ -105,6 +107,7 @@ func OpenState(ctx context.Context, s Setup) (state.Store, error) {
 		Region:      s.Getenv("FC_REGION"),
 		OnFC:        s.OnFC,
 		Getenv:      s.Getenv,
+		Logger:      s.Log,
 	})
 	if err != nil {
 		if errors.Is(err, state.ErrConfig) {

@@ -38,7 +38,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	if *timeout <= 0 {
 		return fs.usageError(env, fmt.Sprintf("--timeout %s: want a positive duration", *timeout))
 	}
-	client, _, err := app.NewClient(env.Getenv, app.CredentialsFrom(env.Getenv))
+	client, _, err := app.NewClient(env.Getenv, app.CredentialsFrom(env.Getenv), nil)
 	if err != nil {
 		return checkUsageError(env.Stderr, "check", err.Error())
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 )
 
 // flagSet is one command's flags together with the text its --help shows.
@@ -90,17 +91,17 @@ func (fs *flagSet) flagProblem(err error) string {
 // that a misspelt value gets a suggestion and completion offers them. It
 // is the one place that knows where each command's enumerations live.
 func flagChoices(command, name string) []string {
+	if command == "start" {
+		for _, f := range catalog.Flags() {
+			if f.Name == name {
+				return f.Values
+			}
+		}
+		return nil
+	}
 	switch command + " --" + name {
 	case "check --kind":
 		return kindNames(event.Kinds())
-	case "start --kind":
-		return kindNames(event.StartKinds())
-	case "start --export-type":
-		return event.ExportTypes()
-	case "start --type":
-		return event.VulTypes()
-	case "start --lang":
-		return event.Langs()
 	case "preview --event":
 		var names []string
 		for _, t := range event.Types() {

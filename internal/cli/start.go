@@ -7,96 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/exports"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/state"
 )
-
-// startFlag is one flag of the start command: the StartSpec field it sets.
-type startFlag struct {
-	name  string // flag name, without dashes
-	field string // the field's JSON name in a payload item
-	usage string
-	set   func(s *event.StartSpec, v string) error
-}
-
-func startText(set func(*event.StartSpec, string)) func(*event.StartSpec, string) error {
-	return func(s *event.StartSpec, v string) error { set(s, v); return nil }
-}
-
-func startNumber(set func(*event.StartSpec, int64)) func(*event.StartSpec, string) error {
-	return func(s *event.StartSpec, v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return errors.New("not a whole number")
-		}
-		set(s, n)
-		return nil
-	}
-}
-
-// startFlags lists the spec's flags, in the order the usage shows them.
-func startFlags() []startFlag {
-	return []startFlag{
-		{"kind", "kind", "kind of export: asset (ExportRecord, the default), vul (ExportVul) or suspEvent (ExportSuspEvents)",
-			startText(func(s *event.StartSpec, v string) { s.Kind = event.Kind(v) })},
-		{"lang", "lang", "language of the file: zh (the API's default) or en",
-			startText(func(s *event.StartSpec, v string) { s.Lang = v })},
-		{"export-type", "exportType", "asset: what to export (required): " + strings.Join(event.ExportTypes(), ", "),
-			startText(func(s *event.StartSpec, v string) { s.ExportType = v })},
-		{"export-file-type", "exportFileType", "asset: virusScanExport, required with --export-type virusScanExport",
-			startText(func(s *event.StartSpec, v string) { s.ExportFileType = v })},
-		{"params", "params", `asset: filter conditions as a JSON object, such as {"extend":"1"}`,
-			func(s *event.StartSpec, v string) error { return s.Params.UnmarshalJSON([]byte(v)) }},
-		{"account", "resourceDirectoryAccountId", "asset: resource directory member account (default RESOURCE_DIRECTORY_ACCOUNT_ID)",
-			startNumber(func(s *event.StartSpec, n int64) { s.Account = n })},
-		{"type", "type", "vul: vulnerability type (required): " + strings.Join(event.VulTypes(), ", "),
-			startText(func(s *event.StartSpec, v string) { s.Type = v })},
-		{"dealed", "dealed", "vul: y (fixed) or n; suspEvent: Y (handled) or N",
-			startText(func(s *event.StartSpec, v string) { s.Dealed = v })},
-		{"necessity", "necessity", "vul: fix priorities, comma-separated: asap, later, nntf",
-			startText(func(s *event.StartSpec, v string) { s.Necessity = v })},
-		{"attach-types", "attachTypes", "vul: sca, with --type app",
-			startText(func(s *event.StartSpec, v string) { s.AttachTypes = v })},
-		{"group-id", "groupId", "vul and suspEvent: server or asset group ID",
-			startNumber(func(s *event.StartSpec, n int64) { s.GroupID = n })},
-		{"uuids", "uuids", "vul: server UUIDs, comma-separated",
-			startText(func(s *event.StartSpec, v string) { s.UUIDs = v })},
-		{"vpc-instance-ids", "vpcInstanceIds", "vul: VPC IDs, comma-separated",
-			startText(func(s *event.StartSpec, v string) { s.VpcInstanceIDs = v })},
-		{"cve-id", "cveId", "vul: a CVE ID, such as CVE-2022-44702",
-			startText(func(s *event.StartSpec, v string) { s.CveID = v })},
-		{"alias-name", "aliasName", "vul: vulnerability name",
-			startText(func(s *event.StartSpec, v string) { s.AliasName = v })},
-		{"search-tags", "searchTags", "vul: tag, such as \"Restart required\"",
-			startText(func(s *event.StartSpec, v string) { s.SearchTags = v })},
-		{"create-ts-start", "createTsStart", "vul: first scanned at or after, in milliseconds since the epoch",
-			startNumber(func(s *event.StartSpec, n int64) { s.CreateTsStart = n })},
-		{"create-ts-end", "createTsEnd", "vul: first scanned at or before, in milliseconds since the epoch",
-			startNumber(func(s *event.StartSpec, n int64) { s.CreateTsEnd = n })},
-		{"levels", "levels", "suspEvent: severities, comma-separated: serious, suspicious, remind",
-			startText(func(s *event.StartSpec, v string) { s.Levels = v })},
-		{"status", "status", "suspEvent: handling status: 0 (all), 1 (pending), 2, 4, 8, 16, 32 (handled), 64, 128",
-			startText(func(s *event.StartSpec, v string) { s.Status = v })},
-		{"time-start", "timeStart", `suspEvent: detected at or after, "2006-01-02 15:04:05"`,
-			startText(func(s *event.StartSpec, v string) { s.TimeStart = v })},
-		{"time-end", "timeEnd", `suspEvent: detected at or before, "2006-01-02 15:04:05"`,
-			startText(func(s *event.StartSpec, v string) { s.TimeEnd = v })},
-		{"parent-event-types", "parentEventTypes", "suspEvent: alert types, comma-separated",
-			startText(func(s *event.StartSpec, v string) { s.ParentEventTypes = v })},
-		{"name", "name", "suspEvent: alert name",
-			startText(func(s *event.StartSpec, v string) { s.Name = v })},
-		{"uuid", "uuid", "suspEvent: server UUID",
-			startText(func(s *event.StartSpec, v string) { s.UUID = v })},
-		{"cluster-id", "clusterId", "suspEvent: cluster ID",
-			startText(func(s *event.StartSpec, v string) { s.ClusterID = v })},
-	}
-}
 
 // startResult is what start prints on stdout.
 type startResult struct {
@@ -120,9 +38,9 @@ func runStart(ctx context.Context, args []string, env Env) int {
 		"start --kind vul --type cve --dealed n --necessity asap,later",
 		"start --kind suspEvent --levels serious --time-start '2026-11-01 00:00:00'")
 	var spec event.StartSpec
-	flags := startFlags()
+	flags := catalog.Flags()
 	for _, f := range flags {
-		fs.Func(f.name, f.usage, func(v string) error { return f.set(&spec, v) })
+		fs.Func(f.Name, f.Usage, func(v string) error { return f.Set(&spec, v) })
 	}
 	rawSpec := fs.String("spec", "", "the export as a payload's start item, in JSON, instead of the flags above")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long, retries included")
@@ -136,11 +54,11 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	if given["spec"] {
 		for _, f := range flags {
-			if given[f.name] {
-				return fs.usageError(env, fmt.Sprintf("--%s and --spec: give the export either as flags or as --spec", f.name))
+			if given[f.Name] {
+				return fs.usageError(env, fmt.Sprintf("--%s and --spec: give the export either as flags or as --spec", f.Name))
 			}
 		}
-		parsed, err := event.ParseStartSpec([]byte(*rawSpec))
+		parsed, err := catalog.Parse([]byte(*rawSpec))
 		if err != nil {
 			return fs.usageError(env, "--spec: "+err.Error())
 		}
@@ -149,10 +67,10 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	if spec.Kind == "" {
 		spec.Kind = event.Asset
 	}
-	if err := spec.Validate(); err != nil {
+	if err := catalog.Validate(spec); err != nil {
 		return fs.usageError(env, startFlagOf(err, flags, given["spec"])+err.Error())
 	}
-	client, cfg, err := app.NewClient(env.Getenv, app.CredentialsFrom(env.Getenv))
+	client, cfg, err := app.NewClient(env.Getenv, app.CredentialsFrom(env.Getenv), nil)
 	if err != nil {
 		return checkUsageError(env.Stderr, "start", err.Error())
 	}
@@ -194,7 +112,7 @@ func runStart(ctx context.Context, args []string, env Env) int {
 
 // startFlagOf is "--flag: " for the flag that sets the field a
 // validation error is about, or "--spec: " when the spec came whole.
-func startFlagOf(err error, flags []startFlag, fromSpec bool) string {
+func startFlagOf(err error, flags []catalog.Flag, fromSpec bool) string {
 	if fromSpec {
 		return "--spec: "
 	}
@@ -203,8 +121,8 @@ func startFlagOf(err error, flags []startFlag, fromSpec bool) string {
 		return ""
 	}
 	for _, f := range flags {
-		if f.field == e.Field {
-			return "--" + f.name + ": "
+		if f.Field == e.Field {
+			return "--" + f.Name + ": "
 		}
 	}
 	return ""

@@ -3,7 +3,6 @@ package sassim
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/exports/catalog"
 )
 
 // startActions maps the APIs that start exports to the kind of export
@@ -79,49 +79,48 @@ func (s *Simulator) start(w http.ResponseWriter, r *http.Request, body []byte, c
 		call.Ref.Account, _ = strconv.ParseInt(raw, 10, 64) // checked above
 	}
 
-	s.mu.Lock()
-	s.starts.asked++
-	fault := s.starts.fault
-	if fault.Times != 0 && s.starts.asked > fault.Times {
-		fault = Fault{}
-	}
-	status := fault.HTTPStatus
-	if status == 0 && fault.Code != "" {
-		status = DefaultHTTPStatus(fault.Code)
-	}
-	if fault.Code != "" && status < http.StatusInternalServerError {
-		s.mu.Unlock()
+	fault, status, fileName, refused := s.claimStart(call, kind, params, now)
+	if refused {
 		s.refuse(w, r, call, &apiError{status, fault.Code, defaultMessage(fault.Code)})
 		return
 	}
-	call.Ref.ID = s.newExportID(kind)
-	fileName := startedFileName(kind, params, call.Ref.ID, now)
-	s.exports[exportKey{kind, call.Ref.ID}] = &exportState{spec: Export{Ref: call.Ref, FileName: fileName}}
-	s.starts.started = append(s.starts.started, call.Ref)
-	s.mu.Unlock()
-
 	if !sleep(r, fault.Latency) {
 		s.record(*call) // registered, but the caller went away first
 		return
 	}
-	switch {
-	case fault.Drop:
-		s.record(*call)
-		panic(http.ErrAbortHandler) // net/http closes the connection without an answer
-	case fault.Code != "":
-		s.refuse(w, r, call, &apiError{status, fault.Code, defaultMessage(fault.Code)})
-		return
-	case fault.Body != "":
-		if status == 0 {
-			status = http.StatusOK
-		}
-		call.HTTPStatus = status
-		w.Header().Set("Content-Type", "text/html;charset=utf-8")
-		w.WriteHeader(status)
-		io.WriteString(w, fault.Body)
-		s.record(*call)
+	if s.misbehave(w, r, call, fault) {
 		return
 	}
+	s.answerStarted(w, call, fileName)
+}
+
+// claimStart takes the scripted fault of this start, if any, and unless
+// the fault refuses the call before anything starts, registers the new
+// export; it returns the fault, its HTTP status and the file name.
+func (s *Simulator) claimStart(call *Call, kind event.Kind, params url.Values, now time.Time) (f Fault, status int, fileName string, refused bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.starts.asked++
+	f = s.starts.fault
+	if f.Times != 0 && s.starts.asked > f.Times {
+		f = Fault{}
+	}
+	status = f.HTTPStatus
+	if status == 0 && f.Code != "" {
+		status = DefaultHTTPStatus(f.Code)
+	}
+	if f.Code != "" && status < http.StatusInternalServerError {
+		return f, status, "", true
+	}
+	call.Ref.ID = s.newExportID(kind)
+	fileName = startedFileName(kind, params, call.Ref.ID, now)
+	s.exports[exportKey{kind, call.Ref.ID}] = &exportState{spec: Export{Ref: call.Ref, FileName: fileName}}
+	s.starts.started = append(s.starts.started, call.Ref)
+	return f, status, fileName, false
+}
+
+// answerStarted answers a start that succeeded with the new export's Id.
+func (s *Simulator) answerStarted(w http.ResponseWriter, call *Call, fileName string) {
 	answer, _ := json.Marshal(map[string]any{ // strings and numbers only
 		"RequestId": call.RequestID,
 		"Id":        call.Ref.ID,
@@ -203,7 +202,7 @@ func checkStartParams(action string, params url.Values) *apiError {
 		switch {
 		case t == "":
 			return missing("ExportType")
-		case !slices.Contains(event.ExportTypes(), t):
+		case !slices.Contains(catalog.ExportTypes(), t):
 			return invalid("ExportType")
 		case t == "virusScanExport" && params.Get("ExportFileType") != "virusScanExport":
 			return invalid("ExportFileType")
@@ -216,7 +215,7 @@ func checkStartParams(action string, params url.Values) *apiError {
 		switch {
 		case t == "":
 			return missing("Type")
-		case !slices.Contains(event.VulTypes(), t):
+		case !slices.Contains(catalog.VulTypes(), t):
 			return invalid("Type")
 		}
 	}

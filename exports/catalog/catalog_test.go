@@ -1,79 +1,81 @@
-package event
+package catalog
 
 import (
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/export-notifier/export-notifier/event"
 )
 
 func TestParseStartSpecAccepts(t *testing.T) {
 	tests := []struct {
 		in         string
-		want       StartSpec
+		want       event.StartSpec
 		wantString string
 		wantKey    string
 	}{
 		{
 			in:         `{"kind": "asset", "exportType": "assetInstance", "lang": "en"}`,
-			want:       StartSpec{Kind: Asset, ExportType: "assetInstance", Lang: "en"},
+			want:       event.StartSpec{Kind: event.Asset, ExportType: "assetInstance", Lang: "en"},
 			wantString: "asset/assetInstance (en)",
 			wantKey:    "exportType=assetInstance&kind=asset&lang=en",
 		},
 		{
 			in:         `{"exportType": "database"}`, // kind defaults to asset, as in export references
-			want:       StartSpec{Kind: Asset, ExportType: "database"},
+			want:       event.StartSpec{Kind: event.Asset, ExportType: "database"},
 			wantString: "asset/database",
 			wantKey:    "exportType=database&kind=asset",
 		},
 		{
 			in:         `{"kind": "asset", "exportType": "virusScanExport", "exportFileType": "virusScanExport", "resourceDirectoryAccountId": 16670360956}`,
-			want:       StartSpec{Kind: Asset, ExportType: "virusScanExport", ExportFileType: "virusScanExport", Account: 16670360956},
+			want:       event.StartSpec{Kind: event.Asset, ExportType: "virusScanExport", ExportFileType: "virusScanExport", Account: 16670360956},
 			wantString: "asset/virusScanExport@16670360956 exportFileType=virusScanExport",
 			wantKey:    "exportFileType=virusScanExport&exportType=virusScanExport&kind=asset&resourceDirectoryAccountId=16670360956",
 		},
 		{
 			in:         `{"kind": "asset", "exportType": "port", "params": {"pageSize": 10, "extend": "1"}}`,
-			want:       StartSpec{Kind: Asset, ExportType: "port", Params: `{"extend":"1","pageSize":10}`},
+			want:       event.StartSpec{Kind: event.Asset, ExportType: "port", Params: `{"extend":"1","pageSize":10}`},
 			wantString: `asset/port params={"extend":"1","pageSize":10}`,
 			wantKey:    "exportType=port&kind=asset&params=%7B%22extend%22%3A%221%22,%22pageSize%22%3A10%7D",
 		},
 		{
 			in:         `{"kind": "asset", "exportType": "port", "params": "{\"extend\": \"1\"}"}`, // the API's own spelling: a string
-			want:       StartSpec{Kind: Asset, ExportType: "port", Params: `{"extend":"1"}`},
+			want:       event.StartSpec{Kind: event.Asset, ExportType: "port", Params: `{"extend":"1"}`},
 			wantString: `asset/port params={"extend":"1"}`,
 			wantKey:    "exportType=port&kind=asset&params=%7B%22extend%22%3A%221%22%7D",
 		},
 		{
 			in:         `{"kind": "vul", "type": "cve", "lang": "en"}`,
-			want:       StartSpec{Kind: Vul, Type: "cve", Lang: "en"},
+			want:       event.StartSpec{Kind: event.Vul, Type: "cve", Lang: "en"},
 			wantString: "vul/cve (en)",
 			wantKey:    "kind=vul&lang=en&type=cve",
 		},
 		{
 			in: `{"kind": "vul", "type": "app", "attachTypes": "sca", "dealed": "n", "necessity": "later,asap", "groupId": 8834224,
 				"uuids": "u-2,u-1", "cveId": "CVE-2022-44702", "searchTags": "Restart required", "createTsStart": 1696128144000, "createTsEnd": 1696186800000}`,
-			want: StartSpec{Kind: Vul, Type: "app", AttachTypes: "sca", Dealed: "n", Necessity: "later,asap", GroupID: 8834224,
+			want: event.StartSpec{Kind: event.Vul, Type: "app", AttachTypes: "sca", Dealed: "n", Necessity: "later,asap", GroupID: 8834224,
 				UUIDs: "u-2,u-1", CveID: "CVE-2022-44702", SearchTags: "Restart required", CreateTsStart: 1696128144000, CreateTsEnd: 1696186800000},
 			wantString: `vul/app dealed=n necessity=later,asap attachTypes=sca groupId=8834224 uuids=u-2,u-1 cveId=CVE-2022-44702 searchTags="Restart required" createTsStart=1696128144000 createTsEnd=1696186800000`,
 			wantKey:    "attachTypes=sca&createTsEnd=1696186800000&createTsStart=1696128144000&cveId=CVE-2022-44702&dealed=n&groupId=8834224&kind=vul&necessity=asap,later&searchTags=Restart%20required&type=app&uuids=u-1,u-2",
 		},
 		{
 			in:         `{"kind": "suspEvent", "levels": "serious,suspicious", "dealed": "N", "status": "1", "timeStart": "2026-11-01 00:00:00", "timeEnd": "2026-11-30 23:59:59", "lang": "zh"}`,
-			want:       StartSpec{Kind: SuspEvent, Levels: "serious,suspicious", Dealed: "N", Status: "1", TimeStart: "2026-11-01 00:00:00", TimeEnd: "2026-11-30 23:59:59", Lang: "zh"},
+			want:       event.StartSpec{Kind: event.SuspEvent, Levels: "serious,suspicious", Dealed: "N", Status: "1", TimeStart: "2026-11-01 00:00:00", TimeEnd: "2026-11-30 23:59:59", Lang: "zh"},
 			wantString: `suspEvent dealed=N levels=serious,suspicious status=1 timeStart="2026-11-01 00:00:00" timeEnd="2026-11-30 23:59:59" (zh)`,
 			wantKey:    "dealed=N&kind=suspEvent&lang=zh&levels=serious,suspicious&status=1&timeEnd=2026-11-30%2023%3A59%3A59&timeStart=2026-11-01%2000%3A00%3A00",
 		},
 		{
 			in:         `{"kind": "suspEvent"}`,
-			want:       StartSpec{Kind: SuspEvent},
+			want:       event.StartSpec{Kind: event.SuspEvent},
 			wantString: "suspEvent",
 			wantKey:    "kind=suspEvent",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseStartSpec([]byte(tt.in))
+			got, err := Parse([]byte(tt.in))
 			if err != nil {
 				t.Fatalf("ParseStartSpec: %v", err)
 			}
@@ -90,7 +92,7 @@ func TestParseStartSpecAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := ParseStartSpec(out)
+			again, err := Parse(out)
 			if err != nil || again != got {
 				t.Fatalf("round trip through %s = %+v, %v; want %+v", out, again, err, got)
 			}
@@ -144,7 +146,7 @@ func TestParseStartSpecRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in[:min(len(tt.in), 60)], func(t *testing.T) {
-			got, err := ParseStartSpec([]byte(tt.in))
+			got, err := Parse([]byte(tt.in))
 			if err == nil {
 				t.Fatalf("ParseStartSpec accepted %s as %+v", tt.in, got)
 			}
@@ -159,18 +161,18 @@ func TestParseStartSpecRefuses(t *testing.T) {
 
 func TestStartSpecValidateChecksSpecsBuiltInGo(t *testing.T) {
 	tests := []struct {
-		spec    StartSpec
+		spec    event.StartSpec
 		wantErr string
 	}{
-		{StartSpec{ExportType: "assetInstance"}, ""}, // the empty kind is asset
-		{StartSpec{Kind: Vul, Type: "emg"}, ""},
-		{StartSpec{Kind: Asset, ExportType: "user", Params: "not json"}, "params: want a JSON object"},
-		{StartSpec{Kind: Asset, ExportType: "user", Params: ExportParams("{" + strings.Repeat(" ", maxParamsLen) + "}")}, "params: at most 4096 bytes"},
-		{StartSpec{Kind: Warning}, "warning exports cannot be started"},
-		{StartSpec{Kind: Vul, Type: "cve", Account: 5}, "resourceDirectoryAccountId is not a parameter of vul exports"},
+		{event.StartSpec{ExportType: "assetInstance"}, ""}, // the empty kind is asset
+		{event.StartSpec{Kind: event.Vul, Type: "emg"}, ""},
+		{event.StartSpec{Kind: event.Asset, ExportType: "user", Params: "not json"}, "params: want a JSON object"},
+		{event.StartSpec{Kind: event.Asset, ExportType: "user", Params: event.ExportParams("{" + strings.Repeat(" ", maxParamsLen) + "}")}, "params: at most 4096 bytes"},
+		{event.StartSpec{Kind: event.Warning}, "warning exports cannot be started"},
+		{event.StartSpec{Kind: event.Vul, Type: "cve", Account: 5}, "resourceDirectoryAccountId is not a parameter of vul exports"},
 	}
 	for _, tt := range tests {
-		err := tt.spec.Validate()
+		err := Validate(tt.spec)
 		switch {
 		case tt.wantErr == "" && err != nil:
 			t.Errorf("%+v: %v", tt.spec, err)
@@ -182,21 +184,21 @@ func TestStartSpecValidateChecksSpecsBuiltInGo(t *testing.T) {
 
 func TestStartSpecValidateNamesTheField(t *testing.T) {
 	tests := []struct {
-		spec  StartSpec
+		spec  event.StartSpec
 		field string
 	}{
-		{StartSpec{Kind: "disk"}, "kind"},
-		{StartSpec{Kind: Asset}, "exportType"},
-		{StartSpec{Kind: Asset, ExportType: "virusScanExport"}, "exportFileType"},
-		{StartSpec{Kind: Vul, Type: "cve", ExportType: "user"}, "exportType"},
-		{StartSpec{Kind: Vul, Type: "cve", CreateTsEnd: -1}, "createTsEnd"},
-		{StartSpec{Kind: SuspEvent, TimeEnd: "yesterday"}, "timeEnd"},
-		{StartSpec{Kind: SuspEvent, Lang: "de"}, "lang"},
+		{event.StartSpec{Kind: "disk"}, "kind"},
+		{event.StartSpec{Kind: event.Asset}, "exportType"},
+		{event.StartSpec{Kind: event.Asset, ExportType: "virusScanExport"}, "exportFileType"},
+		{event.StartSpec{Kind: event.Vul, Type: "cve", ExportType: "user"}, "exportType"},
+		{event.StartSpec{Kind: event.Vul, Type: "cve", CreateTsEnd: -1}, "createTsEnd"},
+		{event.StartSpec{Kind: event.SuspEvent, TimeEnd: "yesterday"}, "timeEnd"},
+		{event.StartSpec{Kind: event.SuspEvent, Lang: "de"}, "lang"},
 	}
 	for _, tt := range tests {
-		var e *SpecError
-		if err := tt.spec.Validate(); !errors.As(err, &e) || e.Field != tt.field || e.Spec != tt.spec {
-			t.Errorf("Validate(%+v) = %#v, want a *SpecError about %s", tt.spec, err, tt.field)
+		var e *event.SpecError
+		if err := Validate(tt.spec); !errors.As(err, &e) || e.Field != tt.field || e.Spec != tt.spec {
+			t.Errorf("Validate(%+v) = %#v, want a *event.SpecError about %s", tt.spec, err, tt.field)
 		}
 	}
 }
@@ -208,8 +210,8 @@ func TestStartSpecKeyIgnoresSpelling(t *testing.T) {
 		{`{"exportType": "port", "params": {"a": 1, "b": {"d": 2, "c": 3}}}`, `{"exportType": "port", "params": "{\"b\":{\"c\":3,\"d\":2},\"a\":1}"}`},
 	}
 	for _, pair := range same {
-		a, errA := ParseStartSpec([]byte(pair[0]))
-		b, errB := ParseStartSpec([]byte(pair[1]))
+		a, errA := Parse([]byte(pair[0]))
+		b, errB := Parse([]byte(pair[1]))
 		if errA != nil || errB != nil {
 			t.Fatal(errA, errB)
 		}
@@ -224,8 +226,8 @@ func TestStartSpecKeyIgnoresSpelling(t *testing.T) {
 		{`{"kind": "vul", "type": "cve", "aliasName": "a&b=c"}`, `{"kind": "vul", "type": "cve", "aliasName": "a", "cveId": "CVE-2022-12345"}`},
 	}
 	for _, pair := range different {
-		a, _ := ParseStartSpec([]byte(pair[0]))
-		b, _ := ParseStartSpec([]byte(pair[1]))
+		a, _ := Parse([]byte(pair[0]))
+		b, _ := Parse([]byte(pair[1]))
 		if a.Key() == b.Key() {
 			t.Errorf("%s and %s share key %q", pair[0], pair[1], a.Key())
 		}
@@ -234,15 +236,15 @@ func TestStartSpecKeyIgnoresSpelling(t *testing.T) {
 
 func TestStartFieldsAndActions(t *testing.T) {
 	for _, k := range StartKinds() {
-		if StartAction(k) == "" {
+		if API(k) == "" {
 			t.Errorf("no API starts %s exports", k)
 		}
-		if f := StartFields(k); f[0] != "kind" || f[len(f)-1] != "lang" {
-			t.Errorf("StartFields(%s) = %v", k, f)
+		if f := Fields(k); f[0] != "kind" || f[len(f)-1] != "lang" {
+			t.Errorf("Fields(%s) = %v", k, f)
 		}
 	}
-	if StartAction(HC) != "" {
-		t.Errorf("hc exports cannot be started, yet StartAction names %s", StartAction(HC))
+	if API(event.HC) != "" {
+		t.Errorf("hc exports cannot be started, yet StartAction names %s", API(event.HC))
 	}
 }
 
@@ -260,14 +262,14 @@ func FuzzParseStartSpec(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		spec, err := ParseStartSpec(raw)
+		spec, err := Parse(raw)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "start ") {
 				t.Fatalf("error %q does not name the item", err)
 			}
 			return
 		}
-		if err := spec.Validate(); err != nil {
+		if err := Validate(spec); err != nil {
 			t.Fatalf("ParseStartSpec accepted %q but Validate refuses %+v: %v", raw, spec, err)
 		}
 		if spec.String() == "" || !strings.Contains(spec.Key(), "kind="+string(spec.Kind)) {
@@ -277,9 +279,9 @@ func FuzzParseStartSpec(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal %+v: %v", spec, err)
 		}
-		again, err := ParseStartSpec(out)
+		again, err := Parse(out)
 		if err != nil {
-			t.Fatalf("ParseStartSpec(%s) (from %q): %v", out, raw, err)
+			t.Fatalf("Parse(%s) (from %q): %v", out, raw, err)
 		}
 		if again != spec || again.Key() != spec.Key() {
 			t.Fatalf("round trip changed %+v to %+v", spec, again)

@@ -1,0 +1,95 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// Parse parses one start item, such as
+// {"kind": "asset", "exportType": "assetInstance", "lang": "en"}, and
+// validates it. A missing kind means asset. Field names are exact
+// (camelCase); unknown fields, fields of another kind's API and bad values
+// are refused, the error naming the item and what is allowed.
+func Parse(raw []byte) (event.StartSpec, error) {
+	item := snippet(raw)
+	names, ok := objectKeys(raw)
+	if !ok {
+		return event.StartSpec{}, fmt.Errorf("start item %s: want a JSON object such as {\"kind\": \"asset\", \"exportType\": \"assetInstance\"}", item)
+	}
+	known := event.SpecFields()
+	for i, name := range names {
+		if slices.Contains(names[:i], name) {
+			return event.StartSpec{}, fmt.Errorf("start item %s: field %q is given twice", item, name)
+		}
+		if name != "kind" && !slices.Contains(known, name) {
+			return event.StartSpec{}, fmt.Errorf("start item %s: unknown field %q (known: kind, %s)", item, name, strings.Join(known, ", "))
+		}
+	}
+	var s event.StartSpec
+	if err := json.Unmarshal(raw, &s); err != nil { // names are exact by now, so its case folding never applies
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return event.StartSpec{}, fmt.Errorf("start item %s: field %q: want a %s, not a %s", item, typeErr.Field, jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)
+		}
+		return event.StartSpec{}, fmt.Errorf("start item %s: %w", item, err)
+	}
+	if s.Kind == "" {
+		s.Kind = event.Asset
+	}
+	if err := Validate(s); err != nil {
+		return event.StartSpec{}, err
+	}
+	return s, nil
+}
+
+// objectKeys returns the member names of the JSON object raw, in order,
+// duplicates included; ok is false when raw is not one JSON object.
+func objectKeys(raw []byte) (names []string, ok bool) {
+	if !json.Valid(raw) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		name, _ := t.(string)
+		names = append(names, name)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, false
+		}
+	}
+	return names, true
+}
+
+func jsonTypeName(goKind string) string {
+	switch goKind {
+	case "int64", "int", "int32":
+		return "number"
+	case "string":
+		return "string"
+	default:
+		return goKind
+	}
+}
+
+// snippet is raw on one line, bounded, for naming a bad item.
+func snippet(raw []byte) string {
+	s := strings.Join(strings.Fields(string(raw)), " ")
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "?")
+	}
+	return event.Clip(s, 120)
+}
