@@ -109,3 +109,14 @@ func TestConsoleStartedAndRunning(t *testing.T) {
 		}
 	}
 }
+
+// TestFailureOfAnExportNeverRead: a failure message about an export whose
+// status was never received says so, rather than inventing a pending state.
+func TestFailureOfAnExportNeverRead(t *testing.T) {
+	ev := SampleEvent(event.Failed)
+	ev.Status = event.Status{Ref: ev.Status.Ref}
+	got := progressText(ev.Status)
+	if !strings.Contains(got, "never read") || strings.Contains(got, "pending") || strings.Contains(got, "0 of 0") {
+		t.Errorf("progress of an export never read = %q", got)
+	}
+}

@@ -222,7 +222,7 @@ func newDingTalk(target, secret string, includeLink bool) (*dingTalk, error) {
 		now:           time.Now,
 		limiter:       rate.NewLimiter(rate.Every(dingTalkEvery), dingTalkBurst),
 		rateLimitWait: dingTalkRateLimitWait,
-		secrets:       append(urlSecrets(target), secret),
+		secrets:       append(urlSecrets(target), secret, accessToken(target)),
 	}, nil
 }
 
@@ -238,6 +238,15 @@ func checkDingTalkURL(raw string) (string, error) {
 		return "", fmt.Errorf("DINGTALK_WEBHOOK_URL: %s has no access_token query parameter; copy the whole webhook URL from the bot's settings", RedactURL(target))
 	}
 	return target, nil
+}
+
+// accessToken is the bot's access token, its credential.
+func accessToken(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("access_token")
 }
 
 // checkBotSecret accepts a bot's signing secret: one word, not a URL. The

@@ -126,9 +126,11 @@ func scrub(s string, secrets []string) string {
 }
 
 // urlSecrets lists the parts of a sink URL that must not be shown, in
-// whatever form a server might echo them: the whole URL, its path and query
-// (raw and decoded), every query value and every path segment long enough
-// to be a key.
+// whatever form a server might echo them: the whole URL, and its path and
+// query each as a whole (raw and decoded). Words of the path are not
+// secrets on their own: a receiver's "unable to verify payload" must stay
+// readable with a URL ending in /verify. A sink whose credential is one
+// part of its URL (a token parameter, a hook ID) adds that part itself.
 func urlSecrets(raw string) []string {
 	secrets := []string{raw}
 	u, err := url.Parse(raw)
@@ -136,13 +138,11 @@ func urlSecrets(raw string) []string {
 		return secrets
 	}
 	secrets = append(secrets, u.RequestURI(), u.EscapedPath(), u.Path, u.RawQuery, u.User.String())
-	for _, values := range u.Query() {
-		secrets = append(secrets, values...)
+	if q, err := url.QueryUnescape(u.RawQuery); err == nil {
+		secrets = append(secrets, q)
 	}
-	for _, seg := range strings.Split(u.Path, "/") {
-		if len(seg) >= 6 {
-			secrets = append(secrets, seg)
-		}
+	if p, ok := u.User.Password(); ok {
+		secrets = append(secrets, p)
 	}
 	return secrets
 }

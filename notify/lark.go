@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -262,7 +263,7 @@ func newLark(target, secret string, includeLink bool) (*lark, error) {
 		includeLink: includeLink,
 		now:         time.Now,
 		limiter:     rate.NewLimiter(rate.Every(larkEvery), larkBurst),
-		secrets:     append(urlSecrets(target), secret),
+		secrets:     append(urlSecrets(target), secret, path.Base(target)),
 	}, nil
 }
 

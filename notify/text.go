@@ -132,13 +132,16 @@ func failureText(f *event.Failure) string {
 	return s
 }
 
-// progressText is "exporting at 40% (400 of 1,000 rows)".
+// neverRead is the progress of an export whose status was never seen:
+// every check of it failed, so there is no state or count to show.
+const neverRead = "never read: no status was ever received for it"
+
+// progressText is "exporting at 40% (400 of 1,000 rows)", or neverRead.
 func progressText(st event.Status) string {
-	state := string(st.State)
-	if state == "" {
-		state = "pending"
+	if st.State == "" {
+		return neverRead
 	}
-	return fmt.Sprintf("%s at %d%% (%s of %s rows)", oneLine(state), st.Progress, thousands(st.CurrentCount), thousands(st.TotalCount))
+	return fmt.Sprintf("%s at %d%% (%s of %s rows)", oneLine(string(st.State)), st.Progress, thousands(st.CurrentCount), thousands(st.TotalCount))
 }
 
 // Hint says what to do about a failure with the given error code, or ""

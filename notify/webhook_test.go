@@ -326,3 +326,20 @@ func TestDeliverCancelled(t *testing.T) {
 func mapEnv(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
+
+// TestRedactionKeepsOrdinaryWords: a path that is a plain word is removed
+// from errors as a whole, not wherever the word occurs in the answer.
+func TestRedactionKeepsOrdinaryWords(t *testing.T) {
+	r := newReceiver(t, reply{status: http.StatusBadRequest, body: "unable to verify payload"})
+	sink := newWebhookSink(t, Settings{WebhookURLs: []string{r.URL + "/verify"}})
+
+	err := sink.Notify(context.Background(), []event.Event{SampleEvent(event.Completed)})
+
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != http.StatusBadRequest {
+		t.Fatalf("err = %v, want an HTTP 400 *Error", err)
+	}
+	if e.Text != "unable to verify payload" {
+		t.Errorf("text = %q, want the receiver's answer unchanged", e.Text)
+	}
+}
