@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -40,7 +38,7 @@ func botError(sink string, status int, label string, c botCode, secrets []string
 	if m := strings.TrimSpace(c.msg); m != "" {
 		text += ": " + m
 	}
-	return &Error{Sink: sink, StatusCode: status, Text: errorText([]byte(text), secrets)}
+	return &Error{Sink: sink, StatusCode: status, Text: ErrorText([]byte(text), secrets)}
 }
 
 // botVerdict turns a chat bot's answer into the outcome of a send: nil for
@@ -75,7 +73,7 @@ func botVerdict(sink, label string, status int, answer []byte, code *int64, msg 
 // JSON: the message may not have been posted, and sending it again is for
 // the next cycle to decide.
 func unexpectedAnswer(sink string, status int, answer []byte, secrets []string) *Error {
-	text := errorText(answer, secrets)
+	text := ErrorText(answer, secrets)
 	if text == "" {
 		return &Error{Sink: sink, StatusCode: status, Text: "unexpected empty answer"}
 	}
@@ -100,15 +98,15 @@ func botHeadline(ev event.Event) string {
 	st := ev.Status
 	switch ev.Type {
 	case event.Completed:
-		return "Export ready: " + nameOf(st)
+		return "Export ready: " + NameOf(st)
 	case event.Failed:
-		return fmt.Sprintf("Export check failed: %s (%s)", st.Ref.String(), failureOf(ev).Code)
+		return fmt.Sprintf("Export check failed: %s (%s)", st.Ref.String(), FailureOf(ev).Code)
 	case event.Stalled:
-		return "Export stalled: " + nameOf(st)
+		return "Export stalled: " + NameOf(st)
 	case event.Started:
-		return startedHeadline(ev)
+		return StartedHeadline(ev)
 	case event.Running:
-		return runningHeadline(st)
+		return RunningHeadline(st)
 	}
 	return Summary(ev, false)
 }
@@ -116,9 +114,9 @@ func botHeadline(ev event.Event) string {
 // botGroupHeadline is the title of one message about several events, and
 // whether they are failures that share one error code.
 func botGroupHeadline(events []event.Event) (string, bool) {
-	code := failureOf(events[0]).Code
+	code := FailureOf(events[0]).Code
 	for _, ev := range events {
-		if ev.Type != event.Failed || failureOf(ev).Code != code {
+		if ev.Type != event.Failed || FailureOf(ev).Code != code {
 			return fmt.Sprintf("%d export events", len(events)), false
 		}
 	}
@@ -133,9 +131,9 @@ func botGroupLines(events []event.Event, sameCode bool) []string {
 		line := "• " + ev.Status.Ref.String()
 		switch {
 		case !sameCode:
-			line += " " + clean(Summary(ev, false), botMaxValue)
+			line += " " + Cut(OneLine(Summary(ev, false)), botMaxValue, Chars)
 		case ev.Status.FileName != "":
-			line += " " + clean(ev.Status.FileName, botMaxValue)
+			line += " " + Cut(OneLine(ev.Status.FileName), botMaxValue, Chars)
 		}
 		lines[i] = line
 	}
@@ -148,7 +146,7 @@ type fact struct{ name, value string }
 // botStartedFacts are the facts of a started message: what was asked
 // for, when the event says.
 func botStartedFacts(ev event.Event) []fact {
-	if as := startedAs(ev.Start); as != "" {
+	if as := StartedAs(ev.Start); as != "" {
 		return botFacts(ev, fact{"Started as", as})
 	}
 	return botFacts(ev)
@@ -173,14 +171,14 @@ func botFacts(ev event.Event, extra ...fact) []fact {
 
 // botFailure is "Code (HTTP n)" and the message, each cleaned.
 func botFailure(f event.Failure) (code, message string) {
-	code = clean(f.Code, botMaxValue)
+	code = Cut(OneLine(f.Code), botMaxValue, Chars)
 	if code == "" {
 		code = "error"
 	}
 	if f.HTTPStatus != 0 {
 		code += " (HTTP " + strconv.Itoa(f.HTTPStatus) + ")"
 	}
-	return code, clean(f.Message, botMaxMessage)
+	return code, Cut(OneLine(f.Message), botMaxMessage, Chars)
 }
 
 // botFooter is the small print: the program's name (which a bot's keyword
@@ -188,10 +186,10 @@ func botFailure(f event.Failure) (code, message string) {
 func botFooter(ev event.Event) string {
 	parts := []string{"export-notifier"}
 	if id := ev.Status.RequestID; id != "" {
-		parts = append(parts, "Request ID "+clean(id, botMaxValue))
+		parts = append(parts, "Request ID "+Cut(OneLine(id), botMaxValue, Chars))
 	}
 	if ev.ID != "" {
-		parts = append(parts, "Event "+clean(ev.ID, botMaxValue))
+		parts = append(parts, "Event "+Cut(OneLine(ev.ID), botMaxValue, Chars))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -200,10 +198,10 @@ func botFooter(ev event.Event) string {
 func botGroupFooter(first event.Event) string {
 	parts := []string{"export-notifier"}
 	if first.Region != "" {
-		parts = append(parts, "Region "+clean(first.Region, botMaxValue))
+		parts = append(parts, "Region "+Cut(OneLine(first.Region), botMaxValue, Chars))
 	}
 	if id := first.Status.RequestID; id != "" {
-		parts = append(parts, "First request ID "+clean(id, botMaxValue))
+		parts = append(parts, "First request ID "+Cut(OneLine(id), botMaxValue, Chars))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -214,33 +212,4 @@ func botLink(st event.Status, includeLink bool) string {
 		return ""
 	}
 	return st.Link
-}
-
-// clean makes text from outside fit for a chat message: one line, no
-// control or invisible formatting characters, at most n characters.
-func clean(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case unicode.IsSpace(r):
-			return ' '
-		case r == utf8.RuneError || !unicode.IsPrint(r):
-			return -1
-		}
-		return r
-	}, s)
-	return truncate(strings.Join(strings.Fields(s), " "), n)
-}
-
-// truncateBytes shortens s to at most n bytes on a character boundary,
-// ending in "…" when cut.
-func truncateBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const ellipsis = "…"
-	cut := max(n-len(ellipsis), 0)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ellipsis
 }

@@ -26,7 +26,7 @@ func FuzzBotAnswers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status int, answer []byte) {
 		var httpErr *Error
 		if status < 200 || status > 299 {
-			httpErr = &Error{Sink: "x", StatusCode: status, Text: errorText(answer, secrets), Retryable: retryableStatus(status)}
+			httpErr = &Error{Sink: "x", StatusCode: status, Text: ErrorText(answer, secrets), Retryable: RetryableStatus(status)}
 		}
 		for name, e := range map[string]*Error{
 			"dingtalk": d.verdict(status, answer, httpErr, secrets),
@@ -89,9 +89,9 @@ func TestTruncateBytes(t *testing.T) {
 		{"😀😀😀", 6, "…"},
 		{"😀😀", 2, "…"},
 	} {
-		got := truncateBytes(c.in, c.n)
+		got := Cut(c.in, c.n, Bytes)
 		if got != c.want || !utf8.ValidString(got) {
-			t.Errorf("truncateBytes(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+			t.Errorf("Cut(%q, %d, Bytes) = %q, want %q", c.in, c.n, got, c.want)
 		}
 	}
 }

@@ -115,7 +115,7 @@ func TestConsoleStartedAndRunning(t *testing.T) {
 func TestFailureOfAnExportNeverRead(t *testing.T) {
 	ev := SampleEvent(event.Failed)
 	ev.Status = event.Status{Ref: ev.Status.Ref}
-	got := progressText(ev.Status)
+	got := ProgressText(ev.Status)
 	if !strings.Contains(got, "never read") || strings.Contains(got, "pending") || strings.Contains(got, "0 of 0") {
 		t.Errorf("progress of an export never read = %q", got)
 	}

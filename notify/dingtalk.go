@@ -69,33 +69,33 @@ func RenderDingTalk(events []event.Event, includeLink bool) DingTalkMessage {
 		title = dingTalkSingle(&md, events[0], includeLink)
 	}
 	return DingTalkMessage{MsgType: "markdown", Markdown: DingTalkMarkdown{
-		Title: truncate(title, botMaxTitle),
-		Text:  truncateBytes(md.String(), dingTalkMaxText),
+		Title: Cut(title, botMaxTitle, Chars),
+		Text:  Cut(md.String(), dingTalkMaxText, Bytes),
 	}}
 }
 
 func dingTalkSingle(md *markdown, ev event.Event, includeLink bool) string {
 	st := ev.Status
-	title := clean(botHeadline(ev), botMaxTitle)
+	title := Cut(OneLine(botHeadline(ev)), botMaxTitle, Chars)
 	md.heading(title)
 	switch ev.Type {
 	case event.Completed:
-		md.facts(botFacts(ev, fact{"Total rows", thousands(st.TotalCount)}))
+		md.facts(botFacts(ev, fact{"Total rows", Thousands(st.TotalCount)}))
 		if link := botLink(st, includeLink); link != "" {
 			md.link("Download", link)
 		}
 	case event.Failed:
-		code, message := botFailure(failureOf(ev))
+		code, message := botFailure(FailureOf(ev))
 		md.failure(code, message)
-		md.facts(botFacts(ev, fact{"Status", progressText(st)}))
-		md.hint(Hint(st.Kind, failureOf(ev).Code))
+		md.facts(botFacts(ev, fact{"Status", ProgressText(st)}))
+		md.hint(Hint(st.Kind, FailureOf(ev).Code))
 	case event.Stalled:
-		md.paragraph("No progress: " + progressText(st) + ".")
-		md.facts(botFacts(ev, fact{"Total rows", thousands(st.TotalCount)}))
+		md.paragraph("No progress: " + ProgressText(st) + ".")
+		md.facts(botFacts(ev, fact{"Total rows", Thousands(st.TotalCount)}))
 	case event.Started:
 		md.facts(botStartedFacts(ev))
 	default:
-		md.facts(botFacts(ev, fact{"Status", progressText(st)}))
+		md.facts(botFacts(ev, fact{"Status", ProgressText(st)}))
 	}
 	md.small(botFooter(ev))
 	return title
@@ -104,15 +104,15 @@ func dingTalkSingle(md *markdown, ev event.Event, includeLink bool) string {
 func dingTalkGroup(md *markdown, events []event.Event, listBudget int) string {
 	first := events[0]
 	title, sameCode := botGroupHeadline(events)
-	title = clean(title, botMaxTitle)
+	title = Cut(OneLine(title), botMaxTitle, Chars)
 	md.heading(title)
 	if sameCode {
-		code, message := botFailure(failureOf(first))
+		code, message := botFailure(FailureOf(first))
 		md.failure(code, message)
 	}
-	md.list(fitLines(botGroupLines(events, sameCode), listBudget))
+	md.list(FitLines(botGroupLines(events, sameCode), listBudget))
 	if sameCode {
-		md.hint(Hint(first.Status.Kind, failureOf(first).Code))
+		md.hint(Hint(first.Status.Kind, FailureOf(first).Code))
 	}
 	md.small(botGroupFooter(first))
 	return title
@@ -146,13 +146,13 @@ func (m *markdown) failure(code, message string) {
 func (m *markdown) facts(facts []fact) {
 	lines := make([]string, len(facts))
 	for i, f := range facts {
-		lines[i] = "- **" + f.name + ":** " + mdText(clean(f.value, botMaxValue))
+		lines[i] = "- **" + f.name + ":** " + mdText(Cut(OneLine(f.value), botMaxValue, Chars))
 	}
 	m.block(strings.Join(lines, "\n"))
 }
 
 // list shows lines as a markdown list: those starting "• " are its items;
-// any other (fitLines' "…and N more") is a paragraph after it.
+// any other (FitLines' "…and N more") is a paragraph after it.
 func (m *markdown) list(s string) {
 	var items, after []string
 	for _, l := range strings.Split(s, "\n") {
@@ -217,23 +217,23 @@ func newDingTalk(target, secret string, includeLink bool) (*dingTalk, error) {
 	return &dingTalk{
 		url:           target,
 		secret:        secret,
-		client:        newHTTPClient(),
+		client:        NewHTTPClient(),
 		includeLink:   includeLink,
 		now:           time.Now,
 		limiter:       rate.NewLimiter(rate.Every(dingTalkEvery), dingTalkBurst),
 		rateLimitWait: dingTalkRateLimitWait,
-		secrets:       append(urlSecrets(target), secret, accessToken(target)),
+		secrets:       append(URLSecrets(target), secret, accessToken(target)),
 	}, nil
 }
 
 // checkDingTalkURL accepts a DingTalk bot URL: https (plain http only to
 // loopback hosts) with the access_token query parameter.
 func checkDingTalkURL(raw string) (string, error) {
-	target, err := checkURL("DINGTALK_WEBHOOK_URL", raw)
+	target, err := CheckURL("DINGTALK_WEBHOOK_URL", raw)
 	if err != nil {
 		return "", err
 	}
-	u, _ := url.Parse(target) // checkURL parsed it
+	u, _ := url.Parse(target) // CheckURL parsed it
 	if u.Query().Get("access_token") == "" {
 		return "", fmt.Errorf("DINGTALK_WEBHOOK_URL: %s has no access_token query parameter; copy the whole webhook URL from the bot's settings", RedactURL(target))
 	}
@@ -284,7 +284,7 @@ func (d *dingTalk) Notify(ctx context.Context, events []event.Event) error {
 		secrets = append(slices.Clip(secrets), sig, url.QueryEscape(sig), target)
 	}
 	header := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "User-Agent": {"export-notifier"}}
-	status, answer, e := postForAnswer(ctx, d.client, d.Name(), target, header, body, secrets)
+	status, answer, e := PostForAnswer(ctx, d.client, d.Name(), target, header, body, secrets)
 	if e := d.verdict(status, answer, e, secrets); e != nil {
 		return e
 	}

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Bounds on what is read of a sink's answer: the error text shown to
@@ -23,10 +21,10 @@ const (
 	maxDrain     = 64 << 10
 )
 
-// newHTTPClient returns the client every HTTP sink uses: redirects are not
+// NewHTTPClient returns the client every HTTP sink uses: redirects are not
 // followed (a 3xx is a failed attempt, and a redirect must not carry a
 // signed request elsewhere); timeouts come from the per-attempt context.
-func newHTTPClient() *http.Client {
+func NewHTTPClient() *http.Client {
 	return &http.Client{
 		Transport: http.DefaultTransport.(*http.Transport).Clone(),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -35,17 +33,17 @@ func newHTTPClient() *http.Client {
 	}
 }
 
-// post sends body to target and turns anything but a 2xx into an *Error
+// Post sends body to target and turns anything but a 2xx into an *Error
 // carrying the status, a bounded single-line copy of the answer (with the
 // secrets removed), whether to retry, and the Retry-After.
-func post(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) *Error {
-	_, _, err := postForAnswer(ctx, client, sink, target, header, body, secrets)
+func Post(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) *Error {
+	_, _, err := PostForAnswer(ctx, client, sink, target, header, body, secrets)
 	return err
 }
 
-// postForAnswer is post for sinks that report failures inside a 2xx answer
+// PostForAnswer is Post for sinks that report failures inside a 2xx answer
 // (the chat bots): it also returns the status and the bounded answer.
-func postForAnswer(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) (int, []byte, *Error) {
+func PostForAnswer(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) (int, []byte, *Error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, &Error{Sink: sink, Err: errors.New("cannot build the request for " + RedactURL(target))}
@@ -55,7 +53,7 @@ func postForAnswer(ctx context.Context, client *http.Client, sink, target string
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, &Error{Sink: sink, Retryable: true, Err: redactError(err, target, secrets)}
+		return 0, nil, &Error{Sink: sink, Retryable: true, Err: RedactError(err, target, secrets)}
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxDrain))
@@ -65,15 +63,15 @@ func postForAnswer(ctx context.Context, client *http.Client, sink, target string
 	return resp.StatusCode, answer, &Error{
 		Sink:       sink,
 		StatusCode: resp.StatusCode,
-		Text:       errorText(answer, secrets),
-		Retryable:  retryableStatus(resp.StatusCode),
+		Text:       ErrorText(answer, secrets),
+		Retryable:  RetryableStatus(resp.StatusCode),
 		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 }
 
-// retryableStatus reports whether an answer with this status may succeed
+// RetryableStatus reports whether an answer with this status may succeed
 // if sent again.
-func retryableStatus(code int) bool {
+func RetryableStatus(code int) bool {
 	return code == http.StatusTooManyRequests || code >= 500
 }
 
@@ -95,21 +93,10 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// errorText makes a sink's answer fit for an error message: secrets
+// ErrorText makes a sink's answer fit for an error message: secrets
 // removed, one line, printable, bounded.
-func errorText(answer []byte, secrets []string) string {
-	s := scrub(string(answer), secrets)
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		if !unicode.IsPrint(r) {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	return truncate(s, maxErrorText)
+func ErrorText(answer []byte, secrets []string) string {
+	return Cut(OneLine(scrub(string(answer), secrets)), maxErrorText, Chars)
 }
 
 // scrub replaces every occurrence of a secret in s.
@@ -125,13 +112,13 @@ func scrub(s string, secrets []string) string {
 	return s
 }
 
-// urlSecrets lists the parts of a sink URL that must not be shown, in
+// URLSecrets lists the parts of a sink URL that must not be shown, in
 // whatever form a server might echo them: the whole URL, and its path and
 // query each as a whole (raw and decoded). Words of the path are not
 // secrets on their own: a receiver's "unable to verify payload" must stay
 // readable with a URL ending in /verify. A sink whose credential is one
 // part of its URL (a token parameter, a hook ID) adds that part itself.
-func urlSecrets(raw string) []string {
+func URLSecrets(raw string) []string {
 	secrets := []string{raw}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -162,9 +149,9 @@ func RedactURL(raw string) string {
 	return s
 }
 
-// redactError rewrites a transport error so that it names target only as
+// RedactError rewrites a transport error so that it names target only as
 // RedactURL does and holds none of secrets.
-func redactError(err error, target string, secrets []string) error {
+func RedactError(err error, target string, secrets []string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		inner := ue.Err
@@ -188,16 +175,4 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// truncate shortens s to at most n characters, ending in "…" when cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	if n <= 0 {
-		return ""
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

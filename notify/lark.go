@@ -121,7 +121,7 @@ func larkSingle(ev event.Event, includeLink bool) LarkCard {
 	switch ev.Type {
 	case event.Completed:
 		colour = "green"
-		elements = append(elements, larkFields(botFacts(ev, fact{"Total rows", thousands(st.TotalCount)})))
+		elements = append(elements, larkFields(botFacts(ev, fact{"Total rows", Thousands(st.TotalCount)})))
 		if link := botLink(st, includeLink); link != "" {
 			elements = append(elements, LarkElement{Tag: "action", Actions: []LarkButton{{
 				Tag: "button", Text: LarkText{Tag: "plain_text", Content: "Download"}, Type: "primary", URL: link,
@@ -129,19 +129,19 @@ func larkSingle(ev event.Event, includeLink bool) LarkCard {
 		}
 	case event.Failed:
 		colour = "red"
-		elements = append(elements, larkFailure(failureOf(ev))...)
-		elements = append(elements, larkFields(botFacts(ev, fact{"Status", progressText(st)})))
-		elements = append(elements, larkHint(Hint(st.Kind, failureOf(ev).Code))...)
+		elements = append(elements, larkFailure(FailureOf(ev))...)
+		elements = append(elements, larkFields(botFacts(ev, fact{"Status", ProgressText(st)})))
+		elements = append(elements, larkHint(Hint(st.Kind, FailureOf(ev).Code))...)
 	case event.Stalled:
 		colour = "orange"
-		elements = append(elements, larkPlain("No progress: "+progressText(st)+"."))
-		elements = append(elements, larkFields(botFacts(ev, fact{"Total rows", thousands(st.TotalCount)})))
+		elements = append(elements, larkPlain("No progress: "+ProgressText(st)+"."))
+		elements = append(elements, larkFields(botFacts(ev, fact{"Total rows", Thousands(st.TotalCount)})))
 	case event.Started:
 		colour = "blue"
 		elements = append(elements, larkFields(botStartedFacts(ev)))
 	default:
 		colour = "blue"
-		elements = append(elements, larkFields(botFacts(ev, fact{"Status", progressText(st)})))
+		elements = append(elements, larkFields(botFacts(ev, fact{"Status", ProgressText(st)})))
 	}
 	elements = append(elements, LarkElement{Tag: "hr"}, larkNote(botFooter(ev)))
 	return larkCard(colour, title, elements...)
@@ -154,11 +154,11 @@ func larkGroup(events []event.Event, listBudget int) LarkCard {
 	var elements []LarkElement
 	if sameCode {
 		colour = "red"
-		elements = append(elements, larkFailure(failureOf(first))...)
+		elements = append(elements, larkFailure(FailureOf(first))...)
 	}
-	elements = append(elements, larkPlain(fitLines(botGroupLines(events, sameCode), listBudget)))
+	elements = append(elements, larkPlain(FitLines(botGroupLines(events, sameCode), listBudget)))
 	if sameCode {
-		elements = append(elements, larkHint(Hint(first.Status.Kind, failureOf(first).Code))...)
+		elements = append(elements, larkHint(Hint(first.Status.Kind, FailureOf(first).Code))...)
 	}
 	elements = append(elements, LarkElement{Tag: "hr"}, larkNote(botGroupFooter(first)))
 	return larkCard(colour, title, elements...)
@@ -167,7 +167,7 @@ func larkGroup(events []event.Event, listBudget int) LarkCard {
 func larkCard(colour, title string, elements ...LarkElement) LarkCard {
 	return LarkCard{
 		Config:   LarkCardConfig{WideScreenMode: true},
-		Header:   LarkHeader{Template: colour, Title: LarkText{Tag: "plain_text", Content: clean(title, botMaxTitle)}},
+		Header:   LarkHeader{Template: colour, Title: LarkText{Tag: "plain_text", Content: Cut(OneLine(title), botMaxTitle, Chars)}},
 		Elements: elements,
 	}
 }
@@ -199,7 +199,7 @@ func larkHint(h string) []LarkElement {
 func larkFields(facts []fact) LarkElement {
 	fields := make([]LarkField, len(facts))
 	for i, f := range facts {
-		value := clean(f.value, botMaxValue)
+		value := Cut(OneLine(f.value), botMaxValue, Chars)
 		text := LarkText{Tag: "plain_text", Content: f.name + "\n" + value}
 		if larkPlainMarkdown(value) {
 			text = LarkText{Tag: "lark_md", Content: "**" + f.name + "**\n" + value}
@@ -259,22 +259,22 @@ func newLark(target, secret string, includeLink bool) (*lark, error) {
 	return &lark{
 		url:         target,
 		secret:      secret,
-		client:      newHTTPClient(),
+		client:      NewHTTPClient(),
 		includeLink: includeLink,
 		now:         time.Now,
 		limiter:     rate.NewLimiter(rate.Every(larkEvery), larkBurst),
-		secrets:     append(urlSecrets(target), secret, path.Base(target)),
+		secrets:     append(URLSecrets(target), secret, path.Base(target)),
 	}, nil
 }
 
 // checkLarkURL accepts a Lark bot URL: https (plain http only to loopback
 // hosts) with the hook ID in its path.
 func checkLarkURL(raw string) (string, error) {
-	target, err := checkURL("LARK_WEBHOOK_URL", raw)
+	target, err := CheckURL("LARK_WEBHOOK_URL", raw)
 	if err != nil {
 		return "", err
 	}
-	u, _ := url.Parse(target) // checkURL parsed it
+	u, _ := url.Parse(target) // CheckURL parsed it
 	if strings.Trim(u.Path, "/") == "" {
 		return "", fmt.Errorf("LARK_WEBHOOK_URL: %s has no hook ID in its path; copy the whole webhook URL (…/open-apis/bot/v2/hook/…) from the bot's settings", RedactURL(target))
 	}
@@ -304,7 +304,7 @@ func (l *lark) Notify(ctx context.Context, events []event.Event) error {
 		return &Error{Sink: l.Name(), Err: err}
 	}
 	header := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "User-Agent": {"export-notifier"}}
-	status, answer, e := postForAnswer(ctx, l.client, l.Name(), l.url, header, body, secrets)
+	status, answer, e := PostForAnswer(ctx, l.client, l.Name(), l.url, header, body, secrets)
 	if e := l.verdict(status, answer, e, secrets); e != nil {
 		return e
 	}

@@ -74,7 +74,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 
 	if v := get("SLACK_WEBHOOK_URL"); v != "" {
-		if s.SlackWebhookURL, err = checkURL("SLACK_WEBHOOK_URL", v); err != nil {
+		if s.SlackWebhookURL, err = CheckURL("SLACK_WEBHOOK_URL", v); err != nil {
 			return Settings{}, err
 		}
 	}
@@ -89,7 +89,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		return Settings{}, errors.New("SLACK_BOT_TOKEN: holds white space")
 	}
 	if v := get("SLACK_API_URL"); v != "" {
-		if s.SlackAPIURL, err = checkURL("SLACK_API_URL", v); err != nil {
+		if s.SlackAPIURL, err = CheckURL("SLACK_API_URL", v); err != nil {
 			return Settings{}, err
 		}
 		if !strings.HasSuffix(s.SlackAPIURL, "/") {
@@ -98,7 +98,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	if v := get("SLACK_UPDATE_MESSAGES"); v != "" {
 		if s.SlackUpdateMessages, err = strconv.ParseBool(v); err != nil {
-			return Settings{}, fmt.Errorf("SLACK_UPDATE_MESSAGES: want true or false, got %q", truncate(v, 20))
+			return Settings{}, fmt.Errorf("SLACK_UPDATE_MESSAGES: want true or false, got %q", Cut(v, 20, Chars))
 		}
 		if s.SlackUpdateMessages && s.SlackBotToken == "" {
 			return Settings{}, errors.New(updateNeedsBot)
@@ -119,7 +119,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	if v := getenv("WEBHOOK_TEMPLATE"); strings.TrimSpace(v) != "" {
 		if s.WebhookTemplate, err = loadTemplate(v); err != nil {
-			return Settings{}, fmt.Errorf("WEBHOOK_TEMPLATE: %s", oneLine(err.Error()))
+			return Settings{}, fmt.Errorf("WEBHOOK_TEMPLATE: %s", OneLine(err.Error()))
 		}
 	}
 	if s.DingTalkWebhookURL, s.DingTalkSecret, err = botFromEnv(get, "DINGTALK_WEBHOOK_URL", "DINGTALK_SECRET", checkDingTalkURL); err != nil {
@@ -130,7 +130,7 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	if v := get("INCLUDE_LINK"); v != "" {
 		if s.IncludeLink, err = strconv.ParseBool(v); err != nil {
-			return Settings{}, fmt.Errorf("INCLUDE_LINK: want true or false, got %q", truncate(v, 20))
+			return Settings{}, fmt.Errorf("INCLUDE_LINK: want true or false, got %q", Cut(v, 20, Chars))
 		}
 	}
 	return s, nil
@@ -165,7 +165,7 @@ func botFromEnv(get func(string) string, urlVar, secretVar string, check func(st
 func New(s Settings, console io.Writer) ([]Notifier, error) {
 	var sinks []Notifier
 	if s.SlackWebhookURL != "" {
-		u, err := checkURL("SLACK_WEBHOOK_URL", s.SlackWebhookURL)
+		u, err := CheckURL("SLACK_WEBHOOK_URL", s.SlackWebhookURL)
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +179,7 @@ func New(s Settings, console io.Writer) ([]Notifier, error) {
 		if api == "" {
 			api = slack.APIURL
 		}
-		api, err := checkURL("SLACK_API_URL", api)
+		api, err := CheckURL("SLACK_API_URL", api)
 		if err != nil {
 			return nil, err
 		}
@@ -222,10 +222,10 @@ func New(s Settings, console io.Writer) ([]Notifier, error) {
 	for _, values := range s.WebhookHeaders {
 		secrets = append(secrets, values...)
 	}
-	client := newHTTPClient()
+	client := NewHTTPClient()
 	seen := map[string]bool{}
 	for i, raw := range s.WebhookURLs {
-		u, err := checkURL(fmt.Sprintf("WEBHOOK_URL (item %d)", i+1), raw)
+		u, err := CheckURL(fmt.Sprintf("WEBHOOK_URL (item %d)", i+1), raw)
 		if err != nil {
 			return nil, err
 		}
@@ -242,7 +242,7 @@ func New(s Settings, console io.Writer) ([]Notifier, error) {
 			tmpl:        s.WebhookTemplate,
 			includeLink: s.IncludeLink,
 			now:         time.Now,
-			secrets:     append(urlSecrets(u), secrets...),
+			secrets:     append(URLSecrets(u), secrets...),
 		})
 	}
 	if len(sinks) == 0 {
@@ -254,9 +254,9 @@ func New(s Settings, console io.Writer) ([]Notifier, error) {
 	return sinks, nil
 }
 
-// checkURL accepts an absolute https URL, or plain http to a loopback
+// CheckURL accepts an absolute https URL, or plain http to a loopback
 // host. The error names variable and shows the URL only as RedactURL does.
-func checkURL(variable, raw string) (string, error) {
+func CheckURL(variable, raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Hostname() == "" {
@@ -282,7 +282,7 @@ func parseURLList(variable, list string) ([]string, error) {
 		if item == "" {
 			continue
 		}
-		u, err := checkURL(fmt.Sprintf("%s (item %d)", variable, i+1), item)
+		u, err := CheckURL(fmt.Sprintf("%s (item %d)", variable, i+1), item)
 		if err != nil {
 			return nil, err
 		}

@@ -93,11 +93,11 @@ func RenderSlack(events []event.Event, includeLink bool) SlackMessage {
 
 func slackStarted(ev event.Event) SlackMessage {
 	var extra []*slack.TextBlockObject
-	if as := startedAs(ev.Start); as != "" {
+	if as := StartedAs(ev.Start); as != "" {
 		extra = append(extra, field("Started as", as))
 	}
 	blocks := []slack.Block{
-		header(startedHeadline(ev)),
+		header(StartedHeadline(ev)),
 		slack.NewSectionBlock(nil, exportFields(ev, extra...), nil),
 		footer(ev),
 	}
@@ -109,19 +109,19 @@ func slackStarted(ev event.Event) SlackMessage {
 // so an update is due only when the status changed.
 func slackRunning(ev event.Event) SlackMessage {
 	st := ev.Status
-	extra := []*slack.TextBlockObject{field("Status", stateText(st))}
+	extra := []*slack.TextBlockObject{field("Status", StateText(st))}
 	if st.FileName != "" {
 		extra = append(extra, field("File", st.FileName))
 	}
 	note := "This message updates itself until the export is done."
 	if id := st.RequestID; id != "" {
-		note += " · Request ID `" + escape(oneLine(id)) + "`"
+		note += " · Request ID `" + escape(OneLine(id)) + "`"
 	}
 	blocks := []slack.Block{
-		header(runningHeadline(st)),
+		header(RunningHeadline(st)),
 		slack.NewSectionBlock(mrkdwn("`"+progressBar(st.Progress)+"`"), nil, nil),
 		slack.NewSectionBlock(nil, exportFields(ev, extra...), nil),
-		slack.NewContextBlock("", mrkdwn(truncate(note, slackMaxSectionText))),
+		slack.NewContextBlock("", mrkdwn(Cut(note, slackMaxSectionText, Chars))),
 	}
 	return SlackMessage{Text: fallback(Summary(ev, false)), Blocks: slack.Blocks{BlockSet: blocks}}
 }
@@ -136,8 +136,8 @@ func progressBar(percent int) string {
 func slackCompleted(ev event.Event, includeLink bool) SlackMessage {
 	st := ev.Status
 	blocks := []slack.Block{
-		header("Export ready: " + nameOf(st)),
-		slack.NewSectionBlock(nil, exportFields(ev, field("Total entries", thousands(st.TotalCount))), nil),
+		header("Export ready: " + NameOf(st)),
+		slack.NewSectionBlock(nil, exportFields(ev, field("Total entries", Thousands(st.TotalCount))), nil),
 	}
 	if includeLink && st.Link != "" && len(st.Link) <= slackMaxButtonURL {
 		button := slack.NewButtonBlockElement("download", "", plain("Download")).WithURL(st.Link).WithStyle(slack.StylePrimary)
@@ -149,11 +149,11 @@ func slackCompleted(ev event.Event, includeLink bool) SlackMessage {
 
 func slackFailed(ev event.Event) SlackMessage {
 	st := ev.Status
-	f := failureOf(ev)
+	f := FailureOf(ev)
 	blocks := []slack.Block{
 		header(fmt.Sprintf("Export check failed: %s (%s)", st.Ref.String(), f.Code)),
 		slack.NewSectionBlock(mrkdwn(failureMrkdwn(f)), nil, nil),
-		slack.NewSectionBlock(nil, exportFields(ev, field("Status", progressText(st))), nil),
+		slack.NewSectionBlock(nil, exportFields(ev, field("Status", ProgressText(st))), nil),
 	}
 	if h := Hint(st.Kind, f.Code); h != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(":bulb: "+escape(h)), nil, nil))
@@ -165,9 +165,9 @@ func slackFailed(ev event.Event) SlackMessage {
 func slackStalled(ev event.Event) SlackMessage {
 	st := ev.Status
 	blocks := []slack.Block{
-		header("Export stalled: " + nameOf(st)),
-		slack.NewSectionBlock(mrkdwn(escape("No progress: "+progressText(st)+".")), nil, nil),
-		slack.NewSectionBlock(nil, exportFields(ev, field("Total entries", thousands(st.TotalCount))), nil),
+		header("Export stalled: " + NameOf(st)),
+		slack.NewSectionBlock(mrkdwn(escape("No progress: "+ProgressText(st)+".")), nil, nil),
+		slack.NewSectionBlock(nil, exportFields(ev, field("Total entries", Thousands(st.TotalCount))), nil),
 		footer(ev),
 	}
 	return SlackMessage{Text: fallback(Summary(ev, false)), Blocks: slack.Blocks{BlockSet: blocks}}
@@ -177,10 +177,10 @@ func slackStalled(ev event.Event) SlackMessage {
 // share a code: what went wrong once, then the exports, as many as fit.
 func slackGroup(events []event.Event) SlackMessage {
 	first := events[0]
-	f := failureOf(first)
+	f := FailureOf(first)
 	sameCode := true
 	for _, ev := range events[1:] {
-		if ev.Type != event.Failed || failureOf(ev).Code != f.Code {
+		if ev.Type != event.Failed || FailureOf(ev).Code != f.Code {
 			sameCode = false
 		}
 	}
@@ -197,7 +197,7 @@ func slackGroup(events []event.Event) SlackMessage {
 		if !sameCode {
 			line += " " + escape(Summary(ev, false))
 		} else if ev.Status.FileName != "" {
-			line += " " + escape(oneLine(ev.Status.FileName))
+			line += " " + escape(OneLine(ev.Status.FileName))
 		}
 		lines[i] = line
 	}
@@ -206,7 +206,7 @@ func slackGroup(events []event.Event) SlackMessage {
 	if sameCode {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(failureMrkdwn(f)), nil, nil))
 	}
-	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fitLines(lines, slackMaxSectionText)), nil, nil))
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(FitLines(lines, slackMaxSectionText)), nil, nil))
 	if sameCode {
 		if h := Hint(first.Status.Kind, f.Code); h != "" {
 			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(":bulb: "+escape(h)), nil, nil))
@@ -223,18 +223,18 @@ func slackGroup(events []event.Event) SlackMessage {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.Join(ctx, " · "))))
 	}
 
-	text := title + ": " + fitList(refs, slackMaxFallback-len(title)-2)
+	text := title + ": " + FitList(refs, slackMaxFallback-len(title)-2)
 	return SlackMessage{Text: fallback(text), Blocks: slack.Blocks{BlockSet: blocks[:min(len(blocks), slackMaxBlocks)]}}
 }
 
-// fitLines joins lines with newlines, keeping as many as fit in limit
+// FitLines joins lines with newlines, keeping as many as fit in limit
 // characters together with an "…and N more" line for the rest.
-func fitLines(lines []string, limit int) string {
+func FitLines(lines []string, limit int) string {
 	return fitJoined(lines, "\n", func(n int) string { return fmt.Sprintf("\n…and %d more", n) }, limit)
 }
 
-// fitList is fitLines for a comma-separated list.
-func fitList(items []string, limit int) string {
+// FitList is FitLines for a comma-separated list.
+func FitList(items []string, limit int) string {
 	return fitJoined(items, ", ", func(n int) string { return fmt.Sprintf(" and %d more", n) }, limit)
 }
 
@@ -284,24 +284,24 @@ func exportFields(ev event.Event, extra ...*slack.TextBlockObject) []*slack.Text
 }
 
 func field(name, value string) *slack.TextBlockObject {
-	return mrkdwn(truncate("*"+name+"*\n"+escape(oneLine(value)), slackMaxField))
+	return mrkdwn(Cut("*"+name+"*\n"+escape(OneLine(value)), slackMaxField, Chars))
 }
 
 func failureMrkdwn(f event.Failure) string {
-	s := "*" + escape(oneLine(f.Code)) + "*"
+	s := "*" + escape(OneLine(f.Code)) + "*"
 	if f.HTTPStatus != 0 {
 		s += " (HTTP " + strconv.Itoa(f.HTTPStatus) + ")"
 	}
 	if m := strings.TrimSpace(f.Message); m != "" {
-		s += "\n>" + escape(oneLine(m))
+		s += "\n>" + escape(OneLine(m))
 	}
-	return truncate(s, slackMaxSectionText)
+	return Cut(s, slackMaxSectionText, Chars)
 }
 
 func footer(ev event.Event) slack.Block {
 	parts := []string{}
 	if id := ev.Status.RequestID; id != "" {
-		parts = append(parts, "Request ID `"+escape(oneLine(id))+"`")
+		parts = append(parts, "Request ID `"+escape(OneLine(id))+"`")
 	}
 	if ev.ID != "" {
 		parts = append(parts, "Event `"+escape(ev.ID)+"`")
@@ -309,11 +309,11 @@ func footer(ev event.Event) slack.Block {
 	if len(parts) == 0 {
 		parts = append(parts, "export-notifier")
 	}
-	return slack.NewContextBlock("", mrkdwn(truncate(strings.Join(parts, " · "), slackMaxSectionText)))
+	return slack.NewContextBlock("", mrkdwn(Cut(strings.Join(parts, " · "), slackMaxSectionText, Chars)))
 }
 
 func header(text string) slack.Block {
-	return slack.NewHeaderBlock(plain(truncate(oneLine(text), slackMaxHeader)))
+	return slack.NewHeaderBlock(plain(Cut(OneLine(text), slackMaxHeader, Chars)))
 }
 
 func plain(text string) *slack.TextBlockObject {
@@ -324,22 +324,22 @@ func mrkdwn(text string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, text, false, false)
 }
 
-// nameOf is how a header names the export: its file, else its reference.
-func nameOf(st event.Status) string {
+// NameOf is how a header names the export: its file, else its reference.
+func NameOf(st event.Status) string {
 	if st.FileName != "" {
 		return st.FileName
 	}
 	return st.Ref.String()
 }
 
-func failureOf(ev event.Event) event.Failure {
+func FailureOf(ev event.Event) event.Failure {
 	if ev.Error == nil {
 		return event.Failure{Code: "UnknownError"}
 	}
 	return *ev.Error
 }
 
-func fallback(s string) string { return truncate(escape(s), slackMaxFallback) }
+func fallback(s string) string { return Cut(escape(s), slackMaxFallback, Chars) }
 
 // escape makes text safe in Slack's mrkdwn, where &, < and > are control
 // characters.
@@ -373,7 +373,7 @@ type slackWebhook struct {
 }
 
 func newSlackWebhook(target string, includeLink bool) *slackWebhook {
-	return &slackWebhook{url: target, client: newHTTPClient(), includeLink: includeLink}
+	return &slackWebhook{url: target, client: NewHTTPClient(), includeLink: includeLink}
 }
 
 func (s *slackWebhook) Name() string                               { return "slack" }
@@ -385,7 +385,7 @@ func (s *slackWebhook) Notify(ctx context.Context, events []event.Event) error {
 		return &Error{Sink: s.Name(), Err: err}
 	}
 	header := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
-	if e := post(ctx, s.client, s.Name(), s.url, header, body, urlSecrets(s.url)); e != nil {
+	if e := Post(ctx, s.client, s.Name(), s.url, header, body, URLSecrets(s.url)); e != nil {
 		return e
 	}
 	return nil
@@ -407,7 +407,7 @@ func newSlackBot(api, token, channel string, includeLink bool) *slackBot {
 		api:         api,
 		token:       token,
 		channel:     channel,
-		client:      slack.New(token, slack.OptionAPIURL(api), slack.OptionHTTPClient(newHTTPClient())),
+		client:      slack.New(token, slack.OptionAPIURL(api), slack.OptionHTTPClient(NewHTTPClient())),
 		includeLink: includeLink,
 	}
 }
@@ -447,17 +447,17 @@ func (s slackUpdater) Post(ctx context.Context, ev event.Event) (string, error) 
 		// The message was probably posted: sending it again would make a
 		// second one.
 		return "", &Error{Sink: s.name, StatusCode: http.StatusOK,
-			Text: "chat.postMessage answered without a usable channel and ts: " + errorText([]byte(channel+" "+ts), []string{s.token})}
+			Text: "chat.postMessage answered without a usable channel and ts: " + ErrorText([]byte(channel+" "+ts), []string{s.token})}
 	}
 	return channel + "/" + ts, nil
 }
 
 // Update replaces the message handle names (as Post returned it) with the
-// message about ev, the one Notify would post.
+// message about ev, the one Notify would Post.
 func (s slackUpdater) Update(ctx context.Context, handle string, ev event.Event) error {
 	channel, ts, ok := parseSlackHandle(handle)
 	if !ok {
-		return &Error{Sink: s.name, Text: "not a Slack message handle (want <channel ID>/<ts>): " + strconv.Quote(truncate(handle, 60))}
+		return &Error{Sink: s.name, Text: "not a Slack message handle (want <channel ID>/<ts>): " + strconv.Quote(Cut(handle, 60, Chars))}
 	}
 	m := RenderSlack([]event.Event{ev}, s.includeLink)
 	if _, _, _, err := s.client.UpdateMessageContext(ctx, channel, ts,
@@ -503,12 +503,12 @@ func (s *slackBot) classify(err error) *Error {
 	case errors.As(err, &rate):
 		return &Error{Sink: s.name, StatusCode: http.StatusTooManyRequests, Text: "rate_limited", Retryable: true, RetryAfter: rate.RetryAfter}
 	case errors.As(err, &status):
-		return &Error{Sink: s.name, StatusCode: status.Code, Text: errorText([]byte(status.Status), []string{s.token}), Retryable: retryableStatus(status.Code)}
+		return &Error{Sink: s.name, StatusCode: status.Code, Text: ErrorText([]byte(status.Status), []string{s.token}), Retryable: RetryableStatus(status.Code)}
 	case errors.As(err, &resp):
-		text := errorText([]byte(resp.Err), []string{s.token})
+		text := ErrorText([]byte(resp.Err), []string{s.token})
 		return &Error{Sink: s.name, StatusCode: http.StatusOK, Text: text, Retryable: retrySlackError(resp.Err)}
 	}
-	return &Error{Sink: s.name, Retryable: true, Err: redactError(err, s.api, []string{s.token})}
+	return &Error{Sink: s.name, Retryable: true, Err: RedactError(err, s.api, []string{s.token})}
 }
 
 // retrySlackError reports whether a Web API error string is worth another

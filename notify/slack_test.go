@@ -176,11 +176,11 @@ func TestSlackBotPostsBlocks(t *testing.T) {
 	}
 	for i, p := range posts {
 		if p.Get("channel") != "C0EXPORTS" || p.Get("token") != "xoxb-123-456-SECRETTOKEN" {
-			t.Errorf("post %d: channel %q, token sent: %v", i, p.Get("channel"), p.Get("token") != "")
+			t.Errorf("Post %d: channel %q, token sent: %v", i, p.Get("channel"), p.Get("token") != "")
 		}
 		var blocks slack.Blocks
 		if err := json.Unmarshal([]byte(p.Get("blocks")), &blocks); err != nil || len(blocks.BlockSet) == 0 {
-			t.Errorf("post %d: blocks %q do not decode: %v", i, p.Get("blocks"), err)
+			t.Errorf("Post %d: blocks %q do not decode: %v", i, p.Get("blocks"), err)
 		}
 	}
 	if got := posts[0].Get("text"); !strings.Contains(got, "health_check_export_20171123") || !strings.Contains(got, "1,234") {
@@ -340,7 +340,7 @@ func TestFitListCountsWhatItLeavesOut(t *testing.T) {
 		items[i] = fmt.Sprintf("asset:%d", 100000+i)
 	}
 	for _, limit := range []int{0, 12, 20, 100, 500, 10000} {
-		got := fitList(items, limit)
+		got := FitList(items, limit)
 		if n := len([]rune(got)); n > limit && limit >= 12 {
 			t.Errorf("limit %d: %d characters: %q", limit, n, got)
 		}

@@ -243,7 +243,7 @@ func (w *webhook) send(ctx context.Context, ev event.Event) error {
 		header.Set("webhook-timestamp", ts)
 		header.Set("webhook-signature", "v1,"+sign(w.key, ev.ID, ts, body))
 	}
-	if e := post(ctx, w.client, w.name, w.url, header, body, w.secrets); e != nil {
+	if e := Post(ctx, w.client, w.name, w.url, header, body, w.secrets); e != nil {
 		return e
 	}
 	return nil
