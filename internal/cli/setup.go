@@ -12,7 +12,7 @@ import (
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/handler"
-	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/sinks"
 	"github.com/export-notifier/export-notifier/state"
 )
 
@@ -46,11 +46,7 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 		return nil, err
 	}
 	cfg.Region = client.Region()
-	settings, err := notify.SettingsFromEnv(s.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	sinks, err := notify.New(settings, s.Console)
+	sinks, err := sinks.FromEnv(s.Getenv, s.Console)
 	if err != nil {
 		return nil, err
 	}

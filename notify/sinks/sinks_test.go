@@ -1,0 +1,130 @@
+package sinks
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/internal/notifytest"
+)
+
+func TestConsoleIsTheDefaultSink(t *testing.T) {
+	var out bytes.Buffer
+	sinks, err := New(Settings{IncludeLink: true}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sinks) != 1 || sinks[0].Name() != "console" {
+		t.Fatalf("sinks %v, want the console alone", sinks)
+	}
+	failed := notify.SampleEvent(event.Failed)
+	failed.Error.Message = "line one\nline two"
+	events := []event.Event{notify.SampleEvent(event.Completed), failed, notify.SampleEvent(event.Stalled)}
+
+	outcomes := notify.Deliver(context.Background(), sinks[0], events)
+
+	if len(outcomes) != 3 {
+		t.Fatalf("%d outcomes, want 3", len(outcomes))
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("wrote %d lines, want one per event:\n%s", len(lines), out.String())
+	}
+	wants := [][]string{
+		{"Export ready", "hc:131231", "health_check_export_20171123", "1,234 rows", "https://sas-export-cn-shanghai"},
+		{"Export check failed", "asset:131232@16670360956", "NoPermission", "HTTP 403", "line one line two", "yundun-sas:DescribeExportInfo"},
+		{"Export stalled", "hc:131231", "exporting at 40% (400 of 1,234 rows)"},
+	}
+	for i, want := range wants {
+		for _, w := range want {
+			if !strings.Contains(lines[i], w) {
+				t.Errorf("line %d %q lacks %q", i, lines[i], w)
+			}
+		}
+	}
+}
+
+// FuzzSettingsFromEnv feeds arbitrary values to the variables that carry
+// secrets: parsing never panics, an accepted configuration builds its
+// sinks, and an error is one line that never repeats a secret part.
+func FuzzRead(f *testing.F) {
+	f.Add("https://hooks.slack.com/services/T/B/SECRETPART", "https://a.example.com/x?k=SECRETPART", "Authorization=Bearer SECRETPART", testSecret)
+	f.Add("http://example.com/SECRETPART", "http://127.0.0.1:1/SECRETPART,ftp://x/SECRETPART", "X=1;;Y", "whsec_SECRETPART")
+	f.Add("https://[::1]:99999/SECRETPART", "https://%zz/SECRETPART", "=SECRETPART", "")
+	f.Fuzz(func(t *testing.T, slackURL, webhookURLs, headers, secret string) {
+		s, err := Read(notifytest.MapEnv(map[string]string{
+			"SLACK_WEBHOOK_URL": slackURL,
+			"WEBHOOK_URL":       webhookURLs,
+			"WEBHOOK_HEADERS":   headers,
+			"WEBHOOK_SECRET":    secret,
+		}))
+		if err == nil {
+			if _, err := New(s, nil); err != nil {
+				t.Fatalf("SettingsFromEnv accepted what New refuses: %v", err)
+			}
+			return
+		}
+		msg := err.Error()
+		if strings.ContainsAny(msg, "\r\n") {
+			t.Errorf("error spans lines: %q", msg)
+		}
+		if strings.Contains(msg, "SECRETPART") {
+			t.Errorf("error shows a secret part: %q", msg)
+		}
+	})
+}
+
+// FuzzBotSettings feeds arbitrary values to the chat bots' variables: an
+// accepted configuration builds its sinks, and an error is one line that
+// never repeats a secret part.
+func FuzzBotSettings(f *testing.F) {
+	f.Add("https://oapi.dingtalk.com/robot/send?access_token=SECRETPART", "SECSECRETPART", "https://open.feishu.cn/open-apis/bot/v2/hook/SECRETPART", "SECRETPART")
+	f.Add("http://oapi.dingtalk.com/robot/send?access_token=SECRETPART", "SEC SECRETPART", "http://127.0.0.1:1/", "SECRETPART\n")
+	f.Add("https://oapi.dingtalk.com/robot/send?x=SECRETPART", "", "", "https://open.feishu.cn/SECRETPART")
+	f.Add("", "SECRETPART", "https://%zz/SECRETPART", "")
+	f.Fuzz(func(t *testing.T, dingURL, dingSecret, larkURL, larkSecret string) {
+		s, err := Read(notifytest.MapEnv(map[string]string{
+			"DINGTALK_WEBHOOK_URL": dingURL,
+			"DINGTALK_SECRET":      dingSecret,
+			"LARK_WEBHOOK_URL":     larkURL,
+			"LARK_SECRET":          larkSecret,
+		}))
+		if err == nil {
+			if _, err := New(s, nil); err != nil {
+				t.Fatalf("SettingsFromEnv accepted what New refuses: %v", err)
+			}
+			return
+		}
+		msg := err.Error()
+		if strings.ContainsAny(msg, "\r\n") {
+			t.Errorf("error spans lines: %q", msg)
+		}
+		if strings.Contains(msg, "SECRETPART") {
+			t.Errorf("error shows a secret part: %q", msg)
+		}
+	})
+}
+
+// New builds the sinks s configures, as FromEnv does.
+func New(s Settings, console io.Writer) ([]notify.Notifier, error) { return s.Notifiers(console), nil }
+
+// testSecret is a Standard Webhooks secret of the docs' sample shape.
+const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// The chat bots' credentials, as their own tests spell them.
+const (
+	dingTalkToken  = "0123456789abcdefTOKENdingtalk"
+	dingTalkSecret = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+	larkHookID     = "0a1b2c3d-4e5f-HOOKID-lark"
+	larkSecret     = "LarkSigningSecretXyZ123"
+)
+
+// fastRetrier keeps the backoff short so tests do not sleep for long.
+func fastRetrier() notify.Retrier {
+	return notify.Retrier{MaxAttempts: 4, Backoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, AttemptTimeout: 5 * time.Second}
+}
