@@ -1,6 +1,9 @@
-// Package notify tells people about export events: it renders them for
-// each sink (Slack, generic signed webhooks, the console) and delivers
-// them with one shared retry policy.
+// Package notify is the core of telling people about export events: what
+// a sink is (Notifier, Updater), the texts every sink's messages are made
+// of, the HTTP posting and redaction they share, and the one retry policy
+// (Retrier) they are delivered under. Each sink lives in a package of its
+// own below (notify/slack, notify/webhook, notify/dingtalk, notify/lark,
+// notify/console) and offers a Kind; notify/sinks is the list of them.
 //
 // A sink is a Notifier. Deliver groups a batch of events the way the sink
 // wants them (Slack puts one cycle's failures that share an error code in
@@ -13,9 +16,9 @@
 // (ProgressEvent) and ends as the completion or failure message. Retrier.Do
 // runs its Post and Update calls under the same policy.
 //
-// Nothing this package returns or logs holds a secret: webhook URLs are
-// reduced to scheme://host/…, and tokens, signing secrets and header values
-// never enter an error.
+// Nothing a sink returns or logs holds a secret: webhook URLs are reduced
+// to scheme://host/…, and tokens, signing secrets and header values never
+// enter an error.
 package notify
 
 import (

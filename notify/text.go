@@ -144,6 +144,23 @@ func ProgressText(st event.Status) string {
 	return fmt.Sprintf("%s at %d%% (%s of %s rows)", OneLine(string(st.State)), st.Progress, Thousands(st.CurrentCount), Thousands(st.TotalCount))
 }
 
+// AccountText is the account an export belongs to, for people: its ID, or
+// "own account".
+func AccountText(st event.Status) string {
+	if st.Account == 0 {
+		return "own account"
+	}
+	return strconv.FormatInt(st.Account, 10)
+}
+
+// RegionText is the Security Center region of ev, or "unknown".
+func RegionText(ev event.Event) string {
+	if ev.Region == "" {
+		return "unknown"
+	}
+	return ev.Region
+}
+
 // Hint says what to do about a failure with the given error code, or ""
 // when there is nothing useful to say.
 func Hint(kind event.Kind, code string) string {

@@ -53,38 +53,51 @@ func runPreview(_ context.Context, args []string, env Env) int {
 	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed) {
 		return fail(ExitUsage, "--count %d: want 1, or up to 1000 with --event failed", *count)
 	}
-	var show []string
-	for _, name := range strings.Split(*sinkList, ",") {
-		name = strings.TrimSpace(name)
-		if !slices.Contains(sinks.Names(), name) {
-			return fail(ExitUsage, "--sinks: unknown sink %q (want %s)", name, strings.Join(sinks.Names(), ", "))
-		}
-		show = append(show, name)
+	show, err := previewSinks(*sinkList)
+	if err != nil {
+		return fail(ExitUsage, "--sinks: %v", err)
 	}
 	settings, err := sinks.Read(env.Getenv)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
-	events := previewEvents(typ, *count)
-	rendered := make([][]notify.Rendering, len(show))
-	for i, name := range show {
-		if rendered[i], err = settings.Preview(name, events); err != nil {
-			return fail(ExitUsage, "%v", err)
-		}
-	}
-	var out []byte
-	if *asJSON {
-		out, err = previewJSON(show, rendered)
-	} else {
-		out = previewText(rendered)
-	}
+	out, err := previewOutput(settings, show, previewEvents(typ, *count), *asJSON)
 	if err != nil {
-		return fail(ExitFailed, "%v", err)
+		return fail(ExitUsage, "%v", err)
 	}
 	if _, err := env.Stdout.Write(out); err != nil {
 		return fail(ExitFailed, "%v", err)
 	}
 	return ExitOK
+}
+
+// previewOutput is every message of the sinks named in show about events,
+// for people or, with asJSON, as one JSON object.
+func previewOutput(settings sinks.Settings, show []string, events []event.Event, asJSON bool) ([]byte, error) {
+	rendered := make([][]notify.Rendering, len(show))
+	for i, name := range show {
+		var err error
+		if rendered[i], err = settings.Preview(name, events); err != nil {
+			return nil, err
+		}
+	}
+	if asJSON {
+		return previewJSON(show, rendered)
+	}
+	return previewText(rendered), nil
+}
+
+// previewSinks are the sinks a --sinks list names, in its order.
+func previewSinks(list string) ([]string, error) {
+	var show []string
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(sinks.Names(), name) {
+			return nil, fmt.Errorf("unknown sink %q (want %s)", name, strings.Join(sinks.Names(), ", "))
+		}
+		show = append(show, name)
+	}
+	return show, nil
 }
 
 // previewText is the preview for people: each message's title, its body

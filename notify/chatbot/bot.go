@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
 )
 
@@ -87,20 +88,30 @@ func unexpectedAnswer(sink string, status int, answer []byte, secrets []string) 
 	return &notify.Error{Sink: sink, StatusCode: status, Text: "unexpected answer: " + text}
 }
 
-// Bot posts one chat bot's messages.
+// Bot posts one chat bot's messages. A sink embeds it and adds Notify,
+// which renders, signs and calls Send.
 type Bot struct {
-	Sink    string // the sink's name
-	Client  *http.Client
-	Limiter *rate.Limiter // keeps one process under the bot's rate; nil: no pacing
-	Secrets []string      // what must never appear in an error
-	Answer  Answer
+	Settings           // the bot's URL and signing secret
+	Sink        string // the sink's name
+	IncludeLink bool   // put download links in messages
+	Now         func() time.Time
+	Client      *http.Client
+	Limiter     *rate.Limiter // keeps one process under the bot's rate; nil: no pacing
+	Secrets     []string      // what must never appear in an error
+	Answer      Answer
 }
+
+// Name is the sink's name, the bot's kind: one bot per kind.
+func (b *Bot) Name() string { return b.Sink }
+
+// Group puts failures that share an error code in one message.
+func (b *Bot) Group(events []event.Event) [][]event.Event { return notify.GroupFailures(events) }
 
 // Send waits for the bot's rate limiter, then posts the message build
 // makes: build runs after the wait, so that a signature's timestamp is
 // fresh, and returns where to post, the body and the secrets of this
 // attempt (its signature).
-func (b *Bot) Send(ctx context.Context, build func() (target string, body []byte, secrets []string, err error)) *notify.Error {
+func (b *Bot) Send(ctx context.Context, build func() (target string, body []byte, secrets []string, err error)) error {
 	if b.Limiter != nil {
 		if err := b.Limiter.Wait(ctx); err != nil {
 			return &notify.Error{Sink: b.Sink, Retryable: true, Err: fmt.Errorf("waiting to stay under the bot's rate limit: %w", err)}
@@ -113,7 +124,10 @@ func (b *Bot) Send(ctx context.Context, build func() (target string, body []byte
 	secrets := append(slices.Clip(b.Secrets), extra...)
 	header := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "User-Agent": {"export-notifier"}}
 	status, answer, e := notify.PostForAnswer(ctx, b.Client, b.Sink, target, header, body, secrets)
-	return b.Answer.Verdict(b.Sink, Reply{Status: status, Answer: answer, Err: e}, secrets)
+	if e := b.Answer.Verdict(b.Sink, Reply{Status: status, Answer: answer, Err: e}, secrets); e != nil {
+		return e
+	}
+	return nil
 }
 
 // checkSecret accepts a bot's signing secret: one word, not a URL. The

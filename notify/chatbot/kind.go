@@ -4,34 +4,65 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
 	"github.com/export-notifier/export-notifier/setting"
 )
 
-// Spec is one kind of chat bot: its variables, how to check its URL, and
-// how to build its sink and render its messages.
+// Spec is one kind of chat bot: its variables, how to check its URL, its
+// rate and credential, and how to build its sink and render its messages.
 type Spec struct {
 	Name      string // the sink's name, "dingtalk"
 	URLVar    string // e.g. "DINGTALK_WEBHOOK_URL"
 	SecretVar string // e.g. "DINGTALK_SECRET"
-	// Variables are the two variables, described.
-	Variables []setting.Var
-	// CheckURL checks the webhook URL; its error names URLVar.
-	CheckURL func(raw string) (string, error)
-	// New builds the sink for checked settings.
-	New func(s Settings, includeLink bool) notify.Notifier
-	// Preview renders events as the bot receives them.
-	Preview func(events []event.Event, includeLink bool) (notify.Rendering, error)
+	// URLMeaning and SecretMeaning describe the two variables.
+	URLMeaning, SecretMeaning string
+	// Credential is the part of a URL that is the bot's credential (a
+	// token parameter, a hook ID), never to be shown; a URL without one is
+	// refused.
+	Credential func(target string) string
+	// Missing says, after "has no ", what a URL without its credential
+	// lacks and what to do.
+	Missing string
+	// Every and Burst are a token bucket that keeps one process under the
+	// bot's documented rate.
+	Every time.Duration
+	Burst int
+	// New builds the sink around the bot; it sets the bot's Answer.
+	New func(b *Bot) notify.Notifier
+	// Render is the message about events, as the bot receives it (before
+	// any signature).
+	Render func(events []event.Event, includeLink bool) any
+	// PreviewTitle says what the message is, for preview.
+	PreviewTitle string
 }
 
 // Kind is the bot as the list of sinks knows it.
 func (sp Spec) Kind() notify.Kind {
-	return notify.Kind{Name: sp.Name, Variables: sp.Variables, FromEnv: func(getenv func(string) string) (notify.Config, error) {
+	return notify.Kind{Name: sp.Name, Variables: []setting.Var{
+		{Name: sp.URLVar, Meaning: sp.URLMeaning, Secret: true},
+		{Name: sp.SecretVar, Meaning: sp.SecretMeaning, Secret: true},
+	}, FromEnv: func(getenv func(string) string) (notify.Config, error) {
 		s, err := sp.FromEnv(getenv)
 		return config{s, sp}, err
 	}}
+}
+
+// NewBot is the bot that s configures, before New gives it its sink.
+func (sp Spec) NewBot(s Settings, includeLink bool) *Bot {
+	return &Bot{
+		Settings:    s,
+		Sink:        sp.Name,
+		IncludeLink: includeLink,
+		Now:         time.Now,
+		Client:      notify.NewHTTPClient(),
+		Limiter:     rate.NewLimiter(rate.Every(sp.Every), sp.Burst),
+		Secrets:     append(notify.URLSecrets(s.URL), s.Secret, sp.Credential(s.URL)),
+	}
 }
 
 // Settings are a chat bot's URL and signing secret.
@@ -49,9 +80,12 @@ func (sp Spec) FromEnv(getenv func(string) string) (Settings, error) {
 		}
 		return Settings{}, nil
 	}
-	target, err := sp.CheckURL(target)
+	target, err := notify.CheckURL(sp.URLVar, target)
 	if err != nil {
 		return Settings{}, err
+	}
+	if sp.Credential(target) == "" {
+		return Settings{}, fmt.Errorf("%s: %s has no %s", sp.URLVar, notify.RedactURL(target), sp.Missing)
 	}
 	if err := checkSecret(sp.SecretVar, secret); err != nil {
 		return Settings{}, err
@@ -74,13 +108,13 @@ func (c config) Notifiers(includeLink bool) []notify.Notifier {
 	if c.URL == "" {
 		return nil
 	}
-	return []notify.Notifier{c.spec.New(c.Settings, includeLink)}
+	return []notify.Notifier{c.spec.New(c.spec.NewBot(c.Settings, includeLink))}
 }
 
 func (c config) Preview(events []event.Event, includeLink bool) ([]notify.Rendering, error) {
-	r, err := c.spec.Preview(events, includeLink)
+	body, err := notify.MarshalJSON(c.spec.Render(events, includeLink), "")
 	if err != nil {
 		return nil, err
 	}
-	return []notify.Rendering{r}, nil
+	return []notify.Rendering{{Title: c.spec.PreviewTitle, Body: body}}, nil
 }

@@ -83,14 +83,7 @@ func StartedFacts(ev event.Event) []Fact {
 // kind, then extra, then the account and the region.
 func Facts(ev event.Event, extra ...Fact) []Fact {
 	st := ev.Status
-	account := "own account"
-	if st.Account != 0 {
-		account = strconv.FormatInt(st.Account, 10)
-	}
-	region := ev.Region
-	if region == "" {
-		region = "unknown"
-	}
+	account, region := notify.AccountText(st), notify.RegionText(ev)
 	facts := []Fact{{"Export ID", strconv.FormatInt(st.ID, 10)}, {"Kind", string(st.Kind)}}
 	facts = append(facts, extra...)
 	return append(facts, Fact{"Account", account}, Fact{"Region", region})

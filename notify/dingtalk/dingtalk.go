@@ -9,18 +9,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
 	"github.com/export-notifier/export-notifier/notify/chatbot"
-	"github.com/export-notifier/export-notifier/setting"
 )
 
 // DingTalk custom bot limits: the markdown text, and the rate (about 20
@@ -36,45 +32,28 @@ const (
 )
 
 // Kind is the DingTalk sink for the list of sinks.
-func Kind() notify.Kind { return spec().Kind() }
-
-func spec() chatbot.Spec {
+func Kind() notify.Kind {
 	return chatbot.Spec{
 		Name: "dingtalk", URLVar: "DINGTALK_WEBHOOK_URL", SecretVar: "DINGTALK_SECRET",
-		Variables: []setting.Var{
-			{Name: "DINGTALK_WEBHOOK_URL", Meaning: "a DingTalk custom bot's webhook URL, .../robot/send?access_token=...", Secret: true},
-			{Name: "DINGTALK_SECRET", Meaning: "the bot's signing secret (SEC...); unset if the bot checks a keyword or IPs instead", Secret: true},
+		New: func(b *chatbot.Bot) notify.Notifier {
+			d := &sink{Bot: b, rateLimitWait: rateLimitWait}
+			b.Answer = answer(d.retry)
+			return d
 		},
-		CheckURL: checkDingTalkURL,
-		New:      func(s chatbot.Settings, includeLink bool) notify.Notifier { return newSink(s, includeLink) },
-		Preview: func(events []event.Event, includeLink bool) (notify.Rendering, error) {
-			body, err := notify.MarshalJSON(Render(events, includeLink), "")
-			title := "DingTalk message (markdown; signed in the URL when DINGTALK_SECRET is set)"
-			return notify.Rendering{Title: title, Body: body}, err
-		},
-	}
+		Render: func(events []event.Event, includeLink bool) any { return Render(events, includeLink) },
+		Every:  every, Burst: burst, Credential: accessToken,
+		Missing:       "access_token query parameter; copy the whole webhook URL from the bot's settings",
+		URLMeaning:    "a DingTalk custom bot's webhook URL, .../robot/send?access_token=...",
+		SecretMeaning: "the bot's signing secret (SEC...); unset if the bot checks a keyword or IPs instead",
+		PreviewTitle:  "DingTalk message (markdown; signed in the URL when DINGTALK_SECRET is set)",
+	}.Kind()
 }
 
-// sink posts markdown messages to a DingTalk custom bot.
+// sink posts markdown messages to a DingTalk custom bot, whose URL holds
+// its access token, its credential.
 type sink struct {
-	bot           chatbot.Bot
-	url           string // with access_token, the bot's credential
-	secret        string // "SEC...", or "" for a bot that checks keywords or IPs instead
-	includeLink   bool
-	now           func() time.Time
+	*chatbot.Bot
 	rateLimitWait time.Duration // how long to wait after "send too fast"
-}
-
-func newSink(s chatbot.Settings, includeLink bool) *sink {
-	d := &sink{url: s.URL, secret: s.Secret, includeLink: includeLink, now: time.Now, rateLimitWait: rateLimitWait}
-	d.bot = chatbot.Bot{
-		Sink:    "dingtalk",
-		Client:  notify.NewHTTPClient(),
-		Limiter: rate.NewLimiter(rate.Every(every), burst),
-		Secrets: append(notify.URLSecrets(s.URL), s.Secret, accessToken(s.URL)),
-		Answer:  answer(d.retry),
-	}
-	return d
 }
 
 // Answer is how DingTalk states its verdict: errcode and errmsg, retried
@@ -96,45 +75,26 @@ func answer(retry func(int64, string) (bool, time.Duration)) chatbot.Answer {
 	}}
 }
 
-func (d *sink) Name() string                               { return "dingtalk" }
-func (d *sink) Group(events []event.Event) [][]event.Event { return notify.GroupFailures(events) }
-
 // Notify posts one markdown message about events. DingTalk reports errors
 // in a 200 answer's errcode, which become *notify.Error with DingTalk's
 // errmsg.
 func (d *sink) Notify(ctx context.Context, events []event.Event) error {
-	if e := d.bot.Send(ctx, func() (string, []byte, []string, error) {
-		body, err := notify.MarshalJSON(Render(events, d.includeLink), "")
-		if err != nil || d.secret == "" {
-			return d.url, body, nil, err
+	return d.Send(ctx, func() (string, []byte, []string, error) {
+		body, err := notify.MarshalJSON(Render(events, d.IncludeLink), "")
+		if err != nil || d.Secret == "" {
+			return d.URL, body, nil, err
 		}
 		// The signature is new on every attempt: DingTalk refuses
 		// timestamps more than an hour old.
-		ts := strconv.FormatInt(d.now().UnixMilli(), 10)
-		sig := sign(d.secret, ts)
-		target := withQuery(d.url, url.Values{"timestamp": {ts}, "sign": {sig}})
+		ts := strconv.FormatInt(d.Now().UnixMilli(), 10)
+		sig := sign(d.Secret, ts)
+		target := withQuery(d.URL, url.Values{"timestamp": {ts}, "sign": {sig}})
 		return target, body, []string{sig, url.QueryEscape(sig), target}, nil
-	}); e != nil {
-		return e
-	}
-	return nil
+	})
 }
 
-// checkDingTalkURL accepts a DingTalk bot URL: https (plain http only to
-// loopback hosts) with the access_token query parameter.
-func checkDingTalkURL(raw string) (string, error) {
-	target, err := notify.CheckURL("DINGTALK_WEBHOOK_URL", raw)
-	if err != nil {
-		return "", err
-	}
-	u, _ := url.Parse(target) // CheckURL parsed it
-	if u.Query().Get("access_token") == "" {
-		return "", fmt.Errorf("DINGTALK_WEBHOOK_URL: %s has no access_token query parameter; copy the whole webhook URL from the bot's settings", notify.RedactURL(target))
-	}
-	return target, nil
-}
-
-// accessToken is the bot's access token, its credential.
+// accessToken is the bot's access token, its credential, "" when target
+// has none.
 func accessToken(target string) string {
 	u, err := url.Parse(target)
 	if err != nil {

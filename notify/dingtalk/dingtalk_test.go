@@ -114,7 +114,7 @@ func (b *dingTalkBot) seen() []dingTalkRequest {
 
 func newDingTalkSink(t *testing.T, env map[string]string) *sink {
 	t.Helper()
-	cfg, err := spec().Kind().FromEnv(notifytest.MapEnv(env))
+	cfg, err := Kind().FromEnv(notifytest.MapEnv(env))
 	if err != nil {
 		t.Fatalf("FromEnv: %v", err)
 	}
@@ -294,7 +294,7 @@ func TestDingTalkUnsigned(t *testing.T) {
 func TestDingTalkPacesItself(t *testing.T) {
 	bot := newDingTalkBot(t, dingTalkSecret)
 	sink := newDingTalkSink(t, map[string]string{"DINGTALK_WEBHOOK_URL": bot.url(), "DINGTALK_SECRET": dingTalkSecret})
-	sink.bot.Limiter = rate.NewLimiter(10, 2) // one every 100ms after a burst of 2
+	sink.Limiter = rate.NewLimiter(10, 2) // one every 100ms after a burst of 2
 	events := make([]event.Event, 4)
 	for i := range events {
 		events[i] = notify.SampleEvent(event.Completed)
@@ -379,7 +379,7 @@ func TestDingTalkSettings(t *testing.T) {
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := spec().FromEnv(notifytest.MapEnv(c.env))
+			_, err := Kind().FromEnv(notifytest.MapEnv(c.env))
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}

@@ -105,7 +105,7 @@ func (b *larkBot) seen() []larkRequest {
 
 func newLarkSink(t *testing.T, env map[string]string) *sink {
 	t.Helper()
-	cfg, err := spec().Kind().FromEnv(notifytest.MapEnv(env))
+	cfg, err := Kind().FromEnv(notifytest.MapEnv(env))
 	if err != nil {
 		t.Fatalf("FromEnv: %v", err)
 	}
@@ -361,7 +361,7 @@ func TestLarkSettings(t *testing.T) {
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := spec().FromEnv(notifytest.MapEnv(c.env))
+			_, err := Kind().FromEnv(notifytest.MapEnv(c.env))
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}

@@ -211,14 +211,7 @@ func slackGroup(events []event.Event) Message {
 // extra.
 func exportFields(ev event.Event, extra ...*slackgo.TextBlockObject) []*slackgo.TextBlockObject {
 	st := ev.Status
-	account := "own account"
-	if st.Account != 0 {
-		account = strconv.FormatInt(st.Account, 10)
-	}
-	region := ev.Region
-	if region == "" {
-		region = "unknown"
-	}
+	account, region := notify.AccountText(st), notify.RegionText(ev)
 	fields := []*slackgo.TextBlockObject{
 		field("Export ID", strconv.FormatInt(st.ID, 10)),
 		field("Kind", string(st.Kind)),
