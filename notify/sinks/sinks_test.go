@@ -3,7 +3,9 @@ package sinks
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
 	"github.com/export-notifier/export-notifier/notify/internal/notifytest"
+	"github.com/export-notifier/export-notifier/setting"
 )
 
 func TestConsoleIsTheDefaultSink(t *testing.T) {
@@ -127,4 +130,73 @@ const (
 // fastRetrier keeps the backoff short so tests do not sleep for long.
 func fastRetrier() notify.Retrier {
 	return notify.Retrier{MaxAttempts: 4, Backoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, AttemptTimeout: 5 * time.Second}
+}
+
+// TestEveryKindPreviews renders a sample of every event type through every
+// kind in the list, as preview does: each gives at least one message, and
+// each message is JSON.
+func TestEveryKindPreviews(t *testing.T) {
+	s, err := Read(notifytest.MapEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Kinds() {
+		for name, events := range notifytest.GoldenCases() {
+			rendered, err := s.Preview(k.Name, events)
+			if err != nil || len(rendered) == 0 {
+				t.Errorf("%s, %s: %d messages, err %v", k.Name, name, len(rendered), err)
+			}
+			for _, r := range rendered {
+				if !json.Valid(r.Body) || r.Title == "" {
+					t.Errorf("%s, %s: title %q, body %s", k.Name, name, r.Title, r.Body)
+				}
+			}
+		}
+	}
+	if _, err := s.Preview("teams", nil); err == nil || !strings.Contains(err.Error(), `unknown sink "teams"`) {
+		t.Errorf("preview of an unknown sink: err = %v", err)
+	}
+}
+
+// TestFailureMessageOfAnExportNeverRead: when no status of an export was
+// ever received, the messages that show its status say it was never read,
+// instead of "pending at 0% (0 of 0 rows)".
+func TestFailureMessageOfAnExportNeverRead(t *testing.T) {
+	ev := notify.SampleEvent(event.Failed)
+	ev.Status = event.Status{Ref: ev.Status.Ref}
+	s, err := Read(notifytest.MapEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"slack", "dingtalk", "lark"} {
+		rendered, err := s.Preview(name, []event.Event{ev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := string(rendered[0].Body)
+		if !strings.Contains(body, "never read") || strings.Contains(body, "pending") || strings.Contains(body, "0 of 0") {
+			t.Errorf("%s: the failure message of an export never read:\n%s", name, body)
+		}
+	}
+}
+
+// TestVariablesNameEverySetting: every kind's variables are listed once,
+// then INCLUDE_LINK; credentials are marked secret.
+func TestVariablesNameEverySetting(t *testing.T) {
+	vars := Variables()
+	seen := map[string]bool{}
+	for _, v := range vars {
+		if seen[v.Name] || v.Meaning == "" {
+			t.Errorf("variable %q listed twice or without a meaning", v.Name)
+		}
+		seen[v.Name] = true
+	}
+	for _, name := range []string{"SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_HEADERS", "DINGTALK_WEBHOOK_URL", "DINGTALK_SECRET", "LARK_WEBHOOK_URL", "LARK_SECRET"} {
+		if !seen[name] || !slices.ContainsFunc(vars, func(v setting.Var) bool { return v.Name == name && v.Secret }) {
+			t.Errorf("%s is not listed as a secret", name)
+		}
+	}
+	if last := vars[len(vars)-1]; last.Name != "INCLUDE_LINK" {
+		t.Errorf("last variable %q, want INCLUDE_LINK", last.Name)
+	}
 }
