@@ -113,7 +113,7 @@ func webhookSinks(t *testing.T, receivers ...*receiver) []notify.Notifier {
 		}
 		urls += r.server.URL + fmt.Sprintf("/hook%d", i)
 	}
-	sinks, err := sinks.FromEnv(func(name string) string {
+	notifiers, err := sinks.FromEnv(func(name string) string {
 		if name == "WEBHOOK_URL" {
 			return urls
 		}
@@ -122,7 +122,7 @@ func webhookSinks(t *testing.T, receivers ...*receiver) []notify.Notifier {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sinks
+	return notifiers
 }
 
 func testConfig(ids string) Config {

@@ -62,7 +62,7 @@ func updatingSlack(t *testing.T, chat *slackChat) []notify.Notifier {
 	sts := slacktest.NewTestServer(chat.bind)
 	sts.Start()
 	t.Cleanup(sts.Stop)
-	sinks, err := sinks.FromEnv(func(name string) string {
+	notifiers, err := sinks.FromEnv(func(name string) string {
 		return map[string]string{
 			"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_CHANNEL": "C0EXPORTS",
 			"SLACK_API_URL": sts.GetAPIURL(), "SLACK_UPDATE_MESSAGES": "true",
@@ -71,7 +71,7 @@ func updatingSlack(t *testing.T, chat *slackChat) []notify.Notifier {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sinks
+	return notifiers
 }
 
 func TestSlackMessageUpdatesItselfUntilTheExportIsReady(t *testing.T) {

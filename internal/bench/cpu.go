@@ -34,7 +34,7 @@ func benchmarkExport(b *testing.B, endpoint string) error {
 		return err
 	}
 	defer client.Close()
-	sinks, err := sinks.FromEnv(func(string) string { return "" }, io.Discard)
+	notifiers, err := sinks.FromEnv(func(string) string { return "" }, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func benchmarkExport(b *testing.B, endpoint string) error {
 			Config:  cycleConfig(refs(next, n), handler.DefaultConcurrency, 10000),
 			Checker: client,
 			Store:   state.NewMemory(),
-			Sinks:   sinks,
+			Sinks:   notifiers,
 			Log:     log,
 		}
 		runCtx, cancel := context.WithTimeout(ctx, time.Minute)

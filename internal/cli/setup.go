@@ -46,7 +46,7 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 		return nil, err
 	}
 	cfg.Region = client.Region()
-	sinks, err := sinks.FromEnv(s.Getenv, s.Console)
+	notifiers, err := sinks.FromEnv(s.Getenv, s.Console)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store, Sinks: sinks, Log: s.Log}, nil
+	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store, Sinks: notifiers, Log: s.Log}, nil
 }
 
 // CredentialsFrom uses the ALIBABA_CLOUD_* variables getenv gives when it

@@ -41,7 +41,7 @@ type webhook struct {
 	secrets     []string // what must never appear in an error
 }
 
-// webhookName is the sink's name for target: its host and a short hash of
+// sinkName is the sink's name for target: its host and a short hash of
 // the whole URL, so two endpoints on one host stay apart without showing
 // the URL's secret path.
 func sinkName(target string) string {
