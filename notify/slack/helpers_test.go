@@ -4,6 +4,7 @@ import (
 	"flag"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -56,4 +57,11 @@ func closedURL(t *testing.T) string {
 	u := srv.URL
 	srv.Close()
 	return u
+}
+
+func TestBlockKitBuilderURLOpensSlack(t *testing.T) {
+	link, err := BlockKitBuilderURL(Render([]event.Event{notify.SampleEvent(event.Completed)}, true))
+	if err != nil || !strings.HasPrefix(link, "https://app.slack.com/block-kit-builder/#") || strings.Contains(link, "+") {
+		t.Errorf("link %q, err %v", link, err)
+	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/export-notifier/export-notifier/notify"
 )
 
-// Slack's Block Kit limits (https://docs.slackgo.dev/reference/block-kit/blocks).
+// Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
 const (
 	slackMaxBlocks      = 50
 	slackMaxHeader      = 150
@@ -44,7 +44,7 @@ func BlockKitBuilderURL(m Message) (string, error) {
 		return "", err
 	}
 	// encodeURIComponent's spelling: spaces as %20, not "+".
-	return "https://app.slackgo.com/block-kit-builder/#" + strings.ReplaceAll(url.QueryEscape(string(b)), "+", "%20"), nil
+	return "https://app.slack.com/block-kit-builder/#" + strings.ReplaceAll(url.QueryEscape(string(b)), "+", "%20"), nil
 }
 
 // Render is the Slack message about events: one event, or several
