@@ -17,6 +17,7 @@ import (
 	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/internal/sassim"
 	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/sinks"
 	"github.com/export-notifier/export-notifier/state"
 )
 
@@ -123,20 +124,16 @@ func webhookSinks(t *testing.T, receivers ...*receiver) []notify.Notifier {
 		}
 		urls += r.server.URL + fmt.Sprintf("/hook%d", i)
 	}
-	settings, err := notify.SettingsFromEnv(func(name string) string {
+	notifiers, err := sinks.FromEnv(func(name string) string {
 		if name == "WEBHOOK_URL" {
 			return urls
 		}
 		return ""
-	})
+	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sinks, err := notify.New(settings, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sinks
+	return notifiers
 }
 
 func testConfig(ids string) Config {

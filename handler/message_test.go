@@ -14,6 +14,7 @@ import (
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/internal/sassim"
 	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/sinks"
 )
 
 // slackChat records what a Slack workspace receives through chat.postMessage
@@ -61,20 +62,16 @@ func updatingSlack(t *testing.T, chat *slackChat) []notify.Notifier {
 	sts := slacktest.NewTestServer(chat.bind)
 	sts.Start()
 	t.Cleanup(sts.Stop)
-	settings, err := notify.SettingsFromEnv(func(name string) string {
+	notifiers, err := sinks.FromEnv(func(name string) string {
 		return map[string]string{
 			"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_CHANNEL": "C0EXPORTS",
 			"SLACK_API_URL": sts.GetAPIURL(), "SLACK_UPDATE_MESSAGES": "true",
 		}[name]
-	})
+	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sinks, err := notify.New(settings, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sinks
+	return notifiers
 }
 
 func TestSlackMessageUpdatesItselfUntilTheExportIsReady(t *testing.T) {

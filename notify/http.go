@@ -5,15 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Bounds on what is read of a sink's answer: the error text shown to
@@ -23,10 +18,10 @@ const (
 	maxDrain     = 64 << 10
 )
 
-// newHTTPClient returns the client every HTTP sink uses: redirects are not
+// NewHTTPClient returns the client every HTTP sink uses: redirects are not
 // followed (a 3xx is a failed attempt, and a redirect must not carry a
 // signed request elsewhere); timeouts come from the per-attempt context.
-func newHTTPClient() *http.Client {
+func NewHTTPClient() *http.Client {
 	return &http.Client{
 		Transport: http.DefaultTransport.(*http.Transport).Clone(),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -35,17 +30,17 @@ func newHTTPClient() *http.Client {
 	}
 }
 
-// post sends body to target and turns anything but a 2xx into an *Error
+// Post sends body to target and turns anything but a 2xx into an *Error
 // carrying the status, a bounded single-line copy of the answer (with the
 // secrets removed), whether to retry, and the Retry-After.
-func post(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) *Error {
-	_, _, err := postForAnswer(ctx, client, sink, target, header, body, secrets)
+func Post(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) *Error {
+	_, _, err := PostForAnswer(ctx, client, sink, target, header, body, secrets)
 	return err
 }
 
-// postForAnswer is post for sinks that report failures inside a 2xx answer
+// PostForAnswer is Post for sinks that report failures inside a 2xx answer
 // (the chat bots): it also returns the status and the bounded answer.
-func postForAnswer(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) (int, []byte, *Error) {
+func PostForAnswer(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) (int, []byte, *Error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, &Error{Sink: sink, Err: errors.New("cannot build the request for " + RedactURL(target))}
@@ -55,7 +50,7 @@ func postForAnswer(ctx context.Context, client *http.Client, sink, target string
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, &Error{Sink: sink, Retryable: true, Err: redactError(err, target, secrets)}
+		return 0, nil, &Error{Sink: sink, Retryable: true, Err: RedactError(err, target, secrets)}
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxDrain))
@@ -65,15 +60,15 @@ func postForAnswer(ctx context.Context, client *http.Client, sink, target string
 	return resp.StatusCode, answer, &Error{
 		Sink:       sink,
 		StatusCode: resp.StatusCode,
-		Text:       errorText(answer, secrets),
-		Retryable:  retryableStatus(resp.StatusCode),
+		Text:       ErrorText(answer, secrets),
+		Retryable:  RetryableStatus(resp.StatusCode),
 		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 }
 
-// retryableStatus reports whether an answer with this status may succeed
+// RetryableStatus reports whether an answer with this status may succeed
 // if sent again.
-func retryableStatus(code int) bool {
+func RetryableStatus(code int) bool {
 	return code == http.StatusTooManyRequests || code >= 500
 }
 
@@ -93,111 +88,4 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
-}
-
-// errorText makes a sink's answer fit for an error message: secrets
-// removed, one line, printable, bounded.
-func errorText(answer []byte, secrets []string) string {
-	s := scrub(string(answer), secrets)
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		if !unicode.IsPrint(r) {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	return truncate(s, maxErrorText)
-}
-
-// scrub replaces every occurrence of a secret in s.
-func scrub(s string, secrets []string) string {
-	// Longest first, so that a secret holding another is removed whole.
-	secrets = slices.Clone(secrets)
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	for _, secret := range secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
-}
-
-// urlSecrets lists the parts of a sink URL that must not be shown, in
-// whatever form a server might echo them: the whole URL, its path and query
-// (raw and decoded), every query value and every path segment long enough
-// to be a key.
-func urlSecrets(raw string) []string {
-	secrets := []string{raw}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return secrets
-	}
-	secrets = append(secrets, u.RequestURI(), u.EscapedPath(), u.Path, u.RawQuery, u.User.String())
-	for _, values := range u.Query() {
-		secrets = append(secrets, values...)
-	}
-	for _, seg := range strings.Split(u.Path, "/") {
-		if len(seg) >= 6 {
-			secrets = append(secrets, seg)
-		}
-	}
-	return secrets
-}
-
-// RedactURL reduces a URL to what may be shown: scheme://host/… (the path
-// and query of a webhook URL are its secret). Something that does not
-// parse as a URL is shown as "[redacted URL]".
-func RedactURL(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return "[redacted URL]"
-	}
-	s := u.Scheme + "://" + u.Host
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		s += "/…"
-	}
-	return s
-}
-
-// redactError rewrites a transport error so that it names target only as
-// RedactURL does and holds none of secrets.
-func redactError(err error, target string, secrets []string) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		inner := ue.Err
-		if inner != nil && strings.Contains(inner.Error(), target) {
-			inner = errors.New(strings.ReplaceAll(inner.Error(), target, RedactURL(target)))
-		}
-		err = &url.Error{Op: ue.Op, URL: RedactURL(ue.URL), Err: inner}
-	}
-	msg := scrub(err.Error(), append(secrets, target))
-	if msg != err.Error() {
-		return errors.New(msg)
-	}
-	return err
-}
-
-// isLoopbackHost reports whether host (without port) is a loopback name or
-// address, the only hosts plain http is allowed to.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// truncate shortens s to at most n characters, ending in "…" when cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	if n <= 0 {
-		return ""
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

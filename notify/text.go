@@ -19,12 +19,12 @@ func Summary(ev event.Event, includeLink bool) string {
 		b.WriteString("Export ready: ")
 		b.WriteString(st.Ref.String())
 		if st.FileName != "" {
-			b.WriteString(` "` + oneLine(st.FileName) + `"`)
+			b.WriteString(` "` + OneLine(st.FileName) + `"`)
 		}
-		fmt.Fprintf(&b, ", %s rows", thousands(st.TotalCount))
+		fmt.Fprintf(&b, ", %s rows", Thousands(st.TotalCount))
 		if includeLink && st.Link != "" {
 			b.WriteString(", link ")
-			b.WriteString(oneLine(st.Link))
+			b.WriteString(OneLine(st.Link))
 		}
 	case event.Failed:
 		b.WriteString("Export check failed: ")
@@ -37,31 +37,31 @@ func Summary(ev event.Event, includeLink bool) string {
 		b.WriteString("Export stalled: ")
 		b.WriteString(st.Ref.String())
 		if st.FileName != "" {
-			b.WriteString(` "` + oneLine(st.FileName) + `"`)
+			b.WriteString(` "` + OneLine(st.FileName) + `"`)
 		}
-		fmt.Fprintf(&b, " is %s", progressText(st))
+		fmt.Fprintf(&b, " is %s", ProgressText(st))
 		b.WriteString(" and has made no progress")
 	case event.Started:
-		b.WriteString(startedHeadline(ev))
+		b.WriteString(StartedHeadline(ev))
 		if st.FileName != "" {
-			b.WriteString(` "` + oneLine(st.FileName) + `"`)
+			b.WriteString(` "` + OneLine(st.FileName) + `"`)
 		}
 	case event.Running:
-		b.WriteString(runningHeadline(st))
+		b.WriteString(RunningHeadline(st))
 		b.WriteString(" for ")
 		b.WriteString(st.Ref.String())
 		if st.FileName != "" {
-			b.WriteString(` "` + oneLine(st.FileName) + `"`)
+			b.WriteString(` "` + OneLine(st.FileName) + `"`)
 		}
 	default:
-		fmt.Fprintf(&b, "Export %s: %s", oneLine(string(ev.Type)), st.Ref.String())
+		fmt.Fprintf(&b, "Export %s: %s", OneLine(string(ev.Type)), st.Ref.String())
 	}
 	return b.String()
 }
 
-// startedHeadline is "Export started: asset:131240 (assetInstance)": the
+// StartedHeadline is "Export started: asset:131240 (assetInstance)": the
 // new export and, when the event says, the export type that was asked for.
-func startedHeadline(ev event.Event) string {
+func StartedHeadline(ev event.Event) string {
 	s := "Export started: " + ev.Status.Ref.String()
 	if what := startedType(ev.Start); what != "" {
 		s += " (" + what + ")"
@@ -76,24 +76,24 @@ func startedType(spec *event.StartSpec) string {
 	case spec == nil:
 		return ""
 	case spec.ExportType != "":
-		return oneLine(spec.ExportType)
+		return OneLine(spec.ExportType)
 	case spec.Type != "":
-		return oneLine(spec.Type)
+		return OneLine(spec.Type)
 	}
 	return ""
 }
 
-// startedAs is the whole request a start made, "asset/assetInstance (en)",
+// StartedAs is the whole request a start made, "asset/assetInstance (en)",
 // or "" when the event does not say.
-func startedAs(spec *event.StartSpec) string {
+func StartedAs(spec *event.StartSpec) string {
 	if spec == nil {
 		return ""
 	}
-	return oneLine(spec.String())
+	return OneLine(spec.String())
 }
 
-// runningHeadline is "Export running: 40% (12,000 of 30,000)".
-func runningHeadline(st event.Status) string {
+// RunningHeadline is "Export running: 40% (12,000 of 30,000)".
+func RunningHeadline(st event.Status) string {
 	return "Export running: " + runningText(st)
 }
 
@@ -102,43 +102,63 @@ func runningHeadline(st event.Status) string {
 func runningText(st event.Status) string {
 	s := strconv.Itoa(st.Progress) + "%"
 	if st.TotalCount > 0 {
-		s += " (" + thousands(st.CurrentCount) + " of " + thousands(st.TotalCount) + ")"
+		s += " (" + Thousands(st.CurrentCount) + " of " + Thousands(st.TotalCount) + ")"
 	}
 	return s
 }
 
-// stateText is the export's state for people: "init" is "waiting to
+// StateText is the export's state for people: "init" is "waiting to
 // start".
-func stateText(st event.Status) string {
+func StateText(st event.Status) string {
 	switch st.State {
 	case "", event.Init:
 		return "waiting to start"
 	}
-	return oneLine(string(st.State))
+	return OneLine(string(st.State))
 }
 
 // failureText is "Code (HTTP n): message" on one line.
 func failureText(f *event.Failure) string {
-	s := oneLine(f.Code)
+	s := OneLine(f.Code)
 	if s == "" {
 		s = "error"
 	}
 	if f.HTTPStatus != 0 {
 		s += " (HTTP " + strconv.Itoa(f.HTTPStatus) + ")"
 	}
-	if m := oneLine(f.Message); m != "" {
+	if m := OneLine(f.Message); m != "" {
 		s += ": " + m
 	}
 	return s
 }
 
-// progressText is "exporting at 40% (400 of 1,000 rows)".
-func progressText(st event.Status) string {
-	state := string(st.State)
-	if state == "" {
-		state = "pending"
+// neverRead is the progress of an export whose status was never seen:
+// every check of it failed, so there is no state or count to show.
+const neverRead = "never read: no status was ever received for it"
+
+// ProgressText is "exporting at 40% (400 of 1,000 rows)", or neverRead.
+func ProgressText(st event.Status) string {
+	if st.State == "" {
+		return neverRead
 	}
-	return fmt.Sprintf("%s at %d%% (%s of %s rows)", oneLine(state), st.Progress, thousands(st.CurrentCount), thousands(st.TotalCount))
+	return fmt.Sprintf("%s at %d%% (%s of %s rows)", OneLine(string(st.State)), st.Progress, Thousands(st.CurrentCount), Thousands(st.TotalCount))
+}
+
+// AccountText is the account an export belongs to, for people: its ID, or
+// "own account".
+func AccountText(st event.Status) string {
+	if st.Account == 0 {
+		return "own account"
+	}
+	return strconv.FormatInt(st.Account, 10)
+}
+
+// RegionText is the Security Center region of ev, or "unknown".
+func RegionText(ev event.Event) string {
+	if ev.Region == "" {
+		return "unknown"
+	}
+	return ev.Region
 }
 
 // Hint says what to do about a failure with the given error code, or ""
@@ -164,8 +184,8 @@ func Hint(kind event.Kind, code string) string {
 	return ""
 }
 
-// thousands formats n with comma separators: 1234567 is "1,234,567".
-func thousands(n int64) string {
+// Thousands formats n with comma separators: 1234567 is "1,234,567".
+func Thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	if neg {
@@ -182,15 +202,6 @@ func thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
-}
-
-// oneLine folds line breaks and tabs into spaces, so that text from
-// Security Center cannot forge extra log lines.
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n\t") {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // SampleEvent is a made-up but realistic event of type t, for previews and

@@ -49,7 +49,7 @@ func ProgressEvent(st event.Status, region string, now time.Time) event.Event {
 }
 
 // Post posts ev through u with r's policy (see Do) and returns the
-// message's handle. A retried post may, rarely, leave a duplicate
+// message's handle. A retried Post may, rarely, leave a duplicate
 // message: one whose answer was lost after Slack accepted it.
 func (r Retrier) Post(ctx context.Context, u Updater, ev event.Event) (handle string, attempts int, err error) {
 	attempts, err = r.Do(ctx, u.Name(), func(ctx context.Context) error {

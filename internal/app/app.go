@@ -14,7 +14,7 @@ import (
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/handler"
-	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/sinks"
 	"github.com/export-notifier/export-notifier/state"
 )
 
@@ -49,11 +49,7 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 		return nil, err
 	}
 	cfg.Region = client.Region()
-	settings, err := notify.SettingsFromEnv(s.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	sinks, err := notify.New(settings, s.Console)
+	notifiers, err := sinks.FromEnv(s.Getenv, s.Console)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +57,7 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store, Sinks: sinks, Log: s.Log}, nil
+	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store, Sinks: notifiers, Log: s.Log}, nil
 }
 
 // CredentialsFrom uses the ALIBABA_CLOUD_* variables getenv gives when it

@@ -5,6 +5,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/handler"
+	"github.com/export-notifier/export-notifier/notify/sinks"
 	"github.com/export-notifier/export-notifier/setting"
 	"github.com/export-notifier/export-notifier/state"
 )
@@ -18,7 +19,7 @@ func Variables() []setting.Var {
 		handler.Variables(),
 		exports.Variables(),
 		state.Variables(),
-		sinkVariables(),
+		sinks.Variables(),
 		ownVariables(),
 	)
 }
@@ -46,25 +47,5 @@ func PlatformVariables() []setting.Var {
 		{Name: "ALIBABA_CLOUD_ACCESS_KEY_SECRET", Meaning: "AccessKey secret off FC", Secret: true},
 		{Name: "ALIBABA_CLOUD_SECURITY_TOKEN", Meaning: "STS token that goes with a temporary AccessKey", Secret: true},
 		{Name: "GOMEMLIMIT", Meaning: "the Go runtime's soft memory limit; on FC it replaces the one set from the function's memory", Default: "three quarters of the function's memory on FC"},
-	}
-}
-
-// sinkVariables lists the variables notify.SettingsFromEnv reads.
-func sinkVariables() []setting.Var {
-	return []setting.Var{
-		{Name: "SLACK_WEBHOOK_URL", Meaning: "Slack incoming webhook", Secret: true},
-		{Name: "SLACK_BOT_TOKEN", Meaning: "Slack app token, for chat.postMessage", Secret: true},
-		{Name: "SLACK_CHANNEL", Meaning: "channel the Slack app posts in"},
-		{Name: "SLACK_API_URL", Meaning: "Slack Web API base URL", Default: "Slack's"},
-		{Name: "SLACK_UPDATE_MESSAGES", Meaning: "true: one Slack message per export that updates itself (bot token only)", Default: "false"},
-		{Name: "WEBHOOK_URL", Meaning: "one or more webhook endpoints, comma separated", Secret: true},
-		{Name: "WEBHOOK_SECRET", Meaning: "Standard Webhooks secret (whsec_...) that signs every webhook request", Secret: true},
-		{Name: "WEBHOOK_HEADERS", Meaning: "extra webhook headers, Name=value;Name2=value2", Secret: true},
-		{Name: "WEBHOOK_TEMPLATE", Meaning: "Go text/template (inline, or @path) for a custom webhook body", Default: "a CloudEvents body"},
-		{Name: "DINGTALK_WEBHOOK_URL", Meaning: "DingTalk custom bot webhook, with its access_token", Secret: true},
-		{Name: "DINGTALK_SECRET", Meaning: "the DingTalk bot's signing secret (SEC...)", Secret: true},
-		{Name: "LARK_WEBHOOK_URL", Meaning: "Lark/Feishu custom bot webhook", Secret: true},
-		{Name: "LARK_SECRET", Meaning: "the Lark bot's signing secret", Secret: true},
-		{Name: "INCLUDE_LINK", Meaning: "put the download link in messages", Default: "true"},
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/handler"
-	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/sinks"
 	"github.com/export-notifier/export-notifier/state"
 )
 
@@ -34,7 +34,7 @@ func benchmarkExport(b *testing.B, endpoint string) error {
 		return err
 	}
 	defer client.Close()
-	sinks, err := notify.New(notify.Settings{IncludeLink: true}, io.Discard)
+	notifiers, err := sinks.FromEnv(func(string) string { return "" }, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func benchmarkExport(b *testing.B, endpoint string) error {
 			Config:  cycleConfig(refs(next, n), handler.DefaultConcurrency, 10000),
 			Checker: client,
 			Store:   state.NewMemory(),
-			Sinks:   sinks,
+			Sinks:   notifiers,
 			Log:     log,
 		}
 		runCtx, cancel := context.WithTimeout(ctx, time.Minute)

@@ -16,7 +16,7 @@ import (
 	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/internal/sassim"
-	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/sinks"
 	"github.com/export-notifier/export-notifier/state"
 )
 
@@ -81,7 +81,7 @@ func timeCycle(ctx context.Context, setup cycleSetup, dir string) (cycleOutcome,
 	if err != nil {
 		return cycleOutcome{}, err
 	}
-	sinks, err := notify.New(notify.Settings{IncludeLink: true}, io.Discard)
+	notifiers, err := sinks.FromEnv(func(string) string { return "" }, io.Discard)
 	if err != nil {
 		return cycleOutcome{}, err
 	}
@@ -89,7 +89,7 @@ func timeCycle(ctx context.Context, setup cycleSetup, dir string) (cycleOutcome,
 		Config:  cycleConfig(refs(1, setup.Exports), setup.Concurrency, setup.QPS),
 		Checker: client,
 		Store:   store,
-		Sinks:   sinks,
+		Sinks:   notifiers,
 		// JSON, as on FC, so that logging each export costs what it costs
 		// there.
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),

@@ -23,7 +23,7 @@ import (
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/internal/sassim"
-	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/console"
 )
 
 // demoExports is the demo's scenario: one export that finishes, one the
@@ -108,7 +108,7 @@ func demo(ctx context.Context, env Env, maxCycles int) error {
 		return err
 	}
 	// The demo shows both a local sink and the console one.
-	cycle.Sinks = append(cycle.Sinks, notify.NewConsole(env.Stderr, true))
+	cycle.Sinks = append(cycle.Sinks, console.New(env.Stderr, true))
 
 	fmt.Fprintf(out, "export-notifier demo: watching %s\n", vars["EXPORT_IDS"])
 	fmt.Fprintln(out, "  asset:131231 finishes after a few checks; vul:52 is not readable (NoPermission);")

@@ -5,27 +5,34 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"slices"
 	"strings"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/sinks"
 )
 
-// runPreview prints what a sample event looks like in Slack (Block Kit
-// JSON and a Block Kit Builder link) and as a webhook body, honouring
-// INCLUDE_LINK and WEBHOOK_TEMPLATE, without sending anything.
+// runPreview prints what a sample event looks like in each sink (Slack's
+// Block Kit JSON with a Block Kit Builder link, the webhook body, the chat
+// bots' messages), honouring INCLUDE_LINK and WEBHOOK_TEMPLATE, without
+// sending anything. With --json it prints one JSON object alone, so that
+// it can be piped.
 func runPreview(_ context.Context, args []string, env Env) int {
-	fs := newFlags("preview", "preview [--event completed|failed|stalled] [--count N] [--sinks slack,webhook,dingtalk,lark]",
-		"Prints the Slack message and the webhook body a sample event produces, and a\n"+
-			"Block Kit Builder link that shows the Slack message rendered. Sends nothing.\n"+
-			"Reads INCLUDE_LINK and WEBHOOK_TEMPLATE, so a custom template can be tried.",
+	names := strings.Join(sinks.Names(), ",")
+	fs := newFlags("preview", "preview [--event completed|failed|stalled|started] [--count N] [--sinks "+names+"] [--json]",
+		"Prints the messages a sample event produces in each sink, and a Block Kit\n"+
+			"Builder link that shows the Slack message rendered. Sends nothing.\n"+
+			"Reads INCLUDE_LINK and WEBHOOK_TEMPLATE, so a custom template can be tried.\n"+
+			"With --json, prints one JSON object alone: each sink's name to its message bodies.",
 		"preview",
 		"preview --event failed --count 3 --sinks slack",
+		"preview --event completed --json | jq .webhook",
 		"WEBHOOK_TEMPLATE=\"$(cat body.tmpl)\" preview --sinks webhook")
-	typeName := fs.String("event", string(event.Completed), "event type: completed, failed or stalled")
-	sinkList := fs.String("sinks", "slack,webhook", "messages to show, comma separated: slack, webhook, dingtalk, lark")
-	count := fs.Int("count", 1, "number of failures sharing one error code, to preview Slack's grouped message (with --event failed)")
+	typeName := fs.String("event", string(event.Completed), "event type: completed, failed, stalled or started")
+	sinkList := fs.String("sinks", "slack,webhook", "messages to show, comma separated: "+strings.Join(sinks.Names(), ", "))
+	count := fs.Int("count", 1, "number of failures sharing one error code, to preview a grouped message (with --event failed)")
+	asJSON := fs.Bool("json", false, "print one JSON object alone: each sink's name to the list of its message bodies")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
@@ -40,68 +47,93 @@ func runPreview(_ context.Context, args []string, env Env) int {
 	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed) {
 		return fs.usageError(env, fmt.Sprintf("--count %d: want 1, or up to 1000 with --event failed", *count))
 	}
-	show := map[string]bool{}
-	for _, name := range strings.Split(*sinkList, ",") {
-		switch name = strings.TrimSpace(name); name {
-		case "slack", "webhook", "dingtalk", "lark":
-			show[name] = true
-		default:
-			return fs.usageError(env, fmt.Sprintf("--sinks: unknown sink %q (want slack, webhook, dingtalk or lark)", name))
-		}
+	show, err := previewSinks(*sinkList)
+	if err != nil {
+		return fs.usageError(env, "--sinks: "+err.Error())
 	}
-	settings, err := notify.SettingsFromEnv(env.Getenv)
+	settings, err := sinks.Read(env.Getenv)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
-
-	events := previewEvents(typ, *count)
-	var out bytes.Buffer
-	if show["slack"] {
-		msg := notify.RenderSlack(events, settings.IncludeLink)
-		slackJSON, err := notify.MarshalJSON(msg, "  ")
-		if err != nil {
-			return fail(ExitFailed, "rendering the Slack message: %v", err)
-		}
-		link, err := notify.BlockKitBuilderURL(msg)
-		if err != nil {
-			return fail(ExitFailed, "building the Block Kit Builder link: %v", err)
-		}
-		fmt.Fprintf(&out, "Slack message (Block Kit; chat.postMessage and incoming webhooks receive this):\n%s\n\n", slackJSON)
-		fmt.Fprintf(&out, "See the Slack message rendered in Block Kit Builder:\n%s\n\n", link)
+	out, err := previewOutput(settings, show, previewEvents(typ, *count), *asJSON)
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
 	}
-	if show["webhook"] {
-		for i, ev := range events {
-			body, contentType, err := notify.WebhookBody(settings, ev)
-			if err != nil {
-				return fail(ExitUsage, "%v", err)
-			}
-			title := "Webhook body"
-			if len(events) > 1 {
-				title = fmt.Sprintf("Webhook body %d of %d (one request per event)", i+1, len(events))
-			}
-			fmt.Fprintf(&out, "%s (Content-Type: %s):\n%s\n\n", title, contentType, indentJSON(body))
-		}
-	}
-	for _, bot := range []struct {
-		name, title string
-		render      func() any
-	}{
-		{"dingtalk", "DingTalk message (markdown; signed in the URL when DINGTALK_SECRET is set)", func() any { return notify.RenderDingTalk(events, settings.IncludeLink) }},
-		{"lark", "Lark/Feishu message (interactive card; timestamp and sign added when LARK_SECRET is set)", func() any { return notify.RenderLark(events, settings.IncludeLink) }},
-	} {
-		if !show[bot.name] {
-			continue
-		}
-		body, err := notify.MarshalJSON(bot.render(), "  ")
-		if err != nil {
-			return fail(ExitFailed, "rendering the %s message: %v", bot.name, err)
-		}
-		fmt.Fprintf(&out, "%s:\n%s\n\n", bot.title, body)
-	}
-	if _, err := io.Copy(env.Stdout, &out); err != nil {
+	if _, err := env.Stdout.Write(out); err != nil {
 		return fail(ExitFailed, "%v", err)
 	}
 	return ExitOK
+}
+
+// previewOutput is every message of the sinks named in show about events,
+// for people or, with asJSON, as one JSON object.
+func previewOutput(settings sinks.Settings, show []string, events []event.Event, asJSON bool) ([]byte, error) {
+	rendered := make([][]notify.Rendering, len(show))
+	for i, name := range show {
+		var err error
+		if rendered[i], err = settings.Preview(name, events); err != nil {
+			return nil, err
+		}
+	}
+	if asJSON {
+		return previewJSON(show, rendered)
+	}
+	return previewText(rendered), nil
+}
+
+// previewSinks are the sinks a --sinks list names, in its order.
+func previewSinks(list string) ([]string, error) {
+	var show []string
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(sinks.Names(), name) {
+			return nil, fmt.Errorf("unknown sink %q (want %s)", name, strings.Join(sinks.Names(), ", "))
+		}
+		show = append(show, name)
+	}
+	return show, nil
+}
+
+// previewText is the preview for people: each message's title, its body
+// (indented when it is JSON) and its notes.
+func previewText(rendered [][]notify.Rendering) []byte {
+	var out bytes.Buffer
+	for _, messages := range rendered {
+		for _, r := range messages {
+			fmt.Fprintf(&out, "%s:\n%s\n\n", r.Title, indentJSON(r.Body))
+			for _, note := range r.Notes {
+				fmt.Fprintf(&out, "%s\n\n", note)
+			}
+		}
+	}
+	return out.Bytes()
+}
+
+// previewJSON is one JSON object: each sink's name to the list of its
+// message bodies, a body that is not JSON (a template's) as a string.
+func previewJSON(names []string, rendered [][]notify.Rendering) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("{")
+	for i, name := range names {
+		bodies := make([]any, len(rendered[i]))
+		for j, r := range rendered[i] {
+			bodies[j] = string(r.Body)
+			if json.Valid(r.Body) {
+				bodies[j] = json.RawMessage(r.Body)
+			}
+		}
+		v, err := notify.MarshalJSON(bodies, "  ")
+		if err != nil {
+			return nil, err
+		}
+		key, _ := json.Marshal(name) // a string always marshals
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "\n  %s: %s", key, bytes.ReplaceAll(v, []byte("\n"), []byte("\n  ")))
+	}
+	b.WriteString("\n}\n")
+	return b.Bytes(), nil
 }
 
 // previewEvents are count sample events of type typ; several failures

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -44,6 +45,44 @@ func TestPreview(t *testing.T) {
 			}
 			if tt.env["INCLUDE_LINK"] == "false" && strings.Contains(stdout.String(), "Download") {
 				t.Errorf("INCLUDE_LINK=false, but the preview has a Download button")
+			}
+		})
+	}
+}
+
+// TestPreviewJSON: with --json, stdout is one JSON document alone, so that
+// it can be piped; each sink named maps to its message bodies.
+func TestPreviewJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want map[string]int // sink to its number of messages
+	}{
+		{name: "completed", args: []string{"--event", "completed", "--json"}, want: map[string]int{"slack": 1, "webhook": 1}},
+		{name: "every sink", args: []string{"--event", "failed", "--count", "2", "--json", "--sinks", "slack,webhook,dingtalk,lark"}, want: map[string]int{"slack": 1, "webhook": 2, "dingtalk": 1, "lark": 1}},
+		{name: "template that is not JSON", args: []string{"--json", "--sinks", "webhook"}, env: map[string]string{"WEBHOOK_TEMPLATE": "{{.Summary}}"}, want: map[string]int{"webhook": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Run(context.Background(), append([]string{"preview"}, tt.args...), Env{
+				Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return tt.env[k] },
+			})
+			if code != ExitOK {
+				t.Fatalf("exit %d; stderr: %s", code, stderr.String())
+			}
+			var got map[string][]json.RawMessage
+			if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+				t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout.String())
+			}
+			for sink, n := range tt.want {
+				if len(got[sink]) != n {
+					t.Errorf("%s: %d messages, want %d", sink, len(got[sink]), n)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("sinks %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -1,0 +1,5 @@
+package dingtalk
+
+import "flag"
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")

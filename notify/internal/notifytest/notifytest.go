@@ -1,0 +1,61 @@
+// Package notifytest holds what the sinks' tests share: sample events for
+// golden files, the golden-file check and a map-backed getenv.
+package notifytest
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/notify"
+)
+
+// MapEnv is a getenv that reads m.
+func MapEnv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// GoldenCases are the message kinds users see; a change to any of them
+// shows up as a diff of testdata/*.golden in review.
+func GoldenCases() map[string][]event.Event {
+	grouped := make([]event.Event, 3)
+	for i := range grouped {
+		ev := notify.SampleEvent(event.Failed)
+		ev.Status.Ref.ID = int64(131232 + i)
+		ev.ID = event.NewID(ev.Status.Ref, ev.Key())
+		grouped[i] = ev
+	}
+	grouped[2].Status.FileName = "vul_export_20171123"
+	return map[string][]event.Event{
+		"completed":      {notify.SampleEvent(event.Completed)},
+		"failed":         {notify.SampleEvent(event.Failed)},
+		"failed_grouped": grouped,
+		"stalled":        {notify.SampleEvent(event.Stalled)},
+		"started":        {notify.SampleEvent(event.Started)},
+	}
+}
+
+// Golden compares got with testdata/name.golden, or with update rewrites
+// the file.
+func Golden(t *testing.T, name string, got []byte, update bool) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run Golden -update in this package to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s changed; if that is intended, run go test -run Golden -update and review the diff.\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}

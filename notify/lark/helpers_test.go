@@ -1,0 +1,5 @@
+package lark
+
+import "flag"
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")

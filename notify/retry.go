@@ -1,0 +1,147 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// Retrier is the delivery policy shared by every sink. The zero value is
+// not useful; start from DefaultRetrier.
+type Retrier struct {
+	// MaxAttempts bounds the attempts per message, the first included.
+	MaxAttempts int
+	// Backoff is the wait after the first failure; it doubles after each
+	// further one, up to MaxBackoff, and is jittered to between half and
+	// all of that.
+	Backoff, MaxBackoff time.Duration
+	// AttemptTimeout bounds one attempt.
+	AttemptTimeout time.Duration
+	// Logger, when set, receives one warning per failed attempt.
+	Logger *slog.Logger
+}
+
+// DefaultRetrier is the policy Deliver uses: 5 attempts, backoff from
+// 500ms to 8s, 10s per attempt.
+func DefaultRetrier() Retrier {
+	return Retrier{MaxAttempts: 5, Backoff: 500 * time.Millisecond, MaxBackoff: 8 * time.Second, AttemptTimeout: 10 * time.Second}
+}
+
+// Deliver sends events through n with DefaultRetrier; see Retrier.Deliver.
+func Deliver(ctx context.Context, n Notifier, events []event.Event) []Outcome {
+	return DefaultRetrier().Deliver(ctx, n, events)
+}
+
+// Deliver groups events with n.Group and sends each message in turn,
+// retrying transport errors, 5xx and 429 answers (waiting at least as long
+// as the sink's Retry-After) until the message is accepted, MaxAttempts is
+// reached, or the next attempt could not start before ctx's deadline. Other
+// failures are permanent. It returns one Outcome per message, in order.
+func (r Retrier) Deliver(ctx context.Context, n Notifier, events []event.Event) []Outcome {
+	if len(events) == 0 {
+		return nil
+	}
+	groups := n.Group(events)
+	out := make([]Outcome, 0, len(groups))
+	for _, g := range groups {
+		attempts, err := r.do(ctx, n.Name(), func(ctx context.Context) error { return n.Notify(ctx, g) },
+			slog.Int("events", len(g)))
+		out = append(out, Outcome{Events: g, Attempts: attempts, Err: err})
+	}
+	return out
+}
+
+// Do runs send, one attempt of some operation on the named sink, with
+// Deliver's policy: it retries transport errors, 5xx and 429 answers
+// (waiting at least as long as the sink's Retry-After) until send
+// succeeds, MaxAttempts is reached, or the next attempt could not start
+// before ctx's deadline. Each attempt gets its own AttemptTimeout. send
+// should fail with an *Error; any other error counts as retryable. Do
+// returns how many attempts were made and, if none succeeded, the last
+// *Error. It is how a cycle posts and updates an Updater's messages.
+func (r Retrier) Do(ctx context.Context, sink string, send func(ctx context.Context) error) (attempts int, err error) {
+	return r.do(ctx, sink, send)
+}
+
+// do is Do, with extra attributes for the log of each failed attempt.
+func (r Retrier) do(ctx context.Context, sink string, send func(ctx context.Context) error, logAttrs ...slog.Attr) (int, error) {
+	maxAttempts := max(r.MaxAttempts, 1)
+	var last *Error
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			if last != nil {
+				return attempt - 1, last
+			}
+			return attempt - 1, &Error{Sink: sink, Retryable: true, Err: err}
+		}
+		last = r.attempt(ctx, sink, send)
+		if last == nil {
+			return attempt, nil
+		}
+		if r.Logger != nil {
+			attrs := append([]slog.Attr{slog.String("sink", sink), slog.Int("attempt", attempt)}, logAttrs...)
+			attrs = append(attrs, slog.String("error", last.Error()), slog.Bool("retryable", last.Retryable))
+			r.Logger.LogAttrs(ctx, slog.LevelWarn, "notification not accepted", attrs...)
+		}
+		if !last.Retryable || attempt >= maxAttempts {
+			return attempt, last
+		}
+		wait := r.wait(attempt, last.RetryAfter)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Waiting would end past the deadline: the next cycle retries.
+			return attempt, last
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return attempt, last
+		case <-t.C:
+		}
+	}
+}
+
+// attempt runs send once under the per-attempt timeout and normalises its
+// error to *Error.
+func (r Retrier) attempt(ctx context.Context, sink string, send func(ctx context.Context) error) *Error {
+	actx := ctx
+	if r.AttemptTimeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, r.AttemptTimeout)
+		defer cancel()
+	}
+	err := send(actx)
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	// A sink that broke the contract: keep the text, count it as transient.
+	return &Error{Sink: sink, Retryable: true, Err: err}
+}
+
+// wait is how long to wait after the given failed attempt: the sink's
+// Retry-After when it gave one, else jittered exponential backoff.
+func (r Retrier) wait(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		// A little jitter on top, so that many senders do not return at once.
+		return retryAfter + time.Duration(rand.Int64N(int64(100*time.Millisecond)))
+	}
+	d := r.Backoff
+	for i := 1; i < attempt && d < r.MaxBackoff; i++ {
+		d *= 2
+	}
+	if r.MaxBackoff > 0 && d > r.MaxBackoff {
+		d = r.MaxBackoff
+	}
+	if d <= 1 {
+		return d
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}

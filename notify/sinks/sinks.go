@@ -1,0 +1,130 @@
+// Package sinks is the one list of the kinds of sink. Reading the
+// environment, building the sinks, previewing their messages and listing
+// their variables all go through it, so that adding a sink is one new
+// package under notify and one line in Kinds.
+package sinks
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/console"
+	"github.com/export-notifier/export-notifier/notify/dingtalk"
+	"github.com/export-notifier/export-notifier/notify/lark"
+	"github.com/export-notifier/export-notifier/notify/slack"
+	"github.com/export-notifier/export-notifier/notify/webhook"
+	"github.com/export-notifier/export-notifier/setting"
+)
+
+// Kinds are every kind of sink, in the order their sinks are built and
+// their messages previewed.
+func Kinds() []notify.Kind {
+	return []notify.Kind{
+		slack.Kind(),
+		dingtalk.Kind(),
+		lark.Kind(),
+		webhook.Kind(),
+	}
+}
+
+// includeLink is the variable every sink shares.
+func includeLink() setting.Var {
+	return setting.Var{Name: "INCLUDE_LINK", Meaning: "put the export's download link in messages", Default: "true"}
+}
+
+// Variables are the environment variables of every sink, then INCLUDE_LINK.
+func Variables() []setting.Var {
+	var vars []setting.Var
+	for _, k := range Kinds() {
+		vars = append(vars, k.Variables...)
+	}
+	return append(vars, includeLink())
+}
+
+// Names are the kinds' names, in order.
+func Names() []string {
+	var names []string
+	for _, k := range Kinds() {
+		names = append(names, k.Name)
+	}
+	return names
+}
+
+// Settings are every kind's settings, read and checked once.
+type Settings struct {
+	IncludeLink bool // INCLUDE_LINK
+	names       []string
+	configs     []notify.Config
+}
+
+// Read reads and checks every kind's variables through getenv (os.Getenv,
+// or a test's map). An error names the variable, fits on one line and
+// never holds the secret part of a value.
+func Read(getenv func(string) string) (Settings, error) {
+	s := Settings{IncludeLink: true}
+	for _, k := range Kinds() {
+		c, err := k.FromEnv(getenv)
+		if err != nil {
+			return Settings{}, err
+		}
+		s.names, s.configs = append(s.names, k.Name), append(s.configs, c)
+	}
+	if v := strings.TrimSpace(getenv(includeLink().Name)); v != "" {
+		var err error
+		if s.IncludeLink, err = notify.ParseBool(includeLink().Name, v); err != nil {
+			return Settings{}, err
+		}
+	}
+	return s, nil
+}
+
+// LogValue shows which sinks are configured without showing any secret.
+func (s Settings) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, len(s.configs)+1)
+	for i, c := range s.configs {
+		attrs = append(attrs, slog.Any(s.names[i], c))
+	}
+	return slog.GroupValue(append(attrs, slog.Bool("includeLink", s.IncludeLink))...)
+}
+
+// Notifiers are the configured sinks, in the order of Kinds. With none
+// configured it is the console sink alone, writing to w (nil: nowhere).
+func (s Settings) Notifiers(w io.Writer) []notify.Notifier {
+	var out []notify.Notifier
+	for _, c := range s.configs {
+		out = append(out, c.Notifiers(s.IncludeLink)...)
+	}
+	if len(out) == 0 {
+		if w == nil {
+			w = io.Discard
+		}
+		out = append(out, console.New(w, s.IncludeLink))
+	}
+	return out
+}
+
+// Preview is what the kind named name would send about events, configured
+// or not.
+func (s Settings) Preview(name string, events []event.Event) ([]notify.Rendering, error) {
+	for i, n := range s.names {
+		if n == name {
+			return s.configs[i].Preview(events, s.IncludeLink)
+		}
+	}
+	return nil, fmt.Errorf("unknown sink %q (want %s)", name, strings.Join(Names(), ", "))
+}
+
+// FromEnv reads the sinks' settings through getenv and builds the
+// configured sinks; with none configured, the console sink alone, writing
+// to console.
+func FromEnv(getenv func(string) string, console io.Writer) ([]notify.Notifier, error) {
+	s, err := Read(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return s.Notifiers(console), nil
+}
