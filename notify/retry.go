@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/backoff"
 )
 
 // Retrier is the delivery policy shared by every sink. The zero value is
@@ -15,9 +15,9 @@ import (
 type Retrier struct {
 	// MaxAttempts bounds the attempts per message, the first included.
 	MaxAttempts int
-	// Backoff is the wait after the first failure; it doubles after each
-	// further one, up to MaxBackoff, and is jittered to between half and
-	// all of that.
+	// Backoff bounds the wait after the first failure; the bound doubles
+	// after each further one, up to MaxBackoff, and the wait is a random
+	// part of it (full jitter). A sink's Retry-After is a minimum.
 	Backoff, MaxBackoff time.Duration
 	// AttemptTimeout bounds one attempt.
 	AttemptTimeout time.Duration
@@ -69,40 +69,22 @@ func (r Retrier) Do(ctx context.Context, sink string, send func(ctx context.Cont
 
 // do is Do, with extra attributes for the log of each failed attempt.
 func (r Retrier) do(ctx context.Context, sink string, send func(ctx context.Context) error, logAttrs ...slog.Attr) (int, error) {
-	maxAttempts := max(r.MaxAttempts, 1)
-	var last *Error
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			if last != nil {
-				return attempt - 1, last
-			}
-			return attempt - 1, &Error{Sink: sink, Retryable: true, Err: err}
-		}
-		last = r.attempt(ctx, sink, send)
-		if last == nil {
-			return attempt, nil
-		}
-		if r.Logger != nil {
-			attrs := append([]slog.Attr{slog.String("sink", sink), slog.Int("attempt", attempt)}, logAttrs...)
-			attrs = append(attrs, slog.String("error", last.Error()), slog.Bool("retryable", last.Retryable))
-			r.Logger.LogAttrs(ctx, slog.LevelWarn, "notification not accepted", attrs...)
-		}
-		if !last.Retryable || attempt >= maxAttempts {
-			return attempt, last
-		}
-		wait := r.wait(attempt, last.RetryAfter)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			// Waiting would end past the deadline: the next cycle retries.
-			return attempt, last
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return attempt, last
-		case <-t.C:
-		}
+	if err := ctx.Err(); err != nil {
+		return 0, &Error{Sink: sink, Retryable: true, Err: err}
 	}
+	policy := backoff.Policy{MaxAttempts: max(r.MaxAttempts, 1), Base: r.Backoff, Max: r.MaxBackoff, Logger: r.Logger}
+	describe := func() []slog.Attr { return append([]slog.Attr{slog.String("sink", sink)}, logAttrs...) }
+	var last *Error
+	attempts, _ := policy.Do(ctx, "notification not accepted", describe, func(int) (backoff.Verdict, error) {
+		if last = r.attempt(ctx, sink, send); last == nil {
+			return backoff.Verdict{}, nil
+		}
+		return backoff.Verdict{Retry: last.Retryable, ServerWait: last.RetryAfter}, last
+	})
+	if last == nil {
+		return attempts, nil
+	}
+	return attempts, last
 }
 
 // attempt runs send once under the per-attempt timeout and normalises its
@@ -124,24 +106,4 @@ func (r Retrier) attempt(ctx context.Context, sink string, send func(ctx context
 	}
 	// A sink that broke the contract: keep the text, count it as transient.
 	return &Error{Sink: sink, Retryable: true, Err: err}
-}
-
-// wait is how long to wait after the given failed attempt: the sink's
-// Retry-After when it gave one, else jittered exponential backoff.
-func (r Retrier) wait(attempt int, retryAfter time.Duration) time.Duration {
-	if retryAfter > 0 {
-		// A little jitter on top, so that many senders do not return at once.
-		return retryAfter + time.Duration(rand.Int64N(int64(100*time.Millisecond)))
-	}
-	d := r.Backoff
-	for i := 1; i < attempt && d < r.MaxBackoff; i++ {
-		d *= 2
-	}
-	if r.MaxBackoff > 0 && d > r.MaxBackoff {
-		d = r.MaxBackoff
-	}
-	if d <= 1 {
-		return d
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
