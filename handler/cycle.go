@@ -85,7 +85,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 		return r.res, err
 	}
 	out := r.deliver(ctx, p, snap)
-	if snap, err = r.settle(ctx, snap, p, out); err != nil {
+	if snap, err = r.settle(ctx, snap, out); err != nil {
 		return r.res, err
 	}
 	return r.report(snap, polls, out), nil

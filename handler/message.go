@@ -69,9 +69,9 @@ func planMessages(s *state.Snapshot, polls []poll, updaters []string, cycle stri
 	return work
 }
 
-// sendMessages posts or updates u's running messages.
-func (r *run) sendMessages(ctx context.Context, u notify.Updater, work []messageWork) []messageOutcome {
-	out := make([]messageOutcome, 0, len(work))
+// sendMessages posts or updates u's running messages, recording each
+// outcome as it is known.
+func (r *run) sendMessages(ctx context.Context, u notify.Updater, work []messageWork, record func(settlement)) {
 	for _, w := range work {
 		ev := notify.ProgressEvent(w.status, r.c.Config.Region, r.c.now())
 		o := messageOutcome{work: w, handle: w.handle}
@@ -83,9 +83,8 @@ func (r *run) sendMessages(ctx context.Context, u notify.Updater, work []message
 		if o.err != nil {
 			r.log.Warn("progress message not sent", "export", w.exportKey, "sink", w.sink, "error", o.err.Error())
 		}
-		out = append(out, o)
+		record(o)
 	}
-	return out
 }
 
 type messageOutcome struct {
@@ -106,10 +105,10 @@ func (o messageOutcome) result() MessageResult {
 	return r
 }
 
-// settle records o in s: the new message's handle, and what it shows now.
-// A failed update keeps the old record, so the next cycle tries again,
-// unless the sink said the message is gone.
-func (o messageOutcome) settle(s *state.Snapshot, cycle string) {
+// settleIn records o in s: the new message's handle, and what it shows
+// now. A failed update keeps the old record, so the next cycle tries
+// again, unless the sink said the message is gone.
+func (o messageOutcome) settleIn(s *state.Snapshot, cycle string, _ time.Time) {
 	var sinkErr *notify.Error
 	if o.work.handle != "" && errors.As(o.err, &sinkErr) && !sinkErr.Retryable {
 		// The sink says the message is gone (deleted, say): post anew.

@@ -92,9 +92,12 @@ func logPoll(log *slog.Logger, p poll) {
 
 func logDelivery(log *slog.Logger, d delivery) {
 	attrs := []any{"event", d.due.Event.ID, "type", string(d.due.Event.Type), "export", d.due.ExportKey, "sink", d.due.Sink, "attempts", d.attempts}
-	if d.err != nil {
+	switch {
+	case d.found:
+		log.Info("already delivered by a cycle whose claim expired; not sent again", attrs...)
+	case d.err != nil:
 		log.Warn("delivery failed", append(attrs, "error", d.err.Error())...)
-		return
+	default:
+		log.Info("delivered", attrs...)
 	}
-	log.Info("delivered", attrs...)
 }

@@ -34,12 +34,18 @@ type run struct {
 type plan struct {
 	claimed  []state.Due
 	messages []messageWork
+	// takeovers are the claimed deliveries (by dueKey) whose last claim
+	// was another cycle's, which may have sent them before it died.
+	takeovers map[string]bool
 }
 
 // sent is what became of a plan.
 type sent struct {
 	deliveries []delivery
 	messages   []messageOutcome
+	// commits records them in the state as they come; nil when nothing
+	// was sent.
+	commits *committer
 }
 
 // budget plans the cycle's time from ctx's deadline: starting and polling
@@ -116,10 +122,12 @@ func (r *run) poll(ctx context.Context) (*state.Snapshot, []poll, error) {
 func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 	t := r.c.now()
 	changed := decideEvents(r.c.Config, s, polls, r.sinks, t)
-	var p plan
+	p := plan{takeovers: map[string]bool{}}
 	for _, d := range s.Due(r.sinks, t) {
+		takeover := takenOver(s, d, r.id)
 		if s.Claim(r.id, d, t, r.lease) {
 			p.claimed = append(p.claimed, d)
+			p.takeovers[dueKey(d)] = takeover
 		}
 	}
 	p.messages = planMessages(s, polls, r.updaters, r.id, t, r.lease)
@@ -160,24 +168,19 @@ func (r *run) dryRun(snap *state.Snapshot, polls []poll) Result {
 	return r.res
 }
 
-// settle commits what became of the plan. Should it fail, the claimed
-// events go out again once their claims expire.
-func (r *run) settle(ctx context.Context, snap *state.Snapshot, p plan, out sent) (*state.Snapshot, error) {
-	if len(p.claimed) == 0 && len(p.messages) == 0 {
+// settle commits what became of the plan that was not committed while
+// sending. Should it fail, the claimed events not yet recorded go out
+// again once their claims expire.
+func (r *run) settle(ctx context.Context, snap *state.Snapshot, out sent) (*state.Snapshot, error) {
+	if out.commits == nil {
 		return snap, nil
 	}
-	snap, err := state.UpdateFrom(ctx, r.c.Store, snap, func(s *state.Snapshot) error {
-		t := r.c.now()
-		for _, o := range out.deliveries {
-			s.Settle(r.id, o.due, o.err, t)
-		}
-		for _, o := range out.messages {
-			o.settle(s, r.id)
-		}
-		return nil
-	})
+	if err := out.commits.flush(ctx); err != nil {
+		return nil, fmt.Errorf("%w (the claimed events not recorded go out again once the claims expire)", err)
+	}
+	snap, err := out.commits.last(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("commit delivery results to %s (the claimed events go out again once the claims expire): %w", r.c.Store.Location(), err)
+		return nil, fmt.Errorf("load state from %s: %w", r.c.Store.Location(), err)
 	}
 	return snap, nil
 }

@@ -3,7 +3,9 @@ package notify
 import (
 	"context"
 	"errors"
+	"iter"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -42,17 +44,25 @@ func Deliver(ctx context.Context, n Notifier, events []event.Event) []Outcome {
 // reached, or the next attempt could not start before ctx's deadline. Other
 // failures are permanent. It returns one Outcome per message, in order.
 func (r Retrier) Deliver(ctx context.Context, n Notifier, events []event.Event) []Outcome {
-	if len(events) == 0 {
-		return nil
+	return slices.Collect(r.Each(ctx, n, events))
+}
+
+// Each is Deliver yielding each message's Outcome as soon as it is known,
+// so that a caller can record what a sink accepted while the rest is still
+// being sent. Stopping the iteration sends nothing more.
+func (r Retrier) Each(ctx context.Context, n Notifier, events []event.Event) iter.Seq[Outcome] {
+	return func(yield func(Outcome) bool) {
+		if len(events) == 0 {
+			return
+		}
+		for _, g := range n.Group(events) {
+			attempts, err := r.do(ctx, n.Name(), func(ctx context.Context) error { return n.Notify(ctx, g) },
+				slog.Int("events", len(g)))
+			if !yield(Outcome{Events: g, Attempts: attempts, Err: err}) {
+				return
+			}
+		}
 	}
-	groups := n.Group(events)
-	out := make([]Outcome, 0, len(groups))
-	for _, g := range groups {
-		attempts, err := r.do(ctx, n.Name(), func(ctx context.Context) error { return n.Notify(ctx, g) },
-			slog.Int("events", len(g)))
-		out = append(out, Outcome{Events: g, Attempts: attempts, Err: err})
-	}
-	return out
 }
 
 // Do runs send, one attempt of some operation on the named sink, with
