@@ -117,12 +117,22 @@ func fileState(t *testing.T) state.Store {
 
 func webhookSinks(t *testing.T, receivers ...*receiver) []notify.Notifier {
 	t.Helper()
-	urls := ""
+	urls := make([]string, len(receivers))
 	for i, r := range receivers {
+		urls[i] = r.server.URL
+	}
+	return webhookSinksAt(t, urls...)
+}
+
+// webhookSinksAt is one webhook sink per server URL, in order.
+func webhookSinksAt(t *testing.T, servers ...string) []notify.Notifier {
+	t.Helper()
+	urls := ""
+	for i, u := range servers {
 		if i > 0 {
 			urls += ","
 		}
-		urls += r.server.URL + fmt.Sprintf("/hook%d", i)
+		urls += u + fmt.Sprintf("/hook%d", i)
 	}
 	notifiers, err := sinks.FromEnv(func(name string) string {
 		if name == "WEBHOOK_URL" {
