@@ -71,9 +71,9 @@ func (s *slackBot) Group(events []event.Event) [][]event.Event { return notify.G
 
 func (s *slackBot) Notify(ctx context.Context, events []event.Event) error {
 	m := Render(events, s.includeLink)
-	_, _, err := s.client.PostMessageContext(ctx, s.channel,
+	_, _, err := s.client.PostMessageContext(ctx, s.channel, append([]slackgo.MsgOption{
 		slackgo.MsgOptionText(m.Text, false),
-		slackgo.MsgOptionBlocks(m.Blocks.BlockSet...))
+		slackgo.MsgOptionBlocks(m.Blocks.BlockSet...)}, eventMetadata(events)...)...)
 	if err == nil {
 		return nil
 	}

@@ -1,0 +1,101 @@
+package slack
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/notify"
+)
+
+// The bot's messages about events carry their IDs in Slack's message
+// metadata, so that a cycle taking over another's claim can find what
+// that cycle posted before it died (Delivered).
+const (
+	metadataType = "export_notifier_event"
+	metadataIDs  = "event_ids" // space-separated
+)
+
+// How far back Delivered looks: from a little before the earliest event
+// was decided (Slack's clock and ours may differ), and at most
+// historyPages pages of Slack's largest page.
+const (
+	historySkew  = 10 * time.Minute
+	historyPage  = 200
+	historyPages = 5
+)
+
+// eventMetadata is the metadata of the message about events, or nil
+// when none has an ID.
+func eventMetadata(events []event.Event) []slackgo.MsgOption {
+	var ids []string
+	for _, ev := range events {
+		if ev.ID != "" {
+			ids = append(ids, ev.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return []slackgo.MsgOption{slackgo.MsgOptionMetadata(slackgo.SlackMetadata{
+		EventType:    metadataType,
+		EventPayload: map[string]any{metadataIDs: strings.Join(ids, " ")},
+	})}
+}
+
+// Delivered looks in the channel's recent history (conversations.history)
+// for the bot's messages about events and returns the IDs it finds.
+func (s *slackBot) Delivered(ctx context.Context, events []event.Event) (map[string]bool, error) {
+	want, found := map[string]bool{}, map[string]bool{}
+	var oldest time.Time
+	for _, ev := range events {
+		if ev.ID == "" {
+			continue
+		}
+		want[ev.ID] = true
+		if oldest.IsZero() || ev.Time.Before(oldest) {
+			oldest = ev.Time
+		}
+	}
+	if len(want) == 0 {
+		return found, nil
+	}
+	params := &slackgo.GetConversationHistoryParameters{ChannelID: s.channel, Limit: historyPage, IncludeAllMetadata: true}
+	if !oldest.IsZero() {
+		params.Oldest = strconv.FormatInt(oldest.Add(-historySkew).Unix(), 10) + ".000000"
+	}
+	for range historyPages {
+		page, err := s.client.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			return nil, s.classify(err)
+		}
+		for _, m := range page.Messages {
+			for _, id := range messageEventIDs(m) {
+				if want[id] {
+					found[id] = true
+				}
+			}
+		}
+		if len(found) == len(want) || !page.HasMore || page.ResponseMetaData.NextCursor == "" {
+			break
+		}
+		params.Cursor = page.ResponseMetaData.NextCursor
+	}
+	return found, nil
+}
+
+// messageEventIDs are the IDs of the events a message of the bot's is
+// about, from its metadata.
+func messageEventIDs(m slackgo.Message) []string {
+	if m.Metadata.EventType != metadataType {
+		return nil
+	}
+	ids, _ := m.Metadata.EventPayload[metadataIDs].(string)
+	return strings.Fields(ids)
+}
+
+var _ notify.Deduper = (*slackBot)(nil)
