@@ -2,6 +2,7 @@ package handler
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,20 +19,46 @@ import (
 )
 
 // slackChat records what a Slack workspace receives through chat.postMessage
-// and chat.update (slacktest serves neither the way this test needs: it
-// has no chat.update).
+// and chat.update, and serves the posts back through conversations.history
+// (slacktest serves none of them the way this test needs: it has no
+// chat.update and no history).
 type slackChat struct {
 	mu      sync.Mutex
 	posts   []url.Values
 	updates []url.Values
+	lookups int
 	// gone makes chat.update answer message_not_found, as Slack does for a
 	// deleted message.
 	gone bool
+	// refuse, when set, is the error conversations.history answers.
+	refuse string
 }
 
 func (s *slackChat) bind(c slacktest.Customize) {
 	c.Handle("/chat.postMessage", s.handler(&s.posts, "1700000000.000100"))
 	c.Handle("/chat.update", s.handler(&s.updates, ""))
+	c.Handle("/conversations.history", s.history)
+}
+
+// history answers with every post, newest first, with its metadata.
+func (s *slackChat) history(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lookups++
+	w.Header().Set("Content-Type", "application/json")
+	if s.refuse != "" {
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": s.refuse})
+		return
+	}
+	messages := []map[string]any{}
+	for i := len(s.posts) - 1; i >= 0; i-- {
+		m := map[string]any{"type": "message", "text": s.posts[i].Get("text"), "ts": fmt.Sprintf("17000000%02d.000100", i)}
+		if md := s.posts[i].Get("metadata"); md != "" {
+			m["metadata"] = json.RawMessage(md)
+		}
+		messages = append(messages, m)
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": messages})
 }
 
 func (s *slackChat) handler(into *[]url.Values, ts string) http.HandlerFunc {
@@ -59,13 +86,20 @@ func (s *slackChat) handler(into *[]url.Values, ts string) http.HandlerFunc {
 // to a slacktest server that records into chat.
 func updatingSlack(t *testing.T, chat *slackChat) []notify.Notifier {
 	t.Helper()
+	return slackBot(t, chat, "true")
+}
+
+// slackBot is the Slack bot sink, with SLACK_UPDATE_MESSAGES set to
+// update, talking to a slacktest server that records into chat.
+func slackBot(t *testing.T, chat *slackChat, update string) []notify.Notifier {
+	t.Helper()
 	sts := slacktest.NewTestServer(chat.bind)
 	sts.Start()
 	t.Cleanup(sts.Stop)
 	notifiers, err := sinks.FromEnv(func(name string) string {
 		return map[string]string{
 			"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_CHANNEL": "C0EXPORTS",
-			"SLACK_API_URL": sts.GetAPIURL(), "SLACK_UPDATE_MESSAGES": "true",
+			"SLACK_API_URL": sts.GetAPIURL(), "SLACK_UPDATE_MESSAGES": update,
 		}[name]
 	}, io.Discard)
 	if err != nil {
