@@ -1,12 +1,14 @@
 // Package handler runs one poll cycle, the same on Function Compute and on
 // the command line: merge the exports to watch, ask Security Center about
 // each, decide what people must be told, claim those events in the state,
-// deliver them to every sink, and commit the outcome.
+// deliver them to every sink, and commit the outcome as it comes.
 //
 // The claim is what keeps overlapping cycles (FC retries, a slow cycle and
 // the next tick, two cron jobs) from sending an event twice: events are
 // committed as claimed before anything is sent, and a cycle that dies after
 // claiming leaves them to whichever cycle runs once the lease has expired.
+// What the sinks accept is committed about once a second while sending
+// goes on, so that such a cycle repeats little of what it sent.
 package handler
 
 import (

@@ -64,6 +64,9 @@ func (s *slackBot) Delivered(ctx context.Context, events []event.Event) (map[str
 	if len(want) == 0 {
 		return found, nil
 	}
+	if strings.HasPrefix(s.channel, "#") {
+		return nil, &notify.Error{Sink: s.name, Text: "reading the channel's history needs SLACK_CHANNEL as a channel ID (C0123456789), not a #name"}
+	}
 	params := &slackgo.GetConversationHistoryParameters{ChannelID: s.channel, Limit: historyPage, IncludeAllMetadata: true}
 	if !oldest.IsZero() {
 		params.Oldest = strconv.FormatInt(oldest.Add(-historySkew).Unix(), 10) + ".000000"

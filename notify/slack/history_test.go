@@ -18,6 +18,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/internal/notifytest"
 )
 
 // workspace is one Slack channel at the process boundary: chat.postMessage
@@ -159,18 +160,36 @@ func TestSlackBotFindsWhatItPosted(t *testing.T) {
 }
 
 func TestSlackBotHistoryRefused(t *testing.T) {
-	w := newWorkspace(t)
-	w.refuse = "missing_scope"
-	sink := newSlackBotSink(t, w.url)
-
-	found, err := sink.(notify.Deduper).Delivered(context.Background(), []event.Event{notify.SampleEvent(event.Completed)})
-
-	var e *notify.Error
-	if !errors.As(err, &e) || e.Text != "missing_scope" || found != nil {
-		t.Fatalf("found %v, err %v; want Slack's missing_scope", found, err)
+	cases := []struct {
+		name, channel, refuse, wantText string
+		wantLookups                     int
+	}{
+		{name: "missing scope", channel: "C0EXPORTS", refuse: "missing_scope", wantText: "missing_scope", wantLookups: 1},
+		{name: "channel by name", channel: "#exports", wantText: "not a #name"},
 	}
-	if s := e.Error(); strings.Contains(s, "SECRETTOKEN") {
-		t.Errorf("error %q holds the token", s)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorkspace(t)
+			w.refuse = c.refuse
+			s, err := FromEnv(notifytest.MapEnv(map[string]string{"SLACK_BOT_TOKEN": secretToken, "SLACK_CHANNEL": c.channel, "SLACK_API_URL": w.url}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sink := s.Notifiers(true)[0].(notify.Deduper)
+
+			found, err := sink.Delivered(context.Background(), []event.Event{notify.SampleEvent(event.Completed)})
+
+			var e *notify.Error
+			if !errors.As(err, &e) || !strings.Contains(e.Text, c.wantText) || found != nil {
+				t.Fatalf("found %v, err %v; want an error saying %q", found, err, c.wantText)
+			}
+			if s := e.Error(); strings.Contains(s, "TOKENSECRET") {
+				t.Errorf("error %q holds the token", s)
+			}
+			if len(w.lookups) != c.wantLookups {
+				t.Errorf("%d lookups, want %d", len(w.lookups), c.wantLookups)
+			}
+		})
 	}
 }
 
