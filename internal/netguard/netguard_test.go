@@ -1,0 +1,312 @@
+package netguard
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestControlRefusesAddressesThatAreNotLoopback(t *testing.T) {
+	tests := []struct {
+		address string
+		refused string // the refused address in the error; "" when allowed
+	}{
+		{"127.0.0.1:80", ""},
+		{"127.8.9.10:8080", ""},
+		{"[::1]:80", ""},
+		{"[::ffff:127.0.0.1]:80", ""},
+		{"192.0.2.2:80", "192.0.2.2"},
+		{"10.0.0.1:443", "10.0.0.1"},
+		{"0.0.0.0:80", "0.0.0.0"},
+		{"[2001:db8::1]:80", "2001:db8::1"},
+		{"[::ffff:192.0.2.2]:80", "192.0.2.2"},
+		{"[fe80::1%eth0]:80", "fe80::1"},
+		{"/run/x.sock", "/run/x.sock"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.address, func(t *testing.T) {
+			err := Control("tcp", tt.address, nil)
+			if tt.refused == "" {
+				if err != nil {
+					t.Fatalf("Control(%q) = %v, want allowed", tt.address, err)
+				}
+				return
+			}
+			var nl *NotLoopbackError
+			if !errors.As(err, &nl) || nl.Address != tt.refused {
+				t.Fatalf("Control(%q) = %v, want a refusal of %s", tt.address, err, tt.refused)
+			}
+		})
+	}
+}
+
+func TestIsLoopbackHost(t *testing.T) {
+	tests := map[string]bool{
+		"localhost":            true,
+		"LOCALHOST":            true,
+		"localhost.":           true,
+		"hooks.localhost":      true,
+		"127.0.0.1":            true,
+		"127.1.2.3":            true,
+		"::1":                  true,
+		"::ffff:127.0.0.1":     true,
+		"192.0.2.2":            false,
+		"localhost.example":    false,
+		"notlocalhost":         false,
+		"example.com":          false,
+		"":                     false,
+		"localhost.evil.test":  false,
+		"hooks.localhost.test": false,
+	}
+	for host, want := range tests {
+		if got := IsLoopbackHost(host); got != want {
+			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	tests := []struct {
+		raw     string
+		wantErr string // substring; "" when accepted
+	}{
+		{"https://hooks.example.com/secret/path?token=abc", ""},
+		{"https://192.0.2.2/x", ""},
+		{"http://127.0.0.1:8741", ""},
+		{"http://[::1]:8741/x", ""},
+		{"http://localhost:9000/hook", ""},
+		{"http://hooks.localhost:19171/secret", ""},
+		{"http://hooks.example.com/secret/path", "plain http to hooks.example.com is not allowed: use https"},
+		{"http://192.0.2.2/secret/path", "plain http to 192.0.2.2 is not allowed"},
+		{"http:///nohost", "without a host"},
+		{"ftp://localhost/x", `scheme "ftp"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			u, err := url.Parse(tt.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = CheckURL(u)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("CheckURL(%s) = %v, want accepted", tt.raw, err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("CheckURL(%s) = %v, want an error containing %q", tt.raw, err, tt.wantErr)
+			case err != nil && strings.Contains(err.Error(), "secret"):
+				t.Fatalf("CheckURL(%s) = %v: the error shows the path", tt.raw, err)
+			}
+		})
+	}
+}
+
+// fakeResolver answers every A query with ip and every other query with
+// no records. It talks over an in-memory pipe: no packet leaves the test.
+func fakeResolver(t *testing.T, ip netip.Addr) *net.Resolver {
+	t.Helper()
+	return &net.Resolver{
+		PreferGo: true,
+		Dial: func(context.Context, string, string) (net.Conn, error) {
+			client, server := net.Pipe()
+			go serveDNS(server, ip)
+			return client, nil
+		},
+	}
+}
+
+// serveDNS answers the queries on conn, framed as DNS over TCP (a
+// two-byte length before each message), which is how the Go resolver talks
+// to a connection that is not a net.PacketConn.
+func serveDNS(conn net.Conn, ip netip.Addr) {
+	defer conn.Close()
+	for {
+		var size [2]byte
+		if _, err := io.ReadFull(conn, size[:]); err != nil {
+			return
+		}
+		query := make([]byte, binary.BigEndian.Uint16(size[:]))
+		if _, err := io.ReadFull(conn, query); err != nil {
+			return
+		}
+		answer := dnsAnswer(query, ip)
+		if answer == nil {
+			return
+		}
+		_, _ = conn.Write(binary.BigEndian.AppendUint16(nil, uint16(len(answer))))
+		_, _ = conn.Write(answer)
+	}
+}
+
+// dnsAnswer builds the response to a one-question query: its question,
+// and for an A question one record holding ip.
+func dnsAnswer(query []byte, ip netip.Addr) []byte {
+	end := 12
+	for end < len(query) && query[end] != 0 {
+		end += int(query[end]) + 1
+	}
+	end += 5 // the root label, QTYPE, QCLASS
+	if end > len(query) {
+		return nil
+	}
+	qtype := binary.BigEndian.Uint16(query[end-4:])
+	isA := qtype == 1
+	msg := append([]byte(nil), query[:2]...)        // ID
+	msg = append(msg, 0x81, 0x80, 0, 1, 0, 0, 0, 0) // response, RD, RA; one question
+	msg = append(msg, 0, 0)                         // no additional records
+	if isA {
+		msg[7] = 1 // one answer
+	}
+	msg = append(msg, query[12:end]...)
+	if isA {
+		a := ip.As4()
+		msg = append(msg, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4)
+		msg = append(msg, a[:]...)
+	}
+	return msg
+}
+
+func newClient(t *testing.T, base *http.Transport, resolveTo netip.Addr) *http.Client {
+	t.Helper()
+	dialer := &net.Dialer{Timeout: 2 * time.Second, Resolver: fakeResolver(t, resolveTo)}
+	client := &http.Client{Transport: Transport(base, dialer), Timeout: 5 * time.Second}
+	t.Cleanup(client.CloseIdleConnections)
+	return client
+}
+
+func TestPlainHTTPToANameThatResolvesElsewhereIsRefusedAtDialTime(t *testing.T) {
+	client := newClient(t, &http.Transport{}, netip.MustParseAddr("192.0.2.2"))
+	tests := []struct {
+		target string
+		want   string
+	}{
+		{"http://hooks.localhost:19171/secret-path?token=secret-token", "plain http to hooks.localhost resolved to 192.0.2.2, which is not a loopback address; use https"},
+		{"http://192.0.2.2:80/secret-path", "plain http to 192.0.2.2 resolved to 192.0.2.2, which is not a loopback address; use https"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			start := time.Now()
+			resp, err := client.Post(tt.target, "application/json", strings.NewReader(`{"secret":"body"}`))
+			if err == nil {
+				resp.Body.Close()
+				t.Fatalf("POST %s succeeded, want a refusal", tt.target)
+			}
+			var nl *NotLoopbackError
+			if !errors.As(err, &nl) {
+				t.Fatalf("POST %s: %v, want a *NotLoopbackError", tt.target, err)
+			}
+			if nl.Error() != tt.want {
+				t.Fatalf("refusal = %q, want %q", nl.Error(), tt.want)
+			}
+			// Refused before connecting: no connect timeout was waited for.
+			if d := time.Since(start); d > time.Second {
+				t.Fatalf("refusal took %v; it must come before any connection attempt", d)
+			}
+		})
+	}
+}
+
+func TestPlainHTTPToALoopbackAddressGoesThrough(t *testing.T) {
+	var hits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		io.WriteString(w, "ok")
+	}))
+	defer target.Close()
+	// A proxy in the base transport must not see plain http: it would carry
+	// the request on in clear text.
+	var proxied atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		proxied.Add(1)
+		http.Error(w, "proxied", http.StatusBadGateway)
+	}))
+	defer proxy.Close()
+	proxyURL, _ := url.Parse(proxy.URL)
+	base := &http.Transport{Proxy: http.ProxyURL(proxyURL)}
+	client := newClient(t, base, netip.MustParseAddr("127.0.0.1"))
+
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(target.URL, "http://"))
+	for _, host := range []string{"127.0.0.1", "hooks.localhost"} {
+		t.Run(host, func(t *testing.T) {
+			resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/hook")
+			if err != nil {
+				t.Fatalf("GET through the guard: %v", err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || string(body) != "ok" {
+				t.Fatalf("got %d %q, want 200 ok from the target", resp.StatusCode, body)
+			}
+		})
+	}
+	if hits.Load() != 2 || proxied.Load() != 0 {
+		t.Fatalf("target saw %d requests and the proxy %d; want 2 and 0", hits.Load(), proxied.Load())
+	}
+}
+
+func TestHTTPSGoesThroughTheBaseTransportAnywhere(t *testing.T) {
+	// The base transport's own dialer stands in for the network: it records
+	// where https would connect and refuses, so nothing leaves the test.
+	errNotDialled := errors.New("not dialled in a test")
+	var dialled atomic.Value
+	base := &http.Transport{
+		DialContext: func(_ context.Context, _, addr string) (net.Conn, error) {
+			dialled.Store(addr)
+			return nil, errNotDialled
+		},
+	}
+	client := newClient(t, base, netip.MustParseAddr("192.0.2.2"))
+	_, err := client.Get("https://hooks.example.com/secret")
+	if !errors.Is(err, errNotDialled) {
+		t.Fatalf("https request: %v, want it handed to the base transport's dialer", err)
+	}
+	if got := dialled.Load(); got != "hooks.example.com:443" {
+		t.Fatalf("base transport dialled %v, want hooks.example.com:443", got)
+	}
+}
+
+func TestHTTPSToATLSServerThroughTheGuard(t *testing.T) {
+	server := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "secure")
+	}))
+	defer server.Close()
+	base := server.Client().Transport.(*http.Transport).Clone()
+	client := newClient(t, base, netip.MustParseAddr("192.0.2.2"))
+	resp, err := client.Get(server.URL)
+	if err != nil {
+		t.Fatalf("https through the guard: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "secure" {
+		t.Fatalf("got %q, want the TLS server's answer", body)
+	}
+}
+
+func TestDialLoopbackKeepsTheDialersOwnControl(t *testing.T) {
+	errOwn := errors.New("the dialer's own control ran")
+	for _, d := range []*net.Dialer{
+		{Timeout: time.Second, Control: func(string, string, syscall.RawConn) error { return errOwn }},
+		{Timeout: time.Second, ControlContext: func(context.Context, string, string, syscall.RawConn) error { return errOwn }},
+	} {
+		_, err := DialLoopback(d)(context.Background(), "tcp", "127.0.0.1:9")
+		if !errors.Is(err, errOwn) {
+			t.Fatalf("dial to loopback: %v, want the dialer's own Control to run after the check", err)
+		}
+		_, err = DialLoopback(d)(context.Background(), "tcp", "192.0.2.2:9")
+		var nl *NotLoopbackError
+		if !errors.As(err, &nl) {
+			t.Fatalf("dial to 192.0.2.2: %v, want a *NotLoopbackError first", err)
+		}
+	}
+}
