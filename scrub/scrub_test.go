@@ -99,6 +99,12 @@ func TestString(t *testing.T) {
 			want:    "[redacted][redacted] and [redacted[redacted]",
 		},
 		{
+			name:    "a text that keeps spelling secrets is given up",
+			secrets: []string{"ABCDEF", "d]xyzw"},
+			text:    "ABCDEF" + strings.Repeat("xyzw", 6),
+			want:    "[redacted]",
+		},
+		{
 			name:    "no secrets",
 			secrets: nil,
 			text:    "nothing " + stsToken,
