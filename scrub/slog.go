@@ -11,12 +11,12 @@ import (
 // that are errors, fmt.Stringers or anything else printed with %+v, after
 // resolving LogValuers) before passing it to inner.
 func (s *Secrets) Handler(inner slog.Handler) slog.Handler {
-	return &handler{inner: inner, secrets: s}
+	return &handler{inner: inner, secrets: func() *Secrets { return s }}
 }
 
 type handler struct {
 	inner   slog.Handler
-	secrets *Secrets
+	secrets func() *Secrets // the set to scrub with now
 }
 
 func (h *handler) Enabled(ctx context.Context, level slog.Level) bool {
@@ -24,42 +24,44 @@ func (h *handler) Enabled(ctx context.Context, level slog.Level) bool {
 }
 
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, h.secrets.String(r.Message), r.PC)
+	secrets := h.secrets()
+	out := slog.NewRecord(r.Time, r.Level, secrets.String(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(h.attr(a))
+		out.AddAttrs(attr(secrets, a))
 		return true
 	})
 	return h.inner.Handle(ctx, out)
 }
 
 func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	secrets := h.secrets()
 	scrubbed := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
-		scrubbed[i] = h.attr(a)
+		scrubbed[i] = attr(secrets, a)
 	}
 	return &handler{inner: h.inner.WithAttrs(scrubbed), secrets: h.secrets}
 }
 
 func (h *handler) WithGroup(name string) slog.Handler {
-	return &handler{inner: h.inner.WithGroup(h.secrets.String(name)), secrets: h.secrets}
+	return &handler{inner: h.inner.WithGroup(h.secrets().String(name)), secrets: h.secrets}
 }
 
 // attr scrubs one attribute, descending into groups.
-func (h *handler) attr(a slog.Attr) slog.Attr {
-	a.Key = h.secrets.String(a.Key)
+func attr(secrets *Secrets, a slog.Attr) slog.Attr {
+	a.Key = secrets.String(a.Key)
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		a.Value = slog.StringValue(h.secrets.String(v.String()))
+		a.Value = slog.StringValue(secrets.String(v.String()))
 	case slog.KindGroup:
 		group := v.Group()
 		scrubbed := make([]slog.Attr, len(group))
 		for i, g := range group {
-			scrubbed[i] = h.attr(g)
+			scrubbed[i] = attr(secrets, g)
 		}
 		a.Value = slog.GroupValue(scrubbed...)
 	case slog.KindAny:
-		a.Value = h.value(v.Any())
+		a.Value = value(secrets, v.Any())
 	default:
 		a.Value = v
 	}
@@ -69,11 +71,11 @@ func (h *handler) attr(a slog.Attr) slog.Attr {
 // value scrubs an arbitrary value: byte slices, errors and Stringers
 // become their scrubbed text; anything else is kept as it is unless its printed form
 // holds a secret, in which case the scrubbed printed form replaces it.
-func (h *handler) value(x any) (v slog.Value) {
+func value(secrets *Secrets, x any) (v slog.Value) {
 	defer func() {
 		// A typed nil whose method dereferences it: show that, not a panic.
 		if p := recover(); p != nil {
-			v = slog.StringValue(h.secrets.String(fmt.Sprintf("!PANIC: %v", p)))
+			v = slog.StringValue(secrets.String(fmt.Sprintf("!PANIC: %v", p)))
 		}
 	}()
 	var text string
@@ -86,10 +88,10 @@ func (h *handler) value(x any) (v slog.Value) {
 		text = x.String()
 	default:
 		text = fmt.Sprintf("%+v", x)
-		if scrubbed := h.secrets.String(text); scrubbed != text {
+		if scrubbed := secrets.String(text); scrubbed != text {
 			return slog.StringValue(scrubbed)
 		}
 		return slog.AnyValue(x)
 	}
-	return slog.StringValue(h.secrets.String(text))
+	return slog.StringValue(secrets.String(text))
 }
