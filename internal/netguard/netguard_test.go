@@ -111,15 +111,15 @@ func TestCheckURL(t *testing.T) {
 	}
 }
 
-// fakeResolver answers every A query with ip and every other query with
+// fakeResolver answers every A query with ips and every other query with
 // no records. It talks over an in-memory pipe: no packet leaves the test.
-func fakeResolver(t *testing.T, ip netip.Addr) *net.Resolver {
+func fakeResolver(t *testing.T, ips ...netip.Addr) *net.Resolver {
 	t.Helper()
 	return &net.Resolver{
 		PreferGo: true,
 		Dial: func(context.Context, string, string) (net.Conn, error) {
 			client, server := net.Pipe()
-			go serveDNS(server, ip)
+			go serveDNS(server, ips)
 			return client, nil
 		},
 	}
@@ -128,7 +128,7 @@ func fakeResolver(t *testing.T, ip netip.Addr) *net.Resolver {
 // serveDNS answers the queries on conn, framed as DNS over TCP (a
 // two-byte length before each message), which is how the Go resolver talks
 // to a connection that is not a net.PacketConn.
-func serveDNS(conn net.Conn, ip netip.Addr) {
+func serveDNS(conn net.Conn, ips []netip.Addr) {
 	defer conn.Close()
 	for {
 		var size [2]byte
@@ -139,7 +139,7 @@ func serveDNS(conn net.Conn, ip netip.Addr) {
 		if _, err := io.ReadFull(conn, query); err != nil {
 			return
 		}
-		answer := dnsAnswer(query, ip)
+		answer := dnsAnswer(query, ips)
 		if answer == nil {
 			return
 		}
@@ -149,8 +149,8 @@ func serveDNS(conn net.Conn, ip netip.Addr) {
 }
 
 // dnsAnswer builds the response to a one-question query: its question,
-// and for an A question one record holding ip.
-func dnsAnswer(query []byte, ip netip.Addr) []byte {
+// and for an A question one record for each of ips.
+func dnsAnswer(query []byte, ips []netip.Addr) []byte {
 	end := 12
 	for end < len(query) && query[end] != 0 {
 		end += int(query[end]) + 1
@@ -164,21 +164,22 @@ func dnsAnswer(query []byte, ip netip.Addr) []byte {
 	msg := append([]byte(nil), query[:2]...)        // ID
 	msg = append(msg, 0x81, 0x80, 0, 1, 0, 0, 0, 0) // response, RD, RA; one question
 	msg = append(msg, 0, 0)                         // no additional records
-	if isA {
-		msg[7] = 1 // one answer
-	}
 	msg = append(msg, query[12:end]...)
-	if isA {
+	if !isA {
+		return msg
+	}
+	msg[7] = byte(len(ips)) // the answer count
+	for _, ip := range ips {
 		a := ip.As4()
-		msg = append(msg, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4)
+		msg = append(msg, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4) // name at offset 12, A, IN, TTL 60
 		msg = append(msg, a[:]...)
 	}
 	return msg
 }
 
-func newClient(t *testing.T, base *http.Transport, resolveTo netip.Addr) *http.Client {
+func newClient(t *testing.T, base *http.Transport, resolveTo ...netip.Addr) *http.Client {
 	t.Helper()
-	dialer := &net.Dialer{Timeout: 2 * time.Second, Resolver: fakeResolver(t, resolveTo)}
+	dialer := &net.Dialer{Timeout: 2 * time.Second, Resolver: fakeResolver(t, resolveTo...)}
 	client := &http.Client{Transport: Transport(base, dialer), Timeout: 5 * time.Second}
 	t.Cleanup(client.CloseIdleConnections)
 	return client
@@ -251,6 +252,25 @@ func TestPlainHTTPToALoopbackAddressGoesThrough(t *testing.T) {
 	}
 	if hits.Load() != 2 || proxied.Load() != 0 {
 		t.Fatalf("target saw %d requests and the proxy %d; want 2 and 0", hits.Load(), proxied.Load())
+	}
+}
+
+func TestANameWithBothKindsOfAddressReachesOnlyTheLoopbackOne(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	defer target.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(target.URL, "http://"))
+	// The dialer tries each address in turn: 192.0.2.2 is refused before
+	// connecting, then 127.0.0.1 answers.
+	client := newClient(t, &http.Transport{}, netip.MustParseAddr("192.0.2.2"), netip.MustParseAddr("127.0.0.1"))
+	resp, err := client.Get("http://hooks.localhost:" + port + "/hook")
+	if err != nil {
+		t.Fatalf("GET: %v, want the loopback address reached", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
 	}
 }
 
