@@ -10,10 +10,12 @@
 //
 // Two checks work together: CheckURL, at configuration time, accepts plain
 // http only for a loopback IP or a localhost name (a clear error early), and
-// Transport, at dial time, is what makes a localhost name safe.
+// Transport, at dial time, is what makes a localhost name safe: it resolves
+// the name itself and hands the transport's dialer loopback IPs only.
 package netguard
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -77,7 +79,8 @@ func CheckURL(u *url.URL) error {
 
 // Control is a net.Dialer Control function that refuses any address that is
 // not a loopback IP. The dialer calls it after resolving, for each address
-// it tries, before the socket connects.
+// it tries, before the socket connects: for a client that builds its own
+// net.Dialer for plain http.
 func Control(_, address string, _ syscall.RawConn) error {
 	return checkAddress("", address)
 }
@@ -94,48 +97,89 @@ func checkAddress(host, address string) error {
 	return nil
 }
 
-// DialLoopback returns a DialContext function that dials like dialer (nil:
-// a default dialer) but refuses, before connecting, any resolved address
-// that is not loopback. Its errors wrap a *NotLoopbackError naming the host
-// that was asked for.
-func DialLoopback(dialer *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	if dialer == nil {
-		dialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+// DialFunc is the shape of net.Dialer.DialContext and
+// http.Transport.DialContext.
+type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// DialLoopback wraps dial (nil: a net.Dialer whose Control is Control) so
+// that it is only ever given loopback addresses: the host is resolved here
+// with resolver (nil: net.DefaultResolver), addresses that are not loopback
+// are dropped before any connection is attempted, and the loopback ones are
+// tried in turn as IP literals, leaving dial nothing to resolve again. The
+// connection's remote address is checked once more, for a dial that goes
+// somewhere else than it was asked. A host with no loopback address is
+// refused with a *NotLoopbackError.
+func DialLoopback(resolver *net.Resolver, dial DialFunc) DialFunc {
+	if resolver == nil {
+		resolver = net.DefaultResolver
+	}
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: Control}).DialContext
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
+		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
-			host = addr
+			return nil, err
 		}
-		d := *dialer
-		d.Control = nil
-		d.ControlContext = func(ctx context.Context, network, address string, c syscall.RawConn) error {
-			if err := checkAddress(host, address); err != nil {
-				return err
-			}
-			switch {
-			case dialer.ControlContext != nil:
-				return dialer.ControlContext(ctx, network, address, c)
-			case dialer.Control != nil:
-				return dialer.Control(network, address, c)
-			}
-			return nil
+		ips, err := resolver.LookupNetIP(ctx, ipNetwork(network), host)
+		if err != nil {
+			return nil, err
 		}
-		return d.DialContext(ctx, network, addr)
+		var refused, dialErr error
+		for _, ip := range ips {
+			ip = ip.Unmap()
+			if !ip.IsLoopback() {
+				refused = cmp.Or(refused, error(&NotLoopbackError{Host: host, Address: ip.WithZone("").String()}))
+				continue
+			}
+			conn, err := dial(ctx, network, net.JoinHostPort(ip.String(), port))
+			if err != nil {
+				dialErr = cmp.Or(dialErr, err)
+				continue
+			}
+			if err := checkRemote(host, conn); err != nil {
+				conn.Close()
+				return nil, err
+			}
+			return conn, nil
+		}
+		// A loopback address that did not answer says more than one that
+		// was refused.
+		return nil, cmp.Or(dialErr, refused)
 	}
+}
+
+// checkRemote checks where a dial actually went.
+func checkRemote(host string, conn net.Conn) error {
+	remote := conn.RemoteAddr()
+	if remote == nil {
+		return &NotLoopbackError{Host: host, Address: "an unknown address"}
+	}
+	return checkAddress(host, remote.String())
+}
+
+// ipNetwork is the address family LookupNetIP takes for a dial network.
+func ipNetwork(network string) string {
+	switch network {
+	case "tcp4", "udp4":
+		return "ip4"
+	case "tcp6", "udp6":
+		return "ip6"
+	}
+	return "ip"
 }
 
 // Transport returns a RoundTripper that sends https (and every scheme but
 // http) through base unchanged, and plain http through a clone of base
-// that dials with DialLoopback(dialer) (DialContext takes priority over a
-// Dial the clone may carry) and uses no proxy (a proxy would carry the
-// request on in clear text to wherever it points). base must not be
-// changed afterwards.
-func Transport(base *http.Transport, dialer *net.Dialer) http.RoundTripper {
+// that dials with DialLoopback(resolver, base.DialContext) and uses no
+// proxy (a proxy would carry the request on in clear text to wherever it
+// points). base keeps its own dialing (timeouts, wrapped connections) for
+// both. base must not be changed afterwards.
+func Transport(base *http.Transport, resolver *net.Resolver) http.RoundTripper {
 	plain := base.Clone()
 	plain.Proxy = nil
 	plain.OnProxyConnectResponse = nil
-	plain.DialContext = DialLoopback(dialer)
+	plain.DialContext = DialLoopback(resolver, base.DialContext)
 	return &guarded{secure: base, plain: plain}
 }
 
