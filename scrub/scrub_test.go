@@ -144,6 +144,39 @@ func TestURLSecrets(t *testing.T) {
 	}
 }
 
+func TestSettingSecrets(t *testing.T) {
+	tests := []struct {
+		name, value string
+		text, want  string
+	}{
+		{
+			name:  "a list of webhook URLs",
+			value: "https://a.example.com/hook/one-secret, https://b.example.com/in?token=second-secret",
+			text:  "a.example.com: no route /hook/one-secret; b.example.com: bad token second-secret",
+			want:  "a.example.com: no route [redacted]; b.example.com: bad token [redacted]",
+		},
+		{
+			name:  "headers: each value counts as a secret",
+			value: "Authorization=Bearer abcdef123456;X-Team=platform",
+			text:  `401: "Bearer abcdef123456" rejected for team platform`,
+			want:  `401: "[redacted]" rejected for team [redacted]`,
+		},
+		{
+			name:  "a token",
+			value: "xoxb-1234-5678-abcdefgh",
+			text:  "invalid_auth for xoxb-1234-5678-abcdefgh",
+			want:  "invalid_auth for [redacted]",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := New(SettingSecrets(tt.value)...).String(tt.text); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 type notReachedError struct{ url string }
 
 func (e *notReachedError) Error() string { return "cannot reach " + e.url }

@@ -5,6 +5,24 @@ import (
 	"strings"
 )
 
+// SettingSecrets lists the secret values one setting holds: the value
+// whole, each item of a comma- or semicolon-separated list (webhook URLs,
+// Name=value headers), the value of each Name=value item, and the
+// URLSecrets of each item that is a URL.
+func SettingSecrets(value string) []string {
+	parts := []string{value}
+	for _, item := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == ';' }) {
+		item = strings.TrimSpace(item)
+		parts = append(parts, item)
+		if strings.Contains(item, "://") {
+			parts = append(parts, URLSecrets(item)...)
+		} else if _, v, ok := strings.Cut(item, "="); ok {
+			parts = append(parts, strings.TrimSpace(v))
+		}
+	}
+	return parts
+}
+
 // URLSecrets lists the secret parts of a URL such as a webhook's: the
 // userinfo password, the path as a whole, the query as a whole and each
 // query value. The scheme, host and user name are not secret, nor is a
