@@ -22,12 +22,17 @@ func (l *Live) Add(values ...string) {
 	}
 }
 
-// Secrets is the set as it is now.
-func (l *Live) Secrets() *Secrets { return l.current.Load() }
+// Secrets is the set as it is now; a nil *Live holds none.
+func (l *Live) Secrets() *Secrets {
+	if l == nil {
+		return nil
+	}
+	return l.current.Load()
+}
 
 // Handler is Secrets.Handler with the set current when each record is
 // handled. Attributes bound by WithAttrs are scrubbed with the set current
-// at that call.
+// at that call. On a nil *Live it scrubs nothing.
 func (l *Live) Handler(inner slog.Handler) slog.Handler {
 	return &handler{inner: inner, secrets: l.Secrets}
 }

@@ -48,3 +48,12 @@ func TestLiveConcurrentAdds(t *testing.T) {
 		t.Fatalf("Len = %d after 16 concurrent adds, want 16", got)
 	}
 }
+
+func TestNilLiveScrubsNothing(t *testing.T) {
+	var live *Live
+	var buf bytes.Buffer
+	slog.New(live.Handler(slog.NewTextHandler(&buf, nil))).Info(akSecret)
+	if !strings.Contains(buf.String(), "msg="+akSecret) || live.Secrets().Len() != 0 {
+		t.Fatalf("a nil Live changed the line: %q", buf.String())
+	}
+}
