@@ -12,10 +12,14 @@ type Live struct {
 	current atomic.Pointer[Secrets]
 }
 
-// Add adds values to the set.
+// Add adds values to the set. Adding values it holds already costs a
+// lookup, so a credential provider may add what it returns on every call.
 func (l *Live) Add(values ...string) {
 	for {
 		old := l.current.Load()
+		if old.holds(values) {
+			return
+		}
 		if l.current.CompareAndSwap(old, old.With(values...)) {
 			return
 		}

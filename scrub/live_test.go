@@ -57,3 +57,17 @@ func TestNilLiveScrubsNothing(t *testing.T) {
 		t.Fatalf("a nil Live changed the line: %q", buf.String())
 	}
 }
+
+func TestLiveAddingKnownValuesKeepsTheSet(t *testing.T) {
+	var live Live
+	live.Add(akSecret, stsToken)
+	before := live.Secrets()
+	live.Add(stsToken, "tiny", akSecret)
+	if live.Secrets() != before {
+		t.Fatal("adding values the set holds built a new set")
+	}
+	live.Add("a-new-secret")
+	if live.Secrets() == before || live.Secrets().Len() != 3 {
+		t.Fatalf("adding a new value: Len %d, want a new set of 3", live.Secrets().Len())
+	}
+}

@@ -52,7 +52,7 @@ func (s *Secrets) With(values ...string) *Secrets {
 		all = slices.Clone(s.values)
 	}
 	for _, v := range values {
-		if len(v) >= MinLen && !strings.Contains(Redacted, v) {
+		if kept(v) {
 			all = append(all, v)
 		}
 	}
@@ -68,6 +68,28 @@ func (s *Secrets) Len() int {
 		return 0
 	}
 	return len(s.values)
+}
+
+// kept reports whether v is long enough to be a secret and no part of the
+// marker that replaces secrets.
+func kept(v string) bool {
+	return len(v) >= MinLen && !strings.Contains(Redacted, v)
+}
+
+// holds reports whether s has every one of values that New would keep.
+func (s *Secrets) holds(values []string) bool {
+	for _, v := range values {
+		if !kept(v) {
+			continue
+		}
+		if s == nil {
+			return false
+		}
+		if _, found := slices.BinarySearch(s.values, v); !found {
+			return false
+		}
+	}
+	return true
 }
 
 // newReplacer replaces every form of every value, longest first, so that a
