@@ -35,11 +35,10 @@ type NotLoopbackError struct {
 }
 
 func (e *NotLoopbackError) Error() string {
-	host := e.Host
-	if host == "" {
-		host = e.Address
+	if _, err := netip.ParseAddr(e.Host); err == nil || e.Host == "" {
+		return fmt.Sprintf("plain http to %s, which is not a loopback address; use https", e.Address)
 	}
-	return fmt.Sprintf("plain http to %s resolved to %s, which is not a loopback address; use https", host, e.Address)
+	return fmt.Sprintf("plain http to %s resolved to %s, which is not a loopback address; use https", e.Host, e.Address)
 }
 
 // IsLoopbackHost reports whether host (without port) is a literal loopback
