@@ -31,7 +31,7 @@ const (
 
 // eventMetadata is the metadata of the message about events, or nil
 // when none has an ID.
-func eventMetadata(events []event.Event) []slackgo.MsgOption {
+func eventMetadata(events []event.Event) *slackgo.SlackMetadata {
 	var ids []string
 	for _, ev := range events {
 		if ev.ID != "" {
@@ -41,10 +41,7 @@ func eventMetadata(events []event.Event) []slackgo.MsgOption {
 	if len(ids) == 0 {
 		return nil
 	}
-	return []slackgo.MsgOption{slackgo.MsgOptionMetadata(slackgo.SlackMetadata{
-		EventType:    metadataType,
-		EventPayload: map[string]any{metadataIDs: strings.Join(ids, " ")},
-	})}
+	return &slackgo.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{metadataIDs: strings.Join(ids, " ")}}
 }
 
 // Delivered looks in the channel's recent history (conversations.history)
@@ -67,12 +64,13 @@ func (s *slackBot) Delivered(ctx context.Context, events []event.Event) (map[str
 	if strings.HasPrefix(s.channel, "#") {
 		return nil, &notify.Error{Sink: s.name, Text: "reading the channel's history needs SLACK_CHANNEL as a channel ID (C0123456789), not a #name"}
 	}
-	params := &slackgo.GetConversationHistoryParameters{ChannelID: s.channel, Limit: historyPage, IncludeAllMetadata: true}
+	oldestTS := ""
 	if !oldest.IsZero() {
-		params.Oldest = strconv.FormatInt(oldest.Add(-historySkew).Unix(), 10) + ".000000"
+		oldestTS = strconv.FormatInt(oldest.Add(-historySkew).Unix(), 10) + ".000000"
 	}
+	cursor := ""
 	for range historyPages {
-		page, err := s.client.GetConversationHistoryContext(ctx, params)
+		page, err := s.web.history(ctx, s.channel, oldestTS, cursor, historyPage)
 		if err != nil {
 			return nil, s.classify(err)
 		}
@@ -86,7 +84,7 @@ func (s *slackBot) Delivered(ctx context.Context, events []event.Event) (map[str
 		if len(found) == len(want) || !page.HasMore || page.ResponseMetaData.NextCursor == "" {
 			break
 		}
-		params.Cursor = page.ResponseMetaData.NextCursor
+		cursor = page.ResponseMetaData.NextCursor
 	}
 	return found, nil
 }
