@@ -16,6 +16,10 @@
 // (ProgressEvent) and ends as the completion or failure message. Retrier.Do
 // runs its Post and Update calls under the same policy.
 //
+// A sink that can read what it holds is also a Deduper (the Slack bot): a
+// cycle taking over a dead cycle's claims asks it first which of those
+// events it already has, and sends only the rest.
+//
 // Nothing a sink returns or logs holds a secret: webhook URLs are reduced
 // to scheme://host/…, and tokens, signing secrets and header values never
 // enter an error.
