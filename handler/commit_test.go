@@ -239,3 +239,47 @@ func TestCommitConflictWhileSendingLosesNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestKillRepeatsAtMostOneEventPerSink(t *testing.T) {
+	h := newHarness(t)
+	ids := "1 2 3 4 5 6"
+	for id := int64(1); id <= 6; id++ {
+		h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: id}, Steps: 1, FileName: "f", TotalCount: id})
+	}
+	a, b := newReceiver(t), newReceiver(t)
+	sinks := webhookSinks(t, a, b)
+	// Were the cycle killed when a request arrives, every event its sink
+	// accepted before would have to be in the state already, or it would
+	// be sent again: at most the one arriving may be repeated.
+	unrecorded := func(sink string, seen int) int {
+		snap, err := h.store.Load(context.Background())
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		recorded := 0
+		for _, ex := range snap.Exports {
+			for _, rec := range ex.Events {
+				if d := rec.Deliveries[sink]; d != nil && d.Delivered() {
+					recorded++
+				}
+			}
+		}
+		return seen - recorded
+	}
+	for i, r := range []*receiver{a, b} {
+		r.status = func(n int) int {
+			if lost := unrecorded(sinks[i].Name(), n-1); lost > 0 {
+				t.Errorf("sink %d: request %d arrived with %d accepted events not recorded", i, n, lost)
+			}
+			return http.StatusOK
+		}
+	}
+	c := &Cycle{Config: testConfig(ids), Checker: h.checker, Store: h.store, Sinks: sinks}
+
+	h.run(t, c, Options{})
+
+	if len(a.events()) != 6 || len(b.events()) != 6 {
+		t.Fatalf("sinks got %d and %d events, want 6 each", len(a.events()), len(b.events()))
+	}
+}

@@ -7,8 +7,8 @@
 // the next tick, two cron jobs) from sending an event twice: events are
 // committed as claimed before anything is sent, and a cycle that dies after
 // claiming leaves them to whichever cycle runs once the lease has expired.
-// What the sinks accept is committed about once a second while sending
-// goes on, so that such a cycle repeats little of what it sent.
+// What a sink accepts is committed before it sends its next message, so
+// that such a cycle repeats at most one message per sink.
 package handler
 
 import (

@@ -22,7 +22,7 @@ func takenOver(s *state.Snapshot, d state.Due, cycle string) bool {
 // already has the events taken over from another cycle, records those it
 // has as delivered, and returns the rest. When the sink cannot tell, every
 // event is sent: a repeat is better than a loss.
-func (r *run) skipFound(ctx context.Context, sink notify.Notifier, dues []state.Due, takeovers map[string]bool, record func(settlement)) []state.Due {
+func (r *run) skipFound(ctx context.Context, sink notify.Notifier, dues []state.Due, takeovers map[string]bool, record func(...settlement)) []state.Due {
 	dd, ok := sink.(notify.Deduper)
 	if !ok || len(takeovers) == 0 {
 		return dues

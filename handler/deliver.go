@@ -33,6 +33,8 @@ func (d delivery) result() EventResult {
 	return r
 }
 
+func (d delivery) accepted() bool { return d.err == nil && !d.found }
+
 // settleIn records the delivery in s, unless s already holds it: a batch
 // applied again after a conflict, or after a commit whose answer was lost,
 // must not count its attempts twice.
@@ -84,8 +86,8 @@ func (r *run) share(p plan, snap *state.Snapshot) map[string]*sinkWork {
 // deliver sends the claimed events and the running messages, each sink on
 // its own so a slow or dead sink does not hold the others, and stops
 // sending at stopBy so the results can still be committed. What the sinks
-// accept is committed as it comes, a batch about every second, so that a
-// cycle killed while sending repeats little once its claims expire.
+// accept is committed as it comes (see recordWait), so that a cycle killed
+// while sending repeats little once its claims expire.
 func (r *run) deliver(ctx context.Context, p plan, snap *state.Snapshot) sent {
 	if len(p.claimed) == 0 && len(p.messages) == 0 {
 		return sent{}
@@ -98,20 +100,22 @@ func (r *run) deliver(ctx context.Context, p plan, snap *state.Snapshot) sent {
 		out.commits.loop(ctx, stop)
 	}()
 	var mu sync.Mutex
-	record := func(s settlement) {
-		mu.Lock()
-		switch o := s.(type) {
-		case delivery:
-			logDelivery(r.log, o)
-			out.deliveries = append(out.deliveries, o)
-		case messageOutcome:
-			out.messages = append(out.messages, o)
-		}
-		mu.Unlock()
-		out.commits.add(s)
-	}
 	sendCtx, cancel := context.WithDeadline(ctx, r.stopBy)
 	defer cancel()
+	record := func(ss ...settlement) {
+		mu.Lock()
+		for _, s := range ss {
+			switch o := s.(type) {
+			case delivery:
+				logDelivery(r.log, o)
+				out.deliveries = append(out.deliveries, o)
+			case messageOutcome:
+				out.messages = append(out.messages, o)
+			}
+		}
+		mu.Unlock()
+		out.commits.add(sendCtx, ss...)
+	}
 	var wg sync.WaitGroup
 	for _, sink := range r.c.Sinks {
 		if w := work[sink.Name()]; w != nil {
@@ -127,7 +131,7 @@ func (r *run) deliver(ctx context.Context, p plan, snap *state.Snapshot) sent {
 // deliverTo sends one sink its share of the plan. A sink that edits its
 // messages turns an export's message into the event's message rather
 // than posting a new one.
-func (r *run) deliverTo(ctx context.Context, sink notify.Notifier, w *sinkWork, record func(settlement)) {
+func (r *run) deliverTo(ctx context.Context, sink notify.Notifier, w *sinkWork, record func(...settlement)) {
 	defer func() {
 		// A panic in a sink must not take the process down: what this
 		// sink had claimed goes out once the claims expire.
@@ -147,7 +151,7 @@ func (r *run) deliverTo(ctx context.Context, sink notify.Notifier, w *sinkWork, 
 // updateMessages delivers the events about exports that already have a
 // message at u by updating that message, and returns the rest, to be sent
 // as new messages.
-func (r *run) updateMessages(ctx context.Context, u notify.Updater, dues []state.Due, handles map[string]string, record func(settlement)) []state.Due {
+func (r *run) updateMessages(ctx context.Context, u notify.Updater, dues []state.Due, handles map[string]string, record func(...settlement)) []state.Due {
 	rest := dues[:0:0]
 	for _, d := range dues {
 		handle := handles[d.ExportKey]
@@ -170,7 +174,7 @@ func (r *run) updateMessages(ctx context.Context, u notify.Updater, dues []state
 // sendEach sends dues to sink, recording each message's outcome as soon
 // as it is known. A panic in the sink fails the deliveries not yet
 // recorded, so their claims are settled and the cycle still commits.
-func (r *run) sendEach(ctx context.Context, sink notify.Notifier, dues []state.Due, record func(settlement)) {
+func (r *run) sendEach(ctx context.Context, sink notify.Notifier, dues []state.Due, record func(...settlement)) {
 	byID := make(map[string]state.Due, len(dues))
 	events := make([]event.Event, len(dues))
 	for i, d := range dues {
@@ -180,17 +184,21 @@ func (r *run) sendEach(ctx context.Context, sink notify.Notifier, dues []state.D
 	defer func() {
 		if p := recover(); p != nil {
 			err := fmt.Errorf("sink %s panicked: %v", sink.Name(), p)
+			var failed []settlement
 			for _, d := range byID {
-				record(delivery{due: d, attempts: 1, err: err})
+				failed = append(failed, delivery{due: d, attempts: 1, err: err})
 			}
+			record(failed...)
 		}
 	}()
 	for o := range r.retrier.Each(ctx, sink, events) {
+		var settled []settlement
 		for _, ev := range o.Events {
 			if d, ok := byID[ev.ID]; ok {
 				delete(byID, ev.ID)
-				record(delivery{due: d, attempts: o.Attempts, err: o.Err})
+				settled = append(settled, delivery{due: d, attempts: o.Attempts, err: o.Err})
 			}
 		}
+		record(settled...)
 	}
 }

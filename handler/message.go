@@ -71,7 +71,7 @@ func planMessages(s *state.Snapshot, polls []poll, updaters []string, cycle stri
 
 // sendMessages posts or updates u's running messages, recording each
 // outcome as it is known.
-func (r *run) sendMessages(ctx context.Context, u notify.Updater, work []messageWork, record func(settlement)) {
+func (r *run) sendMessages(ctx context.Context, u notify.Updater, work []messageWork, record func(...settlement)) {
 	for _, w := range work {
 		ev := notify.ProgressEvent(w.status, r.c.Config.Region, r.c.now())
 		o := messageOutcome{work: w, handle: w.handle}
@@ -104,6 +104,8 @@ func (o messageOutcome) result() MessageResult {
 	}
 	return r
 }
+
+func (o messageOutcome) accepted() bool { return o.err == nil }
 
 // settleIn records o in s: the new message's handle, and what it shows
 // now. A failed update keeps the old record, so the next cycle tries
