@@ -44,7 +44,7 @@ type EventResult struct {
 	Type     event.Type `json:"type"`
 	Export   string     `json:"export"`
 	Sink     string     `json:"sink"`
-	Outcome  string     `json:"outcome"` // sent, failed, would send
+	Outcome  string     `json:"outcome"` // sent, already sent (found at the sink), failed, would send
 	Attempts int        `json:"attempts,omitempty"`
 	Error    string     `json:"error,omitempty"`
 }
