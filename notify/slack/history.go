@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -75,10 +76,8 @@ func (s *slackBot) Delivered(ctx context.Context, events []event.Event) (map[str
 			return nil, s.classify(err)
 		}
 		for _, m := range page.Messages {
-			for _, id := range messageEventIDs(m) {
-				if want[id] {
-					found[id] = true
-				}
+			for _, id := range eventsIn(m, want) {
+				found[id] = true
 			}
 		}
 		if len(found) == len(want) || !page.HasMore || page.ResponseMetaData.NextCursor == "" {
@@ -89,14 +88,33 @@ func (s *slackBot) Delivered(ctx context.Context, events []event.Event) (map[str
 	return found, nil
 }
 
-// messageEventIDs are the IDs of the events a message of the bot's is
-// about, from its metadata.
-func messageEventIDs(m slackgo.Message) []string {
-	if m.Metadata.EventType != metadataType {
+// eventsIn returns the events among want that m is the bot's message
+// about: those its metadata names or, should the metadata be missing,
+// the one its footer names ("Event `<id>`", in a message about one event).
+func eventsIn(m slackgo.Message, want map[string]bool) []string {
+	var ids []string
+	if m.Metadata.EventType == metadataType {
+		listed, _ := m.Metadata.EventPayload[metadataIDs].(string)
+		for _, id := range strings.Fields(listed) {
+			if want[id] {
+				ids = append(ids, id)
+			}
+		}
+		return ids
+	}
+	if len(m.Blocks.BlockSet) == 0 {
 		return nil
 	}
-	ids, _ := m.Metadata.EventPayload[metadataIDs].(string)
-	return strings.Fields(ids)
+	b, err := json.Marshal(m.Blocks)
+	if err != nil {
+		return nil
+	}
+	for id := range want {
+		if strings.Contains(string(b), "Event `"+id+"`") {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 var _ notify.Deduper = (*slackBot)(nil)

@@ -117,6 +117,9 @@ func TestSlackBotFindsWhatItPosted(t *testing.T) {
 		{name: "grouped failures", posted: [][]event.Event{{failed, other}}, asked: []event.Event{failed, other}, want: []string{failed.ID, other.ID}},
 		{name: "pages back", posted: [][]event.Event{{stalled}}, after: func(w *workspace) { filler(w, 450) }, asked: []event.Event{stalled}, want: []string{stalled.ID}},
 		{name: "beyond the pages it reads", posted: [][]event.Event{{stalled}}, after: func(w *workspace) { filler(w, historyPage*historyPages) }, asked: []event.Event{stalled}},
+		{name: "footer without metadata", before: func(w *workspace) {
+			w.add(slackgo.Message{Msg: slackgo.Msg{Text: "posted without metadata", Blocks: Render([]event.Event{completed}, true).Blocks}})
+		}, asked: []event.Event{completed, stalled}, want: []string{completed.ID}},
 		{name: "another app's metadata", before: func(w *workspace) {
 			w.add(slackgo.Message{Msg: slackgo.Msg{Metadata: slackgo.SlackMetadata{EventType: "deploy", EventPayload: map[string]any{metadataIDs: completed.ID}}}})
 		}, asked: []event.Event{completed}},
