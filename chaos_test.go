@@ -15,10 +15,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
+	"maps"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -49,7 +53,7 @@ const (
 	chaosExports     = 8 // exports in an iteration's scenario
 	// chaosShortIterations and chaosShortSeed make the run in `make test`:
 	// short and the same every time.
-	chaosShortIterations = 4
+	chaosShortIterations = 3
 	chaosShortSeed       = 1
 	// chaosSinkLatency is how long each receiver takes to answer, as a
 	// real one does, so that a kill can land while a cycle is sending.
@@ -101,11 +105,14 @@ type chaosPlan struct {
 	rounds  [][]chaosPoll
 }
 
-// chaosPoll is one poll process of a round.
+// chaosPoll is one poll process of a round. A poll to kill is killed
+// either at a moment of its life or, as likely, when a receiver takes its
+// n-th request (then it is not killed if it sends fewer).
 type chaosPoll struct {
-	delay  time.Duration // from the round's start to the process's
-	kill   bool
-	killAt float64 // when to kill, in typical polls' durations
+	delay      time.Duration // from the round's start to the process's
+	kill       bool
+	killAt     float64 // when to kill, in typical polls' durations
+	killAtSend int     // when positive, kill at this request instead
 }
 
 // chaosKey names an event whatever carried it.
@@ -138,6 +145,9 @@ func newChaosPlan(rng *rand.Rand, iteration int) chaosPlan {
 				kill:   rng.Float64() < chaosKillRate,
 				killAt: 1.2 * rng.Float64(),
 			}
+			if rng.IntN(2) == 0 {
+				round[k].killAtSend = 1 + rng.IntN(3)
+			}
 		}
 		p.rounds = append(p.rounds, round)
 	}
@@ -158,19 +168,21 @@ func TestChaos(t *testing.T) {
 	settings := chaosSettingsFromEnv(t)
 	t.Logf("chaos: %d iterations, seed %d (CHAOS_SEED=%d repeats the draw)", settings.iterations, settings.seed, settings.seed)
 	world, bot := newE2EWorld(t, ""), newSlackBotReceiver(t)
+	kills := &sendKills{running: map[int]*sendKill{}}
 	run := &chaosRun{
 		t:     t,
 		bin:   e2eBinary(t),
 		world: world,
 		bot:   bot,
 		fronts: map[string]string{
-			chaosWebhook:   slowFront(t, world.hook.server.URL),
-			chaosSlackHook: slowFront(t, world.slack.server.URL),
-			chaosSlackBot:  slowFront(t, bot.url()) + "/",
+			chaosWebhook:   slowFront(t, world.hook.server.URL, kills.taken),
+			chaosSlackHook: slowFront(t, world.slack.server.URL, kills.taken),
+			chaosSlackBot:  slowFront(t, bot.url(), kills.taken) + "/",
 		},
-		base:    t.TempDir(),
-		typical: 300 * time.Millisecond,
-		events:  map[string]string{},
+		sendKills: kills,
+		base:      t.TempDir(),
+		typical:   300 * time.Millisecond,
+		events:    map[string]string{},
 	}
 	rng := rand.New(rand.NewPCG(settings.seed, settings.seed))
 	started := time.Now()
@@ -189,8 +201,8 @@ func TestChaos(t *testing.T) {
 
 	reports := run.tally().Report()
 	var table bytes.Buffer
-	fmt.Fprintf(&table, "chaos: seed %d, %d iterations, %d polls (%d killed, %d settling), %s\n",
-		settings.seed, done, run.polls, run.kills, run.settlePolls, time.Since(started).Round(time.Second))
+	fmt.Fprintf(&table, "chaos: seed %d, %d iterations, %d polls (%d killed, %d of them while sending; %d settling), %s\n",
+		settings.seed, done, run.polls, run.kills, run.killsWhileSending, run.settlePolls, time.Since(started).Round(time.Second))
 	if err := chaos.WriteTable(&table, reports); err != nil {
 		t.Fatal(err)
 	}
@@ -220,14 +232,15 @@ type chaosRun struct {
 	world *e2eWorld
 	bot   *slackBotReceiver
 	// fronts are the receivers' URLs behind chaosSinkLatency, by sink.
-	fronts map[string]string
-	base   string // iterations' directories go here
+	fronts    map[string]string
+	sendKills *sendKills
+	base      string // iterations' directories go here
 	// typical is how long an un-killed poll takes, a moving average that
 	// places the kills over a poll's whole life.
 	typical time.Duration
 	events  map[string]string // every iteration's chaosPlan.events
 
-	polls, kills, settlePolls int
+	polls, kills, killsWhileSending, settlePolls int
 }
 
 func (r *chaosRun) iteration(i int, plan chaosPlan) {
@@ -260,12 +273,12 @@ func (r *chaosRun) iteration(i int, plan chaosPlan) {
 		runs := make([]chaosPollRun, len(round))
 		for k, p := range round {
 			var killAfter time.Duration
-			if p.kill {
+			if p.kill && p.killAtSend == 0 {
 				killAfter = max(time.Millisecond, time.Duration(p.killAt*float64(r.typical)))
 			}
 			wg.Go(func() {
 				time.Sleep(p.delay)
-				runs[k] = runChaosPoll(r.bin, env, dir, killAfter)
+				runs[k] = r.runPoll(env, dir, killAfter, p.killAtSend)
 			})
 		}
 		wg.Wait()
@@ -274,6 +287,9 @@ func (r *chaosRun) iteration(i int, plan chaosPlan) {
 			switch {
 			case run.killed:
 				r.kills++
+				if round[k].killAtSend > 0 {
+					r.killsWhileSending++
+				}
 			case run.err != nil:
 				t.Errorf("iteration %d, round %d, poll %d: %v", i+1, n+1, k+1, run.err)
 			default:
@@ -293,7 +309,7 @@ func (r *chaosRun) settle(i int, plan chaosPlan, env []string, dir string) {
 	giveUp := time.Now().Add(3*chaosPollTimeout + 30*time.Second)
 	for {
 		finished := r.finishedAtSimulator(plan)
-		run := runChaosPoll(r.bin, env, dir, 0)
+		run := r.runPoll(env, dir, 0, 0)
 		r.polls++
 		r.settlePolls++
 		if run.err != nil {
@@ -383,24 +399,86 @@ func (r *chaosRun) tallySlack(tally *chaos.Tally, sink, text string) {
 	}
 }
 
-// slowFront is a proxy to target that holds each answer for
-// chaosSinkLatency after target has taken the request, as a distant
-// receiver's answer takes time to come back: a kill in that time leaves a
-// delivery the sender never learnt of. Its URL has no trailing slash.
-func slowFront(t *testing.T, target string) string {
+// slowFront is a proxy to target that tells taken of each request target
+// has answered, by the client's address and its own, and then holds the
+// answer for chaosSinkLatency, as a distant receiver's answer takes time to
+// come back: a kill in that time leaves a delivery the sender never learnt
+// of. Its URL has no trailing slash.
+func slowFront(t *testing.T, target string, taken func(client, server string)) string {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
+	type clientKey struct{}
 	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.ModifyResponse = func(*http.Response) error {
+	proxy.ErrorLog = log.New(io.Discard, "", 0) // a killed client is no error
+	proxy.ModifyResponse = func(res *http.Response) error {
+		ctx := res.Request.Context()
+		client, _ := ctx.Value(clientKey{}).(string)
+		if server, ok := ctx.Value(http.LocalAddrContextKey).(net.Addr); ok {
+			taken(client, server.String())
+		}
 		time.Sleep(chaosSinkLatency)
 		return nil
 	}
-	front := httptest.NewServer(proxy)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, r.RemoteAddr)))
+	}))
 	t.Cleanup(front.Close)
 	return front.URL
+}
+
+// sendKills are the running polls to kill when a receiver takes their
+// n-th request, before its answer reaches them: what they sent is
+// delivered and never recorded.
+type sendKills struct {
+	mu      sync.Mutex
+	running map[int]*sendKill // by PID
+}
+
+type sendKill struct {
+	proc      *os.Process
+	at, taken int
+}
+
+func (s *sendKills) add(p *os.Process, at int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running[p.Pid] = &sendKill{proc: p, at: at}
+}
+
+func (s *sendKills) remove(p *os.Process) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.running, p.Pid)
+}
+
+// taken counts a request a receiver took from client on server, and kills
+// the poll that sent it if that was its last.
+func (s *sendKills) taken(client, server string) {
+	c, err := netip.ParseAddrPort(client)
+	if err != nil {
+		return
+	}
+	sv, err := netip.ParseAddrPort(server)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.running) == 0 {
+		return
+	}
+	pid, err := chaos.ConnOwner(slices.Collect(maps.Keys(s.running)), c, sv)
+	if err != nil {
+		return // a poll not to kill sent it
+	}
+	k := s.running[pid]
+	k.taken++
+	if k.taken == k.at {
+		_ = k.proc.Kill()
+	}
 }
 
 // chaosPollRun is how one poll process ended.
@@ -411,14 +489,14 @@ type chaosPollRun struct {
 	err     error // an un-killed poll that failed or hung
 }
 
-// runChaosPoll runs the binary's poll and, when killAfter is positive,
-// kills it with SIGKILL that long after its start. Wait reaps the process
-// whatever happens, so a kill leaves no zombie; e2eTimeout bounds a poll
-// that hangs.
-func runChaosPoll(bin string, env []string, dir string, killAfter time.Duration) chaosPollRun {
+// runPoll runs the binary's poll and kills it with SIGKILL killAfter after
+// its start, when that is positive, or when a receiver takes its
+// killAtSend-th request, when that is. Wait reaps the process whatever
+// happens, so a kill leaves no zombie; e2eTimeout bounds a poll that hangs.
+func (r *chaosRun) runPoll(env []string, dir string, killAfter time.Duration, killAtSend int) chaosPollRun {
 	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "poll")
+	cmd := exec.CommandContext(ctx, r.bin, "poll")
 	cmd.Env, cmd.Dir = env, dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -426,11 +504,15 @@ func runChaosPoll(bin string, env []string, dir string, killAfter time.Duration)
 	if err := cmd.Start(); err != nil {
 		return chaosPollRun{err: err}
 	}
+	// Process.Kill after Wait has returned is a no-op, never a signal to a
+	// recycled PID.
 	if killAfter > 0 {
-		// Process.Kill after Wait has returned is a no-op, never a signal
-		// to a recycled PID.
 		kill := time.AfterFunc(killAfter, func() { _ = cmd.Process.Kill() })
 		defer kill.Stop()
+	}
+	if killAtSend > 0 {
+		r.sendKills.add(cmd.Process, killAtSend)
+		defer r.sendKills.remove(cmd.Process)
 	}
 	err := cmd.Wait()
 	run := chaosPollRun{elapsed: time.Since(start), stdout: stdout.String()}
@@ -438,7 +520,7 @@ func runChaosPoll(bin string, env []string, dir string, killAfter time.Duration)
 	switch {
 	case ctx.Err() != nil:
 		run.err = fmt.Errorf("poll still running after %s, killed\nstderr:\n%s", e2eTimeout, stderr.String())
-	case killAfter > 0 && status.Signaled() && status.Signal() == syscall.SIGKILL:
+	case (killAfter > 0 || killAtSend > 0) && status.Signaled() && status.Signal() == syscall.SIGKILL:
 		run.killed = true
 	case err != nil:
 		run.err = fmt.Errorf("poll: %w\nstderr:\n%s", err, stderr.String())
