@@ -1,10 +1,10 @@
 package main
 
 // The chaos test: rounds of overlapping `export-notifier poll` processes of
-// the real binary, each killed with SIGKILL at a random moment with
-// probability chaosKillRate, against the simulator, a webhook receiver, a
-// Slack incoming webhook and a Slack bot, all on loopback, sharing one file
-// state. After the rounds, un-killed polls run until everything is
+// the real binary, each killed with SIGKILL with probability chaosKillRate
+// (at a random moment, or while a receiver holds one of its deliveries),
+// against the simulator, a webhook receiver, a Slack incoming webhook and a
+// Slack bot, all on loopback, sharing one file state. After the rounds, un-killed polls run until everything is
 // delivered. Every event must reach every sink; the repeats the kills cost
 // are reported, not asserted. `make chaos` runs it long: CHAOS_ITERATIONS
 // iterations, with a random seed it prints, or CHAOS_SEED to repeat a run.
@@ -55,8 +55,8 @@ const (
 	// short and the same every time.
 	chaosShortIterations = 3
 	chaosShortSeed       = 1
-	// chaosSinkLatency is how long each receiver takes to answer, as a
-	// real one does, so that a kill can land while a cycle is sending.
+	// chaosSinkLatency is how long a receiver's answer takes to come back,
+	// as a real one's does, so that a kill can land while a cycle sends.
 	chaosSinkLatency = 100 * time.Millisecond
 
 	chaosBotToken = "xoxb-chaos-bot-token"
@@ -145,7 +145,7 @@ func newChaosPlan(rng *rand.Rand, iteration int) chaosPlan {
 				kill:   rng.Float64() < chaosKillRate,
 				killAt: 1.2 * rng.Float64(),
 			}
-			if rng.IntN(2) == 0 {
+			if round[k].kill && rng.IntN(2) == 0 {
 				round[k].killAtSend = 1 + rng.IntN(3)
 			}
 		}
@@ -267,37 +267,41 @@ func (r *chaosRun) iteration(i int, plan chaosPlan) {
 	vars["SLACK_WEBHOOK_URL"] = r.fronts[chaosSlackHook] + e2eSlackSecretPath
 	vars["WEBHOOK_URL"] = r.fronts[chaosWebhook] + e2eHookSecretPath
 	env := e2eEnviron(t, vars)
-
 	for n, round := range plan.rounds {
-		var wg sync.WaitGroup
-		runs := make([]chaosPollRun, len(round))
-		for k, p := range round {
-			var killAfter time.Duration
-			if p.kill && p.killAtSend == 0 {
-				killAfter = max(time.Millisecond, time.Duration(p.killAt*float64(r.typical)))
-			}
-			wg.Go(func() {
-				time.Sleep(p.delay)
-				runs[k] = r.runPoll(env, dir, killAfter, p.killAtSend)
-			})
-		}
-		wg.Wait()
-		for k, run := range runs {
-			r.polls++
-			switch {
-			case run.killed:
-				r.kills++
-				if round[k].killAtSend > 0 {
-					r.killsWhileSending++
-				}
-			case run.err != nil:
-				t.Errorf("iteration %d, round %d, poll %d: %v", i+1, n+1, k+1, run.err)
-			default:
-				r.typical = (3*r.typical + run.elapsed) / 4
-			}
-		}
+		r.round(fmt.Sprintf("iteration %d, round %d", i+1, n+1), round, env, dir)
 	}
 	r.settle(i, plan, env, dir)
+}
+
+// round runs its polls together, killing those drawn for it.
+func (r *chaosRun) round(name string, round []chaosPoll, env []string, dir string) {
+	var wg sync.WaitGroup
+	runs := make([]chaosPollRun, len(round))
+	for k, p := range round {
+		var killAfter time.Duration
+		if p.kill && p.killAtSend == 0 {
+			killAfter = max(time.Millisecond, time.Duration(p.killAt*float64(r.typical)))
+		}
+		wg.Go(func() {
+			time.Sleep(p.delay)
+			runs[k] = r.runPoll(env, dir, killAfter, p.killAtSend)
+		})
+	}
+	wg.Wait()
+	for k, run := range runs {
+		r.polls++
+		switch {
+		case run.killed:
+			r.kills++
+			if round[k].killAtSend > 0 {
+				r.killsWhileSending++
+			}
+		case run.err != nil:
+			r.t.Errorf("%s, poll %d: %v", name, k+1, run.err)
+		default:
+			r.typical = (3*r.typical + run.elapsed) / 4
+		}
+	}
 }
 
 // settle runs un-killed polls until one that started after every export
@@ -552,8 +556,8 @@ type slackBotPost struct {
 func newSlackBotReceiver(t *testing.T) *slackBotReceiver {
 	b := &slackBotReceiver{}
 	b.server = slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", b.post)
-		c.Handle("/conversations.history", b.history)
+		c.Handle("/chat.postMessage", b.method(b.post))
+		c.Handle("/conversations.history", b.method(b.history))
 	})
 	b.server.Start()
 	t.Cleanup(b.server.Stop)
@@ -577,13 +581,19 @@ func (b *slackBotReceiver) authorized(w http.ResponseWriter, r *http.Request) bo
 	return true
 }
 
-func (b *slackBotReceiver) post(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.authorized(w, r) {
-		return
+// method serves one Web API method, under the lock and to the bot only.
+func (b *slackBotReceiver) method(serve http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.authorized(w, r) {
+			serve(w, r)
+		}
 	}
+}
+
+func (b *slackBotReceiver) post(w http.ResponseWriter, r *http.Request) {
 	p := slackBotPost{Type: "message", Text: r.FormValue("text"), TS: fmt.Sprintf("%d.%06d", time.Now().Unix(), len(b.posts)+1)}
 	if blocks := r.FormValue("blocks"); blocks != "" {
 		if !json.Valid([]byte(blocks)) {
@@ -598,13 +608,7 @@ func (b *slackBotReceiver) post(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": chaosChannel, "ts": p.TS})
 }
 
-func (b *slackBotReceiver) history(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.authorized(w, r) {
-		return
-	}
+func (b *slackBotReceiver) history(w http.ResponseWriter, _ *http.Request) {
 	newest := slices.Clone(b.posts)
 	slices.Reverse(newest)
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": newest, "has_more": false})
