@@ -201,8 +201,8 @@ func TestChaos(t *testing.T) {
 
 	reports := run.tally().Report()
 	var table bytes.Buffer
-	fmt.Fprintf(&table, "chaos: seed %d, %d iterations, %d polls (%d killed, %d of them while sending; %d settling), %s\n",
-		settings.seed, done, run.polls, run.kills, run.killsWhileSending, run.settlePolls, time.Since(started).Round(time.Second))
+	fmt.Fprintf(&table, "chaos: seed %d, %d iterations, %d polls (%d killed, %d of them while sending; %d out of time; %d settling), %s\n",
+		settings.seed, done, run.polls, run.kills, run.killsWhileSending, run.overran, run.settlePolls, time.Since(started).Round(time.Second))
 	if err := chaos.WriteTable(&table, reports); err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ type chaosRun struct {
 	typical time.Duration
 	events  map[string]string // every iteration's chaosPlan.events
 
-	polls, kills, killsWhileSending, settlePolls int
+	polls, kills, killsWhileSending, overran, settlePolls int
 }
 
 func (r *chaosRun) iteration(i int, plan chaosPlan) {
@@ -296,6 +296,8 @@ func (r *chaosRun) round(name string, round []chaosPoll, env []string, dir strin
 			if round[k].killAtSend > 0 {
 				r.killsWhileSending++
 			}
+		case run.overran:
+			r.overran++
 		case run.err != nil:
 			r.t.Errorf("%s, poll %d: %v", name, k+1, run.err)
 		default:
@@ -316,7 +318,9 @@ func (r *chaosRun) settle(i int, plan chaosPlan, env []string, dir string) {
 		run := r.runPoll(env, dir, 0, 0)
 		r.polls++
 		r.settlePolls++
-		if run.err != nil {
+		if run.overran {
+			r.overran++
+		} else if run.err != nil {
 			t.Errorf("iteration %d, settling poll: %v", i+1, run.err)
 		} else if res := decodeResult(t, []byte(run.stdout)); finished && settled(plan, res) {
 			return
@@ -487,10 +491,14 @@ func (s *sendKills) taken(client, server string) {
 
 // chaosPollRun is how one poll process ended.
 type chaosPollRun struct {
-	killed  bool // by the test's SIGKILL, before it exited
+	killed bool // by the test's SIGKILL, before it exited
+	// overran: the poll failed once its POLL_TIMEOUT was over, as a cycle
+	// does on a machine too busy to finish in time; what it claimed goes
+	// out once its claims expire.
+	overran bool
 	elapsed time.Duration
 	stdout  string
-	err     error // an un-killed poll that failed or hung
+	err     error // an un-killed poll that failed otherwise, or hung
 }
 
 // runPoll runs the binary's poll and kills it with SIGKILL killAfter after
@@ -526,6 +534,8 @@ func (r *chaosRun) runPoll(env []string, dir string, killAfter time.Duration, ki
 		run.err = fmt.Errorf("poll still running after %s, killed\nstderr:\n%s", e2eTimeout, stderr.String())
 	case (killAfter > 0 || killAtSend > 0) && status.Signaled() && status.Signal() == syscall.SIGKILL:
 		run.killed = true
+	case err != nil && status.ExitStatus() == 1 && run.elapsed >= chaosPollTimeout:
+		run.overran = true
 	case err != nil:
 		run.err = fmt.Errorf("poll: %w\nstderr:\n%s", err, stderr.String())
 	case strings.Contains(stderr.String(), "WARNING: DATA RACE"):
