@@ -51,8 +51,9 @@ bench: build
 	$(GO) run ./internal/bench -binary target/main
 
 # Rounds of 1-4 overlapping polls of the built binary, 45% of them killed
-# with SIGKILL at a random moment, against the simulator and local
-# receivers; prints per sink the events missing and the repeats per kill.
+# with SIGKILL (at a random moment, or while a receiver holds one of their
+# deliveries), against the simulator and local receivers; prints per sink
+# the events missing and the repeats per kill.
 # The seed is printed: CHAOS_SEED=<seed> repeats a run's draw. `make test`
 # runs a short one.
 CHAOS_ITERATIONS ?= 100
