@@ -561,6 +561,8 @@ type slackBotPost struct {
 	Text   string          `json:"text"`
 	TS     string          `json:"ts"`
 	Blocks json.RawMessage `json:"blocks,omitempty"`
+	// Metadata is returned as Slack does when asked to include it.
+	Metadata json.RawMessage `json:"metadata,omitempty"`
 }
 
 func newSlackBotReceiver(t *testing.T) *slackBotReceiver {
@@ -610,6 +612,12 @@ func (b *slackBotReceiver) post(w http.ResponseWriter, r *http.Request) {
 			b.problems = append(b.problems, "blocks are not JSON: "+blocks)
 		}
 		p.Blocks = json.RawMessage(blocks)
+	}
+	if metadata := r.FormValue("metadata"); metadata != "" {
+		if !json.Valid([]byte(metadata)) {
+			b.problems = append(b.problems, "metadata is not JSON: "+metadata)
+		}
+		p.Metadata = json.RawMessage(metadata)
 	}
 	if p.Text == "" {
 		b.problems = append(b.problems, "a message without text")
