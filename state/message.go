@@ -33,6 +33,7 @@ func (s *Snapshot) ClaimMessage(exportKey, sink, cycle string, now time.Time, le
 		e.Messages = map[string]*Message{}
 	}
 	e.Messages[sink] = &Message{ClaimedBy: cycle, ClaimUntil: now.Add(lease)}
+	e.clean = false
 	return true
 }
 
@@ -66,6 +67,7 @@ func (s *Snapshot) SettleMessage(exportKey, sink, cycle, handle, shown string) {
 	case m.Handle == "" && m.ClaimedBy != cycle && handle == "":
 		return // another cycle's claim: leave it
 	}
+	e.clean = false
 	if handle != "" {
 		m.Handle = handle
 	}
@@ -80,7 +82,8 @@ func (s *Snapshot) SettleMessage(exportKey, sink, cycle, handle, shown string) {
 // ForgetMessage drops the message kept about the export key names for
 // sink, for a message its sink says is gone: the next cycle posts anew.
 func (s *Snapshot) ForgetMessage(exportKey, sink string) {
-	if e := s.Exports[exportKey]; e != nil {
+	if e := s.Exports[exportKey]; e != nil && e.Messages[sink] != nil {
 		delete(e.Messages, sink)
+		e.clean = false
 	}
 }

@@ -61,6 +61,33 @@ type Export struct {
 	// Messages holds, per sink that edits its messages, the message kept
 	// about the export.
 	Messages map[string]*Message
+
+	// clean says the export is as the store last read or wrote it; every
+	// method that changes it clears this, and a commit writes only the
+	// exports that are not clean. An Export built outside the store is
+	// never clean, so it is written.
+	clean bool
+}
+
+// Touch marks the export changed, so that the next commit writes it: for a
+// caller that set its fields directly rather than through its methods.
+func (e *Export) Touch() { e.clean = false }
+
+// MarkChecked records that Security Center answered about the export at now.
+func (e *Export) MarkChecked(now time.Time) {
+	e.LastChecked = now
+	e.clean = false
+}
+
+// SetLastError records the error code of the export's last check (empty
+// when it succeeded) and reports whether that changed.
+func (e *Export) SetLastError(code string) bool {
+	if e.LastError == code {
+		return false
+	}
+	e.LastError = code
+	e.clean = false
+	return true
 }
 
 // Record is one event and its delivery to each sink.
@@ -152,6 +179,7 @@ func (e *Export) Observe(st event.Status, now time.Time) bool {
 	changed := e.Status.State == "" || st.State != e.Status.State ||
 		st.Progress != e.Status.Progress || st.CurrentCount != e.Status.CurrentCount
 	e.Status = st
+	e.clean = false
 	if changed {
 		e.LastChange = now
 	}
@@ -162,6 +190,7 @@ func (e *Export) Observe(st event.Status, now time.Time) bool {
 func (e *Export) Finish(now time.Time) {
 	if e.Finished.IsZero() {
 		e.Finished = now
+		e.clean = false
 	}
 }
 
@@ -192,6 +221,7 @@ func (s *Snapshot) AddEvent(ref event.Ref, ev event.Event, sinks []string) bool 
 		r.Deliveries[sink] = &Delivery{}
 	}
 	e.Events[key] = r
+	e.clean = false
 	return true
 }
 
@@ -236,30 +266,38 @@ func (s *Snapshot) Undelivered() []Due {
 	return out
 }
 
-// Delivery returns the delivery record d names, or nil.
+// Delivery returns the delivery record d names, or nil. A caller that
+// changes it directly must Touch its export.
 func (s *Snapshot) Delivery(d Due) *Delivery {
+	_, del := s.delivery(d)
+	return del
+}
+
+// delivery returns the delivery record d names and its export, or nils.
+func (s *Snapshot) delivery(d Due) (*Export, *Delivery) {
 	e, ok := s.Exports[d.ExportKey]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	r, ok := e.Events[d.EventKey]
-	if !ok {
-		return nil
+	if !ok || r.Deliveries[d.Sink] == nil {
+		return nil, nil
 	}
-	return r.Deliveries[d.Sink]
+	return e, r.Deliveries[d.Sink]
 }
 
 // Claim takes the delivery d names for cycle until now+lease. It returns
 // false if the delivery is gone or already delivered, or another cycle
 // holds a live claim on it; a cycle may renew its own claim.
 func (s *Snapshot) Claim(cycle string, d Due, now time.Time, lease time.Duration) bool {
-	del := s.Delivery(d)
+	e, del := s.delivery(d)
 	if del == nil || del.Delivered() {
 		return false
 	}
 	if del.ClaimedAt(now) && del.ClaimedBy != cycle {
 		return false
 	}
+	e.clean = false
 	del.ClaimedBy = cycle
 	del.ClaimUntil = now.Add(lease)
 	return true
@@ -272,10 +310,11 @@ func (s *Snapshot) Claim(cycle string, d Due, now time.Time, lease time.Duration
 // success is recorded all the same, since the sink did accept the event,
 // and ends the claim, since nothing is left to send.
 func (s *Snapshot) Settle(cycle string, d Due, sendErr error, now time.Time) {
-	del := s.Delivery(d)
+	e, del := s.delivery(d)
 	if del == nil {
 		return
 	}
+	e.clean = false
 	del.Attempts++
 	if sendErr == nil {
 		if !del.Delivered() {
