@@ -40,18 +40,8 @@ func Decode(data []byte) (*Snapshot, error) {
 		}
 		s.Exports[key] = e
 	}
-	for i, ws := range w.Starts {
-		if _, dup := s.Starts[ws.Key]; dup || ws.Key == "" {
-			return nil, fmt.Errorf("starts[%d]: the key %q is empty or recorded twice", i, ws.Key)
-		}
-		r, err := decodeStart(ws)
-		if err != nil {
-			return nil, fmt.Errorf("starts[%d]: %w", i, err)
-		}
-		if s.Starts == nil {
-			s.Starts = make(map[string]*StartRecord, len(w.Starts))
-		}
-		s.Starts[ws.Key] = r
+	if s.Starts, err = decodeStarts(w.Starts); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -76,7 +66,7 @@ func decodeExport(i int, we wireExport) (*Export, error) {
 		e.Messages[sink] = &Message{Handle: wm.Handle, ClaimedBy: wm.ClaimedBy, ClaimUntil: timeVal(wm.ClaimUntil), Shown: wm.Shown}
 	}
 	for j, wv := range we.Events {
-		r, err := decodeRecord(ref, wv)
+		r, err := decodeEventRecord(ref, wv)
 		if err != nil {
 			return nil, fmt.Errorf("export %s: events[%d]: %w", key, j, err)
 		}
@@ -89,8 +79,8 @@ func decodeExport(i int, we wireExport) (*Export, error) {
 	return e, nil
 }
 
-// decodeRecord checks and converts one event about ref and its deliveries.
-func decodeRecord(ref event.Ref, wv wireEvent) (*Record, error) {
+// decodeEventRecord checks and converts one event about ref and its deliveries.
+func decodeEventRecord(ref event.Ref, wv wireEvent) (*Record, error) {
 	if _, err := event.ParseType(string(wv.Type)); err != nil {
 		return nil, err
 	}
@@ -143,7 +133,7 @@ func decodeStart(ws wireStart) (*StartRecord, error) {
 // decodeStrictly decodes data into w, refusing unknown fields: a field
 // this release does not know would otherwise be dropped by the next
 // commit.
-func decodeStrictly(data []byte, w *wireSnapshot) error {
+func decodeStrictly(data []byte, w any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(w)

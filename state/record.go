@@ -1,0 +1,193 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// logRecord is what one commit changed: the exports and start records it
+// added or changed, in full, and the keys of those it dropped. Applied in
+// order to the checkpoint before it, the records give the newest state.
+type logRecord struct {
+	version       int64
+	updated       time.Time
+	id, parent    string
+	exports       []*Export
+	removed       []string
+	starts        map[string]*StartRecord
+	removedStarts []string
+}
+
+// wireRecord is a record's encoding: the fields of a snapshot's, the
+// exports and starts in the same form, and the keys removed.
+type wireRecord struct {
+	Schema        *int         `json:"schema"`
+	Version       int64        `json:"version"`
+	Updated       time.Time    `json:"updated"`
+	Commit        string       `json:"commit"`
+	Parent        string       `json:"parent,omitempty"`
+	Exports       []wireExport `json:"exports,omitempty"`
+	Removed       []string     `json:"removed,omitempty"`
+	Starts        []wireStart  `json:"starts,omitempty"`
+	RemovedStarts []string     `json:"removedStarts,omitempty"`
+}
+
+// encodeRecord returns the encoding of r, written with CurrentSchema.
+func encodeRecord(r *logRecord) ([]byte, error) {
+	schema := CurrentSchema
+	w := wireRecord{Schema: &schema, Version: r.version, Updated: r.updated, Commit: r.id, Parent: r.parent,
+		Removed: r.removed, RemovedStarts: r.removedStarts}
+	for _, e := range r.exports {
+		var we wireExport
+		if err := fillWireExport(&we, e); err != nil {
+			return nil, err
+		}
+		w.Exports = append(w.Exports, we)
+	}
+	starts, err := toWireStarts(r.starts)
+	if err != nil {
+		return nil, err
+	}
+	w.Starts = starts
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&w); err != nil {
+		return nil, fmt.Errorf("encode record: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeRecord parses an encoded record, with the checks Decode makes of
+// a snapshot; an export or start both changed and removed is refused too.
+func decodeRecord(data []byte) (*logRecord, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("the record is empty")
+	}
+	var w wireRecord
+	err := decodeStrictly(data, &w)
+	if err != nil || w.Schema == nil || *w.Schema < 1 || *w.Schema > CurrentSchema {
+		return nil, decodeError(data, err)
+	}
+	if w.Version <= 0 || w.Commit == "" {
+		return nil, fmt.Errorf("not a record: version %d, commit %q", w.Version, w.Commit)
+	}
+	r := &logRecord{version: w.Version, updated: w.Updated, id: w.Commit, parent: w.Parent}
+	seen := make(map[string]bool, len(w.Exports)+len(w.Removed))
+	for i, we := range w.Exports {
+		e, err := decodeExport(i, we)
+		if err != nil {
+			return nil, err
+		}
+		if key := e.Ref.String(); seen[key] {
+			return nil, fmt.Errorf("export %s is recorded twice", key)
+		} else {
+			seen[key] = true
+		}
+		r.exports = append(r.exports, e)
+	}
+	for _, key := range w.Removed {
+		if key == "" || seen[key] {
+			return nil, fmt.Errorf("the removed export %q is empty or recorded twice", key)
+		}
+		seen[key] = true
+	}
+	r.removed = w.Removed
+	if r.starts, err = decodeStarts(w.Starts); err != nil {
+		return nil, err
+	}
+	for _, key := range w.RemovedStarts {
+		if _, dup := r.starts[key]; dup || key == "" {
+			return nil, fmt.Errorf("the removed start %q is empty or recorded twice", key)
+		}
+	}
+	r.removedStarts = w.RemovedStarts
+	return r, nil
+}
+
+// apply makes s the state r's commit left, given the state it was built on.
+func (r *logRecord) apply(s *Snapshot) {
+	for _, e := range r.exports {
+		s.Exports[e.Ref.String()] = e
+	}
+	for _, key := range r.removed {
+		delete(s.Exports, key)
+	}
+	for key, st := range r.starts {
+		if s.Starts == nil {
+			s.Starts = map[string]*StartRecord{}
+		}
+		s.Starts[key] = st
+	}
+	for _, key := range r.removedStarts {
+		delete(s.Starts, key)
+	}
+	s.Schema, s.Version, s.Updated, s.id, s.parent = CurrentSchema, r.version, r.updated, r.id, r.parent
+}
+
+// changes returns what s changed since base, the state it was loaded as
+// (the exports and starts that are not clean, and the keys base holds and
+// s does not), as the record of version next.
+func changes(base, s *Snapshot, next int64, id string, now time.Time) (*logRecord, error) {
+	r := &logRecord{version: next, updated: now, id: id, parent: s.id}
+	added := 0
+	for _, k := range sortedKeys(s.Exports) {
+		e := s.Exports[k]
+		if e.clean {
+			continue
+		}
+		if k != e.Ref.String() {
+			return nil, fmt.Errorf("export %s is filed under the key %q", e.Ref, k)
+		}
+		r.exports = append(r.exports, e)
+		if base.Exports[k] == nil {
+			added++
+		}
+	}
+	// Keys are dropped only by Prune; look for them only when the counts
+	// say some were.
+	if len(s.Exports) != len(base.Exports)+added {
+		for _, k := range sortedKeys(base.Exports) {
+			if s.Exports[k] == nil {
+				r.removed = append(r.removed, k)
+			}
+		}
+	}
+	for _, k := range sortedKeys(s.Starts) {
+		if st := s.Starts[k]; !st.clean {
+			if r.starts == nil {
+				r.starts = map[string]*StartRecord{}
+			}
+			r.starts[k] = st
+		}
+	}
+	for _, k := range sortedKeys(base.Starts) {
+		if s.Starts[k] == nil {
+			r.removedStarts = append(r.removedStarts, k)
+		}
+	}
+	return r, nil
+}
+
+// decodeStarts checks and converts the start records of a snapshot or a
+// record.
+func decodeStarts(ws []wireStart) (map[string]*StartRecord, error) {
+	var out map[string]*StartRecord
+	for i, w := range ws {
+		if _, dup := out[w.Key]; dup || w.Key == "" {
+			return nil, fmt.Errorf("starts[%d]: the key %q is empty or recorded twice", i, w.Key)
+		}
+		r, err := decodeStart(w)
+		if err != nil {
+			return nil, fmt.Errorf("starts[%d]: %w", i, err)
+		}
+		if out == nil {
+			out = make(map[string]*StartRecord, len(ws))
+		}
+		out[w.Key] = r
+	}
+	return out, nil
+}
