@@ -36,6 +36,7 @@ type fakeOSS struct {
 	objects map[string][]byte
 	faults  []fault
 	ops     []string
+	queries []string // raw queries seen
 	auth    []string // Authorization headers seen
 	tokens  []string // x-oss-security-token headers seen
 }
@@ -124,6 +125,7 @@ func (f *fakeOSS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	f.mu.Lock()
 	f.ops = append(f.ops, op)
+	f.queries = append(f.queries, r.URL.RawQuery)
 	f.auth = append(f.auth, r.Header.Get("Authorization"))
 	f.tokens = append(f.tokens, r.Header.Get("x-oss-security-token"))
 	var flt *fault

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -134,8 +136,9 @@ func (r *logRecord) apply(s *Snapshot) {
 func changes(base, s *Snapshot, next int64, id string, now time.Time) (*logRecord, error) {
 	r := &logRecord{version: next, updated: now, id: id, parent: s.id}
 	added := 0
-	for _, k := range sortedKeys(s.Exports) {
-		e := s.Exports[k]
+	// A commit looks at every export, so it does not sort them all: only
+	// those it writes.
+	for k, e := range s.Exports {
 		if e.clean {
 			continue
 		}
@@ -147,6 +150,7 @@ func changes(base, s *Snapshot, next int64, id string, now time.Time) (*logRecor
 			added++
 		}
 	}
+	slices.SortFunc(r.exports, func(a, b *Export) int { return strings.Compare(a.Ref.String(), b.Ref.String()) })
 	// Keys are dropped only by Prune; look for them only when the counts
 	// say some were.
 	if len(s.Exports) != len(base.Exports)+added {
