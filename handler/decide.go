@@ -120,7 +120,7 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 	}
 	for key, ex := range s.Exports {
 		if ex.Finished.IsZero() && !named[key] && abandoned(cfg, ex, now) {
-			ex.Finish(now)
+			s.Watch(ex.Ref, now).Finish(now) // s's own copy: ex may be shared
 			changed = true
 		}
 	}

@@ -98,3 +98,56 @@ func BenchmarkDecode10000Exports(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(data)), "bytes/snapshot")
 }
+
+// BenchmarkWarmLoad10000Exports measures a Load with nothing new by a
+// store that read the state before: one listing and a copy of the state.
+func BenchmarkWarmLoad10000Exports(b *testing.B) {
+	ctx := context.Background()
+	st, err := Open(ctx, "file://"+b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Commit(ctx, bigSnapshot(10000)); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := st.Load(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkShare10000Exports measures the snapshot a warm Load
+// hands out.
+func BenchmarkShare10000Exports(b *testing.B) {
+	s := bigSnapshot(10000)
+	for b.Loop() {
+		s.share()
+	}
+}
+
+// BenchmarkCommitOneChangeOf50000Exports measures a commit that watches
+// one new export in a state of 50,000 to the file store: the record, its
+// fsynced write and link, and the listings around it.
+func BenchmarkCommitOneChangeOf50000Exports(b *testing.B) {
+	ctx := context.Background()
+	st, err := Open(ctx, "file://"+b.TempDir(), Options{CheckpointEvery: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Commit(ctx, bigSnapshot(50000)); err != nil {
+		b.Fatal(err)
+	}
+	s, err := st.Load(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := int64(0)
+	for b.Loop() {
+		id++
+		s.Watch(event.Ref{Kind: event.Vul, ID: 900000 + id}, t0)
+		if err := st.Commit(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -40,8 +40,9 @@ type backend interface {
 // applied in order.
 //
 // The store keeps the state it last read or wrote (warm), so that the next
-// Load or Commit reads only the records written since. Each Load returns a
-// copy of it: the cycles of one process never share a snapshot.
+// Load or Commit reads only the records written since. Each Load returns
+// a snapshot that shares the store's exports until it changes them (copy
+// on write): the cycles of one process never share what they change.
 type logStore struct {
 	b     backend
 	keep  int // checkpoints kept
@@ -92,7 +93,7 @@ func (st *logStore) Load(ctx context.Context) (*Snapshot, error) {
 	if err := st.refresh(ctx); err != nil {
 		return nil, err
 	}
-	return st.warm.s.clone(), nil
+	return st.warm.s.share(), nil
 }
 
 // listing is what one list of the backend found.
@@ -172,6 +173,9 @@ func (st *logStore) refreshOnce(ctx context.Context) (retry bool, err error) {
 		if err != nil {
 			return retry, err
 		}
+		for _, e := range r.exports {
+			e.freeze()
+		}
 		r.apply(w.s)
 		w.sinceSize += size
 	}
@@ -205,6 +209,9 @@ func (st *logStore) readCheckpoint(ctx context.Context, v int64) (w *warmState, 
 	}
 	if s.Version != v {
 		return nil, false, st.damaged(name, fmt.Errorf("it holds version %d, not the %d its name says", s.Version, v))
+	}
+	for _, e := range s.Exports {
+		e.freeze()
 	}
 	return &warmState{s: s, checkpoint: v, checkpointSize: len(data)}, false, nil
 }
@@ -313,6 +320,7 @@ func (st *logStore) landed(s *Snapshot, r *logRecord, size int) {
 	for i, e := range r.exports {
 		e.clean = true
 		copied.exports[i] = e.clone()
+		copied.exports[i].freeze()
 	}
 	copied.starts = make(map[string]*StartRecord, len(r.starts))
 	for k, sr := range r.starts {

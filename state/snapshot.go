@@ -31,9 +31,14 @@ type Snapshot struct {
 	Starts map[string]*StartRecord
 
 	// id names the commit this snapshot was loaded or committed as, and
-	// parent the commit it was built on; Commit uses them to tell its own
-	// write from a stale one (see versioned.Commit).
+	// parent the commit it was built on; a record names its parent, so
+	// that a reader can check the chain.
 	id, parent string
+	// shared says the snapshot came from a store's Load, its exports
+	// frozen until thawed; owned then holds the keys of the exports it
+	// thawed or added, the only ones a commit need look at.
+	shared bool
+	owned  map[string]struct{}
 }
 
 // Export is what the state remembers about one watched export.
@@ -67,16 +72,29 @@ type Export struct {
 	// exports that are not clean. An Export built outside the store is
 	// never clean, so it is written.
 	clean bool
+	// frozen says the export is the store's own, shared by the snapshots
+	// it handed out: a snapshot copies it before changing it (see thaw).
+	frozen bool
 }
 
 // Touch marks the export changed, so that the next commit writes it: for a
 // caller that set its fields directly rather than through its methods.
-func (e *Export) Touch() { e.clean = false }
+func (e *Export) Touch() { e.change() }
+
+// change marks the export changed. A frozen export is shared with other
+// cycles: changing it would change their snapshots and the store's, so
+// it is a programming error, reported at once.
+func (e *Export) change() {
+	if e.frozen {
+		panic("state: an export shared by loaded snapshots was changed; get it through Snapshot.Watch or Snapshot.Export before changing it")
+	}
+	e.clean = false
+}
 
 // MarkChecked records that Security Center answered about the export at now.
 func (e *Export) MarkChecked(now time.Time) {
+	e.change()
 	e.LastChecked = now
-	e.clean = false
 }
 
 // SetLastError records the error code of the export's last check (empty
@@ -85,8 +103,8 @@ func (e *Export) SetLastError(code string) bool {
 	if e.LastError == code {
 		return false
 	}
+	e.change()
 	e.LastError = code
-	e.clean = false
 	return true
 }
 
@@ -142,9 +160,10 @@ func (s *Snapshot) Watch(ref event.Ref, now time.Time) *Export {
 		s.Exports = map[string]*Export{}
 	}
 	key := ref.String()
-	if e, ok := s.Exports[key]; ok {
+	if e := s.thaw(key); e != nil {
 		return e
 	}
+	s.own(key)
 	e := &Export{
 		Ref:        ref,
 		Status:     event.Status{Ref: ref},
@@ -157,7 +176,7 @@ func (s *Snapshot) Watch(ref event.Ref, now time.Time) *Export {
 }
 
 // Export returns the export ref names, or nil.
-func (s *Snapshot) Export(ref event.Ref) *Export { return s.Exports[ref.String()] }
+func (s *Snapshot) Export(ref event.Ref) *Export { return s.thaw(ref.String()) }
 
 // Pending returns the exports that are not finished, sorted by key.
 func (s *Snapshot) Pending() []*Export {
@@ -178,8 +197,8 @@ func (e *Export) Observe(st event.Status, now time.Time) bool {
 	st.Ref = e.Ref
 	changed := e.Status.State == "" || st.State != e.Status.State ||
 		st.Progress != e.Status.Progress || st.CurrentCount != e.Status.CurrentCount
+	e.change()
 	e.Status = st
-	e.clean = false
 	if changed {
 		e.LastChange = now
 	}
@@ -189,8 +208,8 @@ func (e *Export) Observe(st event.Status, now time.Time) bool {
 // Finish makes the export a tombstone as of now, unless it already is one.
 func (e *Export) Finish(now time.Time) {
 	if e.Finished.IsZero() {
+		e.change()
 		e.Finished = now
-		e.clean = false
 	}
 }
 
@@ -221,7 +240,7 @@ func (s *Snapshot) AddEvent(ref event.Ref, ev event.Event, sinks []string) bool 
 		r.Deliveries[sink] = &Delivery{}
 	}
 	e.Events[key] = r
-	e.clean = false
+	e.change()
 	return true
 }
 
@@ -266,24 +285,25 @@ func (s *Snapshot) Undelivered() []Due {
 	return out
 }
 
-// Delivery returns the delivery record d names, or nil. A caller that
-// changes it directly must Touch its export.
+// Delivery returns the delivery record d names, or nil, to read: it is
+// changed through Claim and Settle.
 func (s *Snapshot) Delivery(d Due) *Delivery {
-	_, del := s.delivery(d)
-	return del
+	if e := s.Exports[d.ExportKey]; e != nil {
+		if r := e.Events[d.EventKey]; r != nil {
+			return r.Deliveries[d.Sink]
+		}
+	}
+	return nil
 }
 
-// delivery returns the delivery record d names and its export, or nils.
+// delivery returns the delivery record d names and its export, this
+// snapshot's own, or nils.
 func (s *Snapshot) delivery(d Due) (*Export, *Delivery) {
-	e, ok := s.Exports[d.ExportKey]
-	if !ok {
+	if s.Delivery(d) == nil {
 		return nil, nil
 	}
-	r, ok := e.Events[d.EventKey]
-	if !ok || r.Deliveries[d.Sink] == nil {
-		return nil, nil
-	}
-	return e, r.Deliveries[d.Sink]
+	e := s.thaw(d.ExportKey)
+	return e, e.Events[d.EventKey].Deliveries[d.Sink]
 }
 
 // Claim takes the delivery d names for cycle until now+lease. It returns
@@ -297,7 +317,7 @@ func (s *Snapshot) Claim(cycle string, d Due, now time.Time, lease time.Duration
 	if del.ClaimedAt(now) && del.ClaimedBy != cycle {
 		return false
 	}
-	e.clean = false
+	e.change()
 	del.ClaimedBy = cycle
 	del.ClaimUntil = now.Add(lease)
 	return true
@@ -314,7 +334,7 @@ func (s *Snapshot) Settle(cycle string, d Due, sendErr error, now time.Time) {
 	if del == nil {
 		return
 	}
-	e.clean = false
+	e.change()
 	del.Attempts++
 	if sendErr == nil {
 		if !del.Delivered() {

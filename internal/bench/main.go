@@ -51,7 +51,15 @@ func main() {
 	concurrencies := flag.String("concurrency", "1,8,16,32", "POLL_CONCURRENCY values to time")
 	startupRuns := flag.Int("startup-runs", 11, "runs of the binary whose median start-up is printed")
 	memoryAt := flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured")
+	stateOnly := flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)")
 	flag.Parse()
+	if *stateOnly {
+		if err := runState(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	conc, err := ints(*concurrencies)
 	if err == nil {
@@ -145,6 +153,12 @@ func run(binary string, n, cappedN int, latency time.Duration, qps float64, conc
 				Notes: fmt.Sprintf("%d bytes per export", sf.Snapshot/int64(max(sf.Exports, 1)))},
 		)
 	}
+
+	layout, err := layoutRows(ctx, dir)
+	if err != nil {
+		return err
+	}
+	stateRows = append(stateRows, layout...)
 
 	info, err := os.Stat(binary)
 	if err != nil {
@@ -251,6 +265,21 @@ func run(binary string, n, cappedN int, latency time.Duration, qps float64, conc
 	fmt.Println()
 	fmt.Println("Cycles run in one process with the simulator (file state, console sink, JSON logs discarded), timed from Cycle.Run's start to its return.")
 	fmt.Println("ideal = latency × ceil(N / concurrency), or N / QPS when the rate binds. MB = 10^6 bytes.")
+	return nil
+}
+
+// runState prints the state layout's figures alone.
+func runState() error {
+	dir, err := os.MkdirTemp("", "export-notifier-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	rows, err := layoutRows(context.Background(), dir)
+	if err != nil {
+		return err
+	}
+	printTable(os.Stdout, rows)
 	return nil
 }
 
