@@ -51,22 +51,33 @@ func BenchmarkCommit10000Exports(b *testing.B) {
 	b.ReportMetric(float64(len(data)), "bytes/snapshot")
 }
 
-// BenchmarkLoad10000Exports measures finding and decoding the newest
-// snapshot of a state watching 10,000 exports.
+// BenchmarkLoad10000Exports measures a cold Load of a state watching
+// 10,000 exports: finding and decoding the newest checkpoint.
 func BenchmarkLoad10000Exports(b *testing.B) {
-	ctx := context.Background()
-	st, err := Open(ctx, "file://"+b.TempDir(), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := st.Commit(ctx, bigSnapshot(10000)); err != nil {
-		b.Fatal(err)
-	}
+	url := committedState(b, 10000)
 	for b.Loop() {
-		if _, err := st.Load(ctx); err != nil {
+		st, err := Open(b.Context(), url, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.Load(b.Context()); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// committedState commits bigSnapshot(n) to a new file store and returns
+// its URL.
+func committedState(b *testing.B, n int) string {
+	url := "file://" + b.TempDir()
+	st, err := Open(b.Context(), url, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Commit(b.Context(), bigSnapshot(n)); err != nil {
+		b.Fatal(err)
+	}
+	return url
 }
 
 // BenchmarkEncode10000Exports measures encoding a state watching 10,000
@@ -102,16 +113,15 @@ func BenchmarkDecode10000Exports(b *testing.B) {
 // BenchmarkWarmLoad10000Exports measures a Load with nothing new by a
 // store that read the state before: one listing and a copy of the state.
 func BenchmarkWarmLoad10000Exports(b *testing.B) {
-	ctx := context.Background()
-	st, err := Open(ctx, "file://"+b.TempDir(), Options{})
+	st, err := Open(b.Context(), committedState(b, 10000), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := st.Commit(ctx, bigSnapshot(10000)); err != nil {
+	if _, err := st.Load(b.Context()); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := st.Load(ctx); err != nil {
+		if _, err := st.Load(b.Context()); err != nil {
 			b.Fatal(err)
 		}
 	}

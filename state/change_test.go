@@ -206,3 +206,41 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestSharedExportsAreCopiedBeforeChanging checks the copy on write of a
+// loaded snapshot: an export reached through the map directly is the
+// store's, and changing it is refused loudly; one reached through Watch is
+// the snapshot's own, and stays so across commits.
+func TestSharedExportsAreCopiedBeforeChanging(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemory()
+	ref := event.Ref{Kind: event.Asset, ID: 1}
+	if _, err := Update(ctx, st, watchID(1)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("changing an export shared with the store did not panic")
+			}
+		}()
+		s.Exports[ref.String()].Finish(t0)
+	}()
+	own := s.Watch(ref, t0)
+	own.MarkChecked(t0)
+	if err := st.Commit(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	own.SetLastError("Throttling") // after the commit, through the same pointer
+	if err := st.Commit(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := newLogStore(st.(*logStore).b, Options{Keep: DefaultKeep}).Load(ctx)
+	if err != nil || got.Export(ref).LastError != "Throttling" || !got.Export(ref).LastChecked.Equal(t0) || !got.Export(ref).Finished.IsZero() {
+		t.Fatalf("a fresh reader sees %+v, %v", got.Export(ref), err)
+	}
+}

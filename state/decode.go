@@ -17,13 +17,9 @@ import (
 // truncated or empty data, other JSON, a newer schema, invalid references,
 // or duplicate exports or events.
 func Decode(data []byte) (*Snapshot, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errors.New("the snapshot is empty")
-	}
 	var w wireSnapshot
-	err := decodeStrictly(data, &w)
-	if err != nil || w.Schema == nil || *w.Schema < 1 || *w.Schema > CurrentSchema {
-		return nil, decodeError(data, err)
+	if err := decodeWire(data, "snapshot", &w, &w); err != nil {
+		return nil, err
 	}
 	if w.Version < 0 {
 		return nil, fmt.Errorf("negative version %d", w.Version)
@@ -40,6 +36,7 @@ func Decode(data []byte) (*Snapshot, error) {
 		}
 		s.Exports[key] = e
 	}
+	var err error
 	if s.Starts, err = decodeStarts(w.Starts); err != nil {
 		return nil, err
 	}
@@ -128,6 +125,19 @@ func decodeStart(ws wireStart) (*StartRecord, error) {
 		}
 	}
 	return r, nil
+}
+
+// decodeWire decodes data, the encoding of a what, into w, whose head
+// says its schema: empty data, other JSON and unknown schemas are errors.
+func decodeWire(data []byte, what string, w any, head *wireSnapshot) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fmt.Errorf("the %s is empty", what)
+	}
+	err := decodeStrictly(data, w)
+	if err != nil || head.Schema == nil || *head.Schema < 1 || *head.Schema > CurrentSchema {
+		return decodeError(data, err)
+	}
+	return nil
 }
 
 // decodeStrictly decodes data into w, refusing unknown fields: a field

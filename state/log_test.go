@@ -1,13 +1,11 @@
 package state
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -338,49 +336,11 @@ func TestFourProcessesCommitAThousandRecords(t *testing.T) {
 	st := openFile(t, dir)
 	seedSharedEvent(t, st)
 	const procs, commits = 4, 250
-	start := time.Now().Add(500 * time.Millisecond).UnixNano()
-	var cmds []*exec.Cmd
-	var outs []*bytes.Buffer
-	for p := range procs {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), helperEnv+"=commit", "STATE_TEST_DIR="+dir,
-			fmt.Sprintf("STATE_TEST_NAME=process-%d", p), fmt.Sprintf("STATE_TEST_ID=%d", p+1),
-			fmt.Sprintf("STATE_TEST_N=%d", commits), fmt.Sprintf("STATE_TEST_START=%d", start))
-		out := &bytes.Buffer{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds = append(cmds, cmd)
-		outs = append(outs, out)
+	out := runCommitters(t, dir, procs, commits)
+	t.Logf("%d commits landed, %d gave up after repeated conflicts", len(out.added), out.conflicts)
+	if len(out.added) < procs*commits*9/10 {
+		t.Errorf("only %d of %d commits landed", len(out.added), procs*commits)
 	}
-	var added, claimers []string
-	landed, conflicts := 0, 0
-	for p, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("process %d: %v\n%s", p, err, outs[p])
-		}
-		sc := bufio.NewScanner(outs[p])
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case strings.HasPrefix(line, "added "):
-				added = append(added, strings.TrimPrefix(line, "added "))
-			case strings.HasPrefix(line, "conflict "):
-				conflicts++
-			case line == "claimed true":
-				claimers = append(claimers, fmt.Sprintf("process-%d", p))
-			case line == "claim landed":
-				landed++
-			case strings.HasPrefix(line, "error"):
-				t.Errorf("process %d: %s", p, line)
-			}
-		}
-	}
-	t.Logf("%d commits landed, %d gave up after repeated conflicts", len(added), conflicts)
-	if len(added) < procs*commits*9/10 {
-		t.Errorf("only %d of %d commits landed", len(added), procs*commits)
-	}
-	checkOutcome(t, st, added, claimers, landed)
-	checkOutcome(t, openFile(t, dir), added, claimers, landed)
+	checkOutcome(t, st, out.added, out.claimers, out.landed)
+	checkOutcome(t, openFile(t, dir), out.added, out.claimers, out.landed)
 }

@@ -3,7 +3,6 @@ package state
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,25 +22,22 @@ type logRecord struct {
 	removedStarts []string
 }
 
-// wireRecord is a record's encoding: the fields of a snapshot's, the
-// exports and starts in the same form, and the keys removed.
+// wireRecord is a record's encoding: a snapshot's fields, with only the
+// exports and starts that changed, and the keys removed.
 type wireRecord struct {
-	Schema        *int         `json:"schema"`
-	Version       int64        `json:"version"`
-	Updated       time.Time    `json:"updated"`
-	Commit        string       `json:"commit"`
-	Parent        string       `json:"parent,omitempty"`
-	Exports       []wireExport `json:"exports,omitempty"`
-	Removed       []string     `json:"removed,omitempty"`
-	Starts        []wireStart  `json:"starts,omitempty"`
-	RemovedStarts []string     `json:"removedStarts,omitempty"`
+	wireSnapshot
+	Removed       []string `json:"removed,omitempty"`
+	RemovedStarts []string `json:"removedStarts,omitempty"`
 }
 
 // encodeRecord returns the encoding of r, written with CurrentSchema.
 func encodeRecord(r *logRecord) ([]byte, error) {
 	schema := CurrentSchema
-	w := wireRecord{Schema: &schema, Version: r.version, Updated: r.updated, Commit: r.id, Parent: r.parent,
-		Removed: r.removed, RemovedStarts: r.removedStarts}
+	w := wireRecord{
+		wireSnapshot: wireSnapshot{Schema: &schema, Version: r.version, Updated: r.updated, Commit: r.id, Parent: r.parent,
+			Exports: make([]wireExport, 0, len(r.exports))},
+		Removed: r.removed, RemovedStarts: r.removedStarts,
+	}
 	for _, e := range r.exports {
 		var we wireExport
 		if err := fillWireExport(&we, e); err != nil {
@@ -66,13 +62,9 @@ func encodeRecord(r *logRecord) ([]byte, error) {
 // decodeRecord parses an encoded record, with the checks Decode makes of
 // a snapshot; an export or start both changed and removed is refused too.
 func decodeRecord(data []byte) (*logRecord, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errors.New("the record is empty")
-	}
 	var w wireRecord
-	err := decodeStrictly(data, &w)
-	if err != nil || w.Schema == nil || *w.Schema < 1 || *w.Schema > CurrentSchema {
-		return nil, decodeError(data, err)
+	if err := decodeWire(data, "record", &w, &w.wireSnapshot); err != nil {
+		return nil, err
 	}
 	if w.Version <= 0 || w.Commit == "" {
 		return nil, fmt.Errorf("not a record: version %d, commit %q", w.Version, w.Commit)
@@ -98,6 +90,7 @@ func decodeRecord(data []byte) (*logRecord, error) {
 		seen[key] = true
 	}
 	r.removed = w.Removed
+	var err error
 	if r.starts, err = decodeStarts(w.Starts); err != nil {
 		return nil, err
 	}

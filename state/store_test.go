@@ -221,7 +221,21 @@ func TestConcurrentProcesses(t *testing.T) {
 	dir := t.TempDir()
 	st := openFile(t, dir)
 	seedSharedEvent(t, st)
-	const procs, commits = 4, 15
+	out := runCommitters(t, dir, 4, 15)
+	checkOutcome(t, st, out.added, out.claimers, out.landed)
+}
+
+// committed is what the processes runCommitters started report.
+type committed struct {
+	added, claimers   []string
+	landed, conflicts int
+}
+
+// runCommitters runs procs processes that each make commits commits to
+// the state in dir (see claimAndAdd), all starting at once, and collects
+// what they report.
+func runCommitters(t *testing.T, dir string, procs, commits int) committed {
+	t.Helper()
 	start := time.Now().Add(500 * time.Millisecond).UnixNano()
 	var cmds []*exec.Cmd
 	var outs []*bytes.Buffer
@@ -238,8 +252,7 @@ func TestConcurrentProcesses(t *testing.T) {
 		cmds = append(cmds, cmd)
 		outs = append(outs, out)
 	}
-	var added, claimers []string
-	landed := 0
+	var c committed
 	for p, cmd := range cmds {
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("process %d: %v\n%s", p, err, outs[p])
@@ -249,17 +262,19 @@ func TestConcurrentProcesses(t *testing.T) {
 			line := sc.Text()
 			switch {
 			case strings.HasPrefix(line, "added "):
-				added = append(added, strings.TrimPrefix(line, "added "))
+				c.added = append(c.added, strings.TrimPrefix(line, "added "))
+			case strings.HasPrefix(line, "conflict "):
+				c.conflicts++
 			case line == "claimed true":
-				claimers = append(claimers, fmt.Sprintf("process-%d", p))
+				c.claimers = append(c.claimers, fmt.Sprintf("process-%d", p))
 			case line == "claim landed":
-				landed++
+				c.landed++
 			case strings.HasPrefix(line, "error"):
 				t.Errorf("process %d: %s", p, line)
 			}
 		}
 	}
-	checkOutcome(t, st, added, claimers, landed)
+	return c
 }
 
 func TestKilledCycleIsTakenOverAfterLease(t *testing.T) {

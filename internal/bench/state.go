@@ -154,17 +154,10 @@ type commitFigure struct {
 // fsync, link) for comparison.
 func commitFigures(ctx context.Context, dir string, n int) (commitFigure, error) {
 	var f commitFigure
-	sdir, err := os.MkdirTemp(dir, "layout-commit-")
-	if err != nil {
-		return f, err
-	}
-	defer os.RemoveAll(sdir)
-	st, err := state.Open(ctx, "file://"+sdir, state.Options{})
-	if err != nil {
-		return f, err
-	}
 	now := time.Now().UTC()
-	if err := st.Commit(ctx, settledState(n, now)); err != nil {
+	st, sdir, err := layoutStore(ctx, dir, n, now)
+	defer os.RemoveAll(sdir)
+	if err != nil {
 		return f, err
 	}
 	s, err := st.Load(ctx) // as a cycle does
@@ -244,19 +237,12 @@ type loadFigure struct {
 // (warm) and by a new store each time (cold).
 func loadFigures(ctx context.Context, dir string, n int) (loadFigure, error) {
 	var f loadFigure
-	sdir, err := os.MkdirTemp(dir, "layout-load-")
-	if err != nil {
-		return f, err
-	}
+	st, sdir, err := layoutStore(ctx, dir, n, time.Now().UTC())
 	defer os.RemoveAll(sdir)
-	open := func() (state.Store, error) { return state.Open(ctx, "file://"+sdir, state.Options{}) }
-	st, err := open()
 	if err != nil {
 		return f, err
 	}
-	if err := st.Commit(ctx, settledState(n, time.Now().UTC())); err != nil {
-		return f, err
-	}
+	open := func() (state.Store, error) { return state.Open(ctx, "file://"+sdir, state.Options{}) }
 	before := dirBytes(sdir)
 	var warm, cold []time.Duration
 	for range layoutRuns {
@@ -277,6 +263,20 @@ func loadFigures(ctx context.Context, dir string, n int) (loadFigure, error) {
 	}
 	f.warm, f.cold, f.wrote = median(warm), median(cold), dirBytes(sdir) != before
 	return f, nil
+}
+
+// layoutStore opens a file store in a new directory under dir and
+// commits settledState(n, now) to it.
+func layoutStore(ctx context.Context, dir string, n int, now time.Time) (state.Store, string, error) {
+	sdir, err := os.MkdirTemp(dir, "layout-")
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := state.Open(ctx, "file://"+sdir, state.Options{})
+	if err == nil {
+		err = st.Commit(ctx, settledState(n, now))
+	}
+	return st, sdir, err
 }
 
 // dirBytes is the total size of the files directly in dir.
