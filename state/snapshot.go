@@ -154,7 +154,8 @@ func NewSnapshot() *Snapshot {
 
 // Watch returns the export ref names, adding it (first seen now) if the
 // snapshot does not hold it. A tombstone is returned as it is: callers
-// check Finished.
+// check Finished. Change the export through its methods, or Touch it after
+// setting its fields, so that the next commit writes it.
 func (s *Snapshot) Watch(ref event.Ref, now time.Time) *Export {
 	if s.Exports == nil {
 		s.Exports = map[string]*Export{}

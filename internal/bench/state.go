@@ -21,16 +21,17 @@ type stateFigures struct {
 	Snapshot int64         // bytes of the newest snapshot file
 }
 
-// measureState loads the state the binary left in dir and commits it again
-// commits times through the file store, as a cycle does, and times both.
+// measureState loads the state the binary left in dir as a new process
+// does (cold) and commits it again unchanged, commits times through the
+// file store, and times both.
 func measureState(ctx context.Context, dir string, commits int) (stateFigures, error) {
-	store, err := state.Open(ctx, "file://"+dir, state.Options{})
-	if err != nil {
-		return stateFigures{}, err
-	}
 	var loads, saves []time.Duration
 	var exports int
 	for range commits {
+		store, err := state.Open(ctx, "file://"+dir, state.Options{})
+		if err != nil {
+			return stateFigures{}, err
+		}
 		start := time.Now()
 		snap, err := store.Load(ctx)
 		if err != nil {
@@ -51,8 +52,9 @@ func measureState(ctx context.Context, dir string, commits int) (stateFigures, e
 	return stateFigures{Exports: exports, Commit: median(saves), Load: median(loads), Snapshot: size}, nil
 }
 
-// newestSnapshotSize is the size of the last snapshot file in dir; the file
-// store names them so that they sort by version.
+// newestSnapshotSize is the size of the newest checkpoint in dir, the
+// whole state; the file store names checkpoints so that they sort by
+// version, after the records.
 func newestSnapshotSize(dir string) (int64, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
