@@ -152,6 +152,7 @@ func ParsePayload(s string) (Input, error) {
 // or an object.
 func parseItem(item json.RawMessage) (event.Ref, error) {
 	item = bytes.TrimSpace(item)
+	quoted := event.Snippet(string(item)) // how errors name the item
 	switch {
 	case len(item) == 0:
 		return event.Ref{}, errors.New("empty item")
@@ -171,33 +172,33 @@ func parseItem(item json.RawMessage) (event.Ref, error) {
 		dec.DisallowUnknownFields()
 		dec.UseNumber()
 		if err := dec.Decode(&obj); err != nil {
-			return event.Ref{}, fmt.Errorf("%s: %w", item, describeJSONError(err, `"id", "kind", "resourceDirectoryAccountId"`))
+			return event.Ref{}, fmt.Errorf("%s: %w", quoted, describeJSONError(err, `"id", "kind", "resourceDirectoryAccountId"`))
 		}
 		kind, err := event.ParseKind(obj.Kind)
 		if err != nil {
-			return event.Ref{}, fmt.Errorf("%s: %w", item, err)
+			return event.Ref{}, fmt.Errorf("%s: %w", quoted, err)
 		}
 		if obj.ID == "" {
-			return event.Ref{}, fmt.Errorf("%s: missing \"id\"", item)
+			return event.Ref{}, fmt.Errorf("%s: missing \"id\"", quoted)
 		}
 		id, err := integer(obj.ID)
 		if err != nil {
-			return event.Ref{}, fmt.Errorf("%s: id %w", item, err)
+			return event.Ref{}, fmt.Errorf("%s: id %w", quoted, err)
 		}
 		r := event.Ref{Kind: kind, ID: id}
 		if obj.Account != "" {
 			if r.Account, err = integer(obj.Account); err != nil || r.Account <= 0 {
-				return event.Ref{}, fmt.Errorf("%s: resourceDirectoryAccountId %s is not a positive integer", item, obj.Account)
+				return event.Ref{}, fmt.Errorf("%s: resourceDirectoryAccountId %s is not a positive integer", quoted, event.Snippet(string(obj.Account)))
 			}
 		}
 		if err := r.Validate(); err != nil {
-			return event.Ref{}, fmt.Errorf("%s: %w", item, err)
+			return event.Ref{}, fmt.Errorf("%s: %w", quoted, err)
 		}
 		return r, nil
 	default:
 		id, err := integer(json.Number(item))
 		if err != nil {
-			return event.Ref{}, fmt.Errorf("%s: %w", item, err)
+			return event.Ref{}, fmt.Errorf("%s: %w", quoted, err)
 		}
 		r := event.Ref{Kind: event.Asset, ID: id}
 		if err := r.Validate(); err != nil {
@@ -210,7 +211,7 @@ func parseItem(item json.RawMessage) (event.Ref, error) {
 func integer(n json.Number) (int64, error) {
 	v, err := strconv.ParseInt(string(n), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%s is not an integer export ID", n)
+		return 0, fmt.Errorf("%s is not an integer export ID", event.Snippet(string(n)))
 	}
 	return v, nil
 }
@@ -220,10 +221,10 @@ func integer(n json.Number) (int64, error) {
 func describeJSONError(err error, allowed string) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		return fmt.Errorf("field %q: got a JSON %s, want %s", typeErr.Field, typeErr.Value, typeErr.Type)
+		return fmt.Errorf("field %s: got a JSON %s, want %s", event.Quote(typeErr.Field), typeErr.Value, typeErr.Type)
 	}
 	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fmt.Errorf("unknown field %s (allowed: %s)", msg, allowed)
+		return fmt.Errorf("unknown field %s (allowed: %s)", event.Snippet(msg), allowed)
 	}
 	return fmt.Errorf("malformed JSON: %w", err)
 }

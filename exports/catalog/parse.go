@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/export-notifier/export-notifier/event"
 )
@@ -18,7 +17,7 @@ import (
 // (camelCase); unknown fields, fields of another kind's API and bad values
 // are refused, the error naming the item and what is allowed.
 func Parse(raw []byte) (event.StartSpec, error) {
-	item := snippet(raw)
+	item := event.Snippet(string(raw))
 	names, ok := objectKeys(raw)
 	if !ok {
 		return event.StartSpec{}, fmt.Errorf("start item %s: want a JSON object such as {\"kind\": \"asset\", \"exportType\": \"assetInstance\"}", item)
@@ -26,17 +25,17 @@ func Parse(raw []byte) (event.StartSpec, error) {
 	known := event.SpecFields()
 	for i, name := range names {
 		if slices.Contains(names[:i], name) {
-			return event.StartSpec{}, fmt.Errorf("start item %s: field %q is given twice", item, name)
+			return event.StartSpec{}, fmt.Errorf("start item %s: field %s is given twice", item, event.Quote(name))
 		}
 		if name != "kind" && !slices.Contains(known, name) {
-			return event.StartSpec{}, fmt.Errorf("start item %s: unknown field %q (known: kind, %s)", item, name, strings.Join(known, ", "))
+			return event.StartSpec{}, fmt.Errorf("start item %s: unknown field %s (known: kind, %s)", item, event.Quote(name), strings.Join(known, ", "))
 		}
 	}
 	var s event.StartSpec
 	if err := json.Unmarshal(raw, &s); err != nil { // names are exact by now, so its case folding never applies
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return event.StartSpec{}, fmt.Errorf("start item %s: field %q: want a %s, not a %s", item, typeErr.Field, jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)
+			return event.StartSpec{}, fmt.Errorf("start item %s: field %s: want a %s, not a %s", item, event.Quote(typeErr.Field), jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)
 		}
 		return event.StartSpec{}, fmt.Errorf("start item %s: %w", item, err)
 	}
@@ -83,13 +82,4 @@ func jsonTypeName(goKind string) string {
 	default:
 		return goKind
 	}
-}
-
-// snippet is raw on one line, bounded, for naming a bad item.
-func snippet(raw []byte) string {
-	s := strings.Join(strings.Fields(string(raw)), " ")
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "?")
-	}
-	return event.Clip(s, 120)
 }

@@ -67,7 +67,7 @@ func TestTemplateRangesOverData(t *testing.T) {
 func TestTemplateOverrunsFailThatDeliveryOnly(t *testing.T) {
 	cases := []struct {
 		name, tmpl, want string
-		bad          func(*event.Event)
+		bad              func(*event.Event)
 	}{
 		{"over the size cap", `{"file": {{json .Data.FileName}}}`, "exceeds 256 KB",
 			func(ev *event.Event) { ev.Status.FileName = strings.Repeat("x", MaxBodySize) }},
