@@ -102,3 +102,25 @@ func assertShort(t *testing.T, err error, limit int) {
 		t.Errorf("error of %d bytes over %d lines, want one line of at most %d: %.400q", len(msg), strings.Count(msg, "\n")+1, limit, msg)
 	}
 }
+
+// TestDuplicateKeysRefused: encoding/json keeps the last of two members
+// of one name; a payload that names one twice is refused instead, the
+// error naming it.
+func TestDuplicateKeysRefused(t *testing.T) {
+	for _, tc := range []struct{ name, raw, want string }{
+		{"exports twice", `{"exports":[1],"exports":[2]}`, `payload: field "exports" is given twice`},
+		{"kind twice in an item", `{"exports":[{"id":1,"kind":"vul","kind":"asset"}]}`, `payload: field "kind" is given twice in exports[0]`},
+		{"payload twice in the timer event", `{"triggerTime":"t","triggerName":"n","payload":"1","payload":"2"}`, `timer event: field "payload" is given twice`},
+		{"inside the timer's payload", `{"triggerTime":"t","triggerName":"n","payload":"{\"exports\":[1],\"exports\":[2]}"}`, `payload: field "exports" is given twice`},
+		{"a start item's field", `{"start":[{"kind":"vul","type":"cve","type":"sys"}]}`, `field "type" is given twice`},
+		{"inside a start item's params", `{"start":[{"kind":"asset","exportType":"assetInstance","params":{"a":"1","a":"2"}}]}`, `field "a" is given twice in start[0].params`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseInvocation([]byte(tc.raw))
+			var inputErr *InputError
+			if !errors.As(err, &inputErr) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want an *InputError containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/exports/catalog"
+	"github.com/export-notifier/export-notifier/internal/jsonkeys"
 )
 
 // MaxIDs bounds how many exports one payload or EXPORT_IDS may name; a
@@ -76,6 +77,9 @@ func parseTimerEvent(raw []byte) (Input, error) {
 	}
 	// FC writes the wrapper, so fields it may add later are no error; the
 	// payload inside is the user's and is read strictly.
+	if err := jsonkeys.Unique(raw); err != nil {
+		return Input{}, &InputError{Source: "timer event", Err: err}
+	}
 	if err := json.Unmarshal(raw, &timer); err != nil {
 		return Input{}, &InputError{Source: "timer event", Err: describeJSONError(err, `"triggerTime", "triggerName", "payload"`)}
 	}
@@ -115,6 +119,9 @@ func ParsePayload(s string) (Input, error) {
 	var body struct {
 		Exports []json.RawMessage `json:"exports"`
 		Start   []json.RawMessage `json:"start"`
+	}
+	if err := jsonkeys.Unique([]byte(s)); err != nil {
+		return Input{}, &InputError{Source: "payload", Err: err}
 	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.DisallowUnknownFields()

@@ -109,6 +109,7 @@ func TestParseStartSpecRefuses(t *testing.T) {
 		{`null`, []string{"want a JSON object"}},
 		{`{"kind": "vul", "type": "cve"} {}`, []string{"want a JSON object"}},
 		{`{"kind": "vul", "type": "cve", "type": "sys"}`, []string{`field "type" is given twice`}},
+		{`{"kind": "asset", "exportType": "user", "params": {"a": "1", "a": "2"}}`, []string{`field "a" is given twice in params`}},
 		{`{"kind": "asset", "exportType": "assetInstance", "exporttype": "x"}`, []string{`unknown field "exporttype"`, "exportType, type"}},
 		{`{"kind": "asset", "ExportType": "assetInstance"}`, []string{`unknown field "ExportType"`}},
 		{`{"kind": "disk", "exportType": "assetInstance"}`, []string{`start disk/assetInstance: unknown kind "disk" (want asset, vul or suspEvent)`}},

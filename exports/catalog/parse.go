@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/jsonkeys"
 )
 
 // Parse parses one start item, such as
@@ -23,10 +24,10 @@ func Parse(raw []byte) (event.StartSpec, error) {
 		return event.StartSpec{}, fmt.Errorf("start item %s: want a JSON object such as {\"kind\": \"asset\", \"exportType\": \"assetInstance\"}", item)
 	}
 	known := event.SpecFields()
-	for i, name := range names {
-		if slices.Contains(names[:i], name) {
-			return event.StartSpec{}, fmt.Errorf("start item %s: field %s is given twice", item, event.Quote(name))
-		}
+	if err := jsonkeys.Unique(raw); err != nil {
+		return event.StartSpec{}, fmt.Errorf("start item %s: %w", item, err)
+	}
+	for _, name := range names {
 		if name != "kind" && !slices.Contains(known, name) {
 			return event.StartSpec{}, fmt.Errorf("start item %s: unknown field %s (known: kind, %s)", item, event.Quote(name), strings.Join(known, ", "))
 		}
@@ -48,8 +49,8 @@ func Parse(raw []byte) (event.StartSpec, error) {
 	return s, nil
 }
 
-// objectKeys returns the member names of the JSON object raw, in order,
-// duplicates included; ok is false when raw is not one JSON object.
+// objectKeys returns the member names of the JSON object raw, in order;
+// ok is false when raw is not one JSON object.
 func objectKeys(raw []byte) (names []string, ok bool) {
 	if !json.Valid(raw) {
 		return nil, false
