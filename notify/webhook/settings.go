@@ -60,7 +60,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	}
 	if v := getenv("WEBHOOK_TEMPLATE"); strings.TrimSpace(v) != "" {
 		if s.Template, err = loadTemplate(v); err != nil {
-			return Settings{}, fmt.Errorf("WEBHOOK_TEMPLATE: %s", notify.OneLine(err.Error()))
+			return Settings{}, fmt.Errorf("WEBHOOK_TEMPLATE: %s", notify.Cut(notify.OneLine(err.Error()), 280, notify.Bytes))
 		}
 	}
 	return s, nil
