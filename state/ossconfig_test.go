@@ -11,11 +11,12 @@ import (
 // is a configuration error naming the variable, found before any request,
 // not a state store that could not be reached.
 func TestOSSSettingsAreConfiguration(t *testing.T) {
-	for _, tc := range []struct {
+	type refusal struct {
 		name string
 		env  map[string]string
-		want string
-	}{
+		want string // in the error
+	}
+	for _, tc := range []refusal{
 		{"a path for a region", map[string]string{"OSS_REGION": "../x"}, `OSS_REGION: "../x" is not a region ID`},
 		{"upper case", map[string]string{"OSS_REGION": "CN-Hangzhou"}, `OSS_REGION: "CN-Hangzhou"`},
 		{"a region with a newline", map[string]string{"OSS_REGION": "cn-hangzhou\nx"}, `OSS_REGION: "cn-hangzhou x"`},

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -87,9 +86,9 @@ func (w *walk) member(step string) error {
 }
 
 func (w *walk) duplicate(name string) error {
-	err := fmt.Sprintf("field %s is given twice", event.Quote(name))
+	msg := "field " + event.Quote(name) + " is given twice"
 	if len(w.path) > 0 {
-		err += " in " + event.Snippet(strings.TrimPrefix(strings.Join(w.path, ""), "."))
+		msg += " in " + event.Snippet(strings.TrimPrefix(strings.Join(w.path, ""), "."))
 	}
-	return errors.New(err)
+	return errors.New(msg)
 }

@@ -28,6 +28,7 @@ func TestTemplateLoopsRefusedAtStart(t *testing.T) {
 		{"a variable holding a number", `{{$n := 100000000000}}{{range $n}}{{end}}`, "{{range $n}}"},
 		{"a variable changed to a number", `{{$n := .Event.Status.Raw}}{{$n = 5}}{{range $n}}{{end}}`, "{{range $n}}"},
 		{"inside with", `{{with .Data}}{{range .TotalCount}}{{end}}{{end}}`, "{{range .TotalCount}}"},
+		{"a variable declared in an if", `{{if $n := 100000000}}{{range $n}}{{end}}{{end}}`, "{{range $n}}"},
 		{"dot of a called template", `{{define "x"}}{{range .}}{{end}}{{end}}{{template "x" 100000000}}`, "{{range .}}"},
 		{"a template that runs itself", `{{define "a"}}{{template "a" .}}{{template "a" .}}{{end}}{{template "a" .}}`, `template "a" runs itself`},
 	}

@@ -92,8 +92,11 @@ func (c loopCheck) list(l *parse.ListNode, dot reflect.Type, vars scope) error {
 	return nil
 }
 
+// branches walks an if or with: the body with dot inner, a variable
+// declared in the pipeline holding the pipeline's value, and the else
+// part with dot outer.
 func (c loopCheck) branches(b *parse.BranchNode, inner, outer reflect.Type, vars scope) error {
-	if err := c.list(b.List, inner, vars.with(b.Pipe.Decl, inner)); err != nil {
+	if err := c.list(b.List, inner, vars.with(b.Pipe.Decl, c.pipeType(b.Pipe, outer, vars))); err != nil {
 		return err
 	}
 	return c.list(b.ElseList, outer, vars)
