@@ -24,7 +24,7 @@ func Parse(raw []byte) (event.StartSpec, error) {
 		return event.StartSpec{}, fmt.Errorf("start item %s: want a JSON object such as {\"kind\": \"asset\", \"exportType\": \"assetInstance\"}", item)
 	}
 	known := event.SpecFields()
-	if err := jsonkeys.Unique(raw); err != nil {
+	if err := uniqueKeys(raw); err != nil {
 		return event.StartSpec{}, fmt.Errorf("start item %s: %w", item, err)
 	}
 	for _, name := range names {
@@ -47,6 +47,25 @@ func Parse(raw []byte) (event.StartSpec, error) {
 		return event.StartSpec{}, err
 	}
 	return s, nil
+}
+
+// uniqueKeys refuses a member named twice in the item, or in its params
+// when they are given as a string holding a JSON object.
+func uniqueKeys(raw []byte) error {
+	if err := jsonkeys.Unique(raw); err != nil {
+		return err
+	}
+	var item struct {
+		Params json.RawMessage `json:"params"`
+	}
+	var params string
+	if json.Unmarshal(raw, &item) != nil || json.Unmarshal(item.Params, &params) != nil {
+		return nil // not a string: checked above, or refused later
+	}
+	if err := jsonkeys.Unique([]byte(params)); err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	return nil
 }
 
 // objectKeys returns the member names of the JSON object raw, in order;
