@@ -40,7 +40,8 @@ test: lint
 FUZZTIME ?= 15s
 FUZZ := ./event:FuzzParseList ./exports/catalog:FuzzParseStartSpec ./handler:FuzzParseInvocation \
 	./state:FuzzDecode ./state:FuzzDecodeRecord ./internal/sassim:FuzzParseScenario ./notify/sinks:FuzzSettingsFromEnv \
-	./notify/webhook:FuzzParseHeaders ./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings
+	./notify/webhook:FuzzParseHeaders ./notify/webhook:FuzzParseTemplate ./internal/jsonkeys:FuzzUnique \
+	./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings
 fuzz:
 	@for t in $(FUZZ); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

@@ -15,6 +15,7 @@ import (
 	sas "github.com/alibabacloud-go/sas-20181203/v8/client"
 
 	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/event"
 )
 
 // DefaultRegion is the region used when neither SAS_REGION nor FC's region
@@ -78,19 +79,19 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if regionVar != "" {
 		if err := checkRegion(cfg.Region); err != nil {
-			return Config{}, fmt.Errorf("%s %q: %w", regionVar, cfg.Region, err)
+			return Config{}, fmt.Errorf("%s %s: %w", regionVar, event.Quote(cfg.Region), err)
 		}
 	}
 	if v := strings.TrimSpace(getenv("SAS_ENDPOINT")); v != "" {
 		if _, _, err := parseEndpoint(v); err != nil {
-			return Config{}, fmt.Errorf("SAS_ENDPOINT %q: %w", redacted(v), err)
+			return Config{}, fmt.Errorf("SAS_ENDPOINT %s: %w", event.Quote(redacted(v)), err)
 		}
 		cfg.Endpoint = v
 	}
 	if v := strings.TrimSpace(getenv("RESOURCE_DIRECTORY_ACCOUNT_ID")); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			return Config{}, fmt.Errorf("RESOURCE_DIRECTORY_ACCOUNT_ID %q: not a positive account ID", v)
+			return Config{}, fmt.Errorf("RESOURCE_DIRECTORY_ACCOUNT_ID %s: not a positive account ID", event.Quote(v))
 		}
 		cfg.Account = n
 	}
@@ -159,7 +160,7 @@ func parseEndpoint(raw string) (protocol, host string, err error) {
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
-			return "", "", fmt.Errorf("bad port %q", p)
+			return "", "", fmt.Errorf("bad port %s", event.Quote(p))
 		}
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {

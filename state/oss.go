@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 	osscreds "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
 	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/event"
 )
 
 // ossBackend keeps each record and checkpoint in its own object under a
@@ -136,15 +138,18 @@ func ossConfig(opts Options) (*oss.Config, error) {
 		provider = credential.Default()
 	}
 	endpoint := strings.TrimSpace(opts.Getenv("OSS_ENDPOINT"))
-	region := strings.TrimSpace(opts.Getenv("OSS_REGION"))
+	region, regionVar := strings.TrimSpace(opts.Getenv("OSS_REGION")), "OSS_REGION"
 	if region == "" {
-		region = opts.Region
+		region, regionVar = opts.Region, "FC_REGION"
 	}
 	if region == "" && endpoint != "" {
-		region = regionOfEndpoint(endpoint)
+		region, regionVar = regionOfEndpoint(endpoint), "OSS_ENDPOINT"
 	}
 	if region == "" {
 		return nil, fmt.Errorf("%w: the OSS state store needs a region: set OSS_REGION (e.g. cn-hangzhou), or OSS_ENDPOINT to an endpoint such as oss-cn-hangzhou.aliyuncs.com", ErrConfig)
+	}
+	if !ossRegionSyntax.MatchString(region) {
+		return nil, fmt.Errorf("%w: %s: %s is not a region ID such as cn-hangzhou (lower-case letters, digits and hyphens)", ErrConfig, regionVar, event.Quote(region))
 	}
 	cfg := oss.LoadDefaultConfig().
 		WithRegion(region).
@@ -169,15 +174,28 @@ func ossConfig(opts Options) (*oss.Config, error) {
 	return cfg, nil
 }
 
+// Region IDs, and host names with an optional port, as OSS_REGION and
+// OSS_ENDPOINT may give them.
+var (
+	ossRegionSyntax = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	hostSyntax      = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$`)
+)
+
 // checkEndpoint accepts https endpoints, host names (the SDK adds https),
 // and plain http only to a loopback host, such as a local test server.
 func checkEndpoint(endpoint string) error {
 	if !strings.Contains(endpoint, "://") {
+		if !hostSyntax.MatchString(endpoint) {
+			return fmt.Errorf("%w: OSS_ENDPOINT %s is not an https URL or a host name such as oss-cn-hangzhou.aliyuncs.com", ErrConfig, event.Quote(endpoint))
+		}
 		return nil
 	}
 	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%w: OSS_ENDPOINT %q is not a URL or host name", ErrConfig, endpoint)
+	if err != nil || u.Host == "" || !hostSyntax.MatchString(u.Host) && net.ParseIP(u.Hostname()) == nil {
+		return fmt.Errorf("%w: OSS_ENDPOINT %s is not a URL or host name", ErrConfig, event.Quote(endpoint))
+	}
+	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%w: OSS_ENDPOINT %s: want only a scheme and a host, no user, path or query", ErrConfig, event.Quote(u.Redacted()))
 	}
 	switch u.Scheme {
 	case "https":

@@ -74,6 +74,10 @@ func TestSettingErrorsNameTheVariable(t *testing.T) {
 			_, err := PollTimeout(g)
 			return err
 		}},
+		{"POLL_TIMEOUT", "1500000h", `POLL_TIMEOUT: "1500000h" is more than the maximum, 24h`, func(g func(string) string) error {
+			_, err := PollTimeout(g)
+			return err
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.read(env(map[string]string{tc.name: tc.value}))
@@ -88,7 +92,7 @@ func TestPollTimeout(t *testing.T) {
 	for _, tc := range []struct {
 		value string
 		want  time.Duration
-	}{{"", DefaultPollTimeout}, {"90s", 90 * time.Second}, {"1s", time.Second}} {
+	}{{"", DefaultPollTimeout}, {"90s", 90 * time.Second}, {"1s", time.Second}, {"24h", MaxPollTimeout}} {
 		got, err := PollTimeout(env(map[string]string{"POLL_TIMEOUT": tc.value}))
 		if err != nil || got != tc.want {
 			t.Errorf("POLL_TIMEOUT=%q: %v, %v; want %v", tc.value, got, err, tc.want)
