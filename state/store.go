@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -103,6 +104,10 @@ type Options struct {
 	// Logger receives one warning per commit that lost a race to another
 	// writer and is tried again; nil logs nothing.
 	Logger *slog.Logger
+
+	// resolver resolves a plain-http OSS_ENDPOINT's name (nil: the
+	// system's); tests point it elsewhere.
+	resolver *net.Resolver
 }
 
 // Open returns the store rawURL names:
