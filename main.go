@@ -58,7 +58,8 @@ func setMemoryLimit(megabytes string, log *slog.Logger) {
 // could not be reached), so FC's console and alerts show it, and the next
 // invocation tries again.
 func serveFC() {
-	log, err := app.NewLogger(os.Getenv, os.Stdout, true)
+	secrets := app.NewSecrets(os.Getenv)
+	log, err := app.NewLogger(os.Getenv, os.Stdout, true, secrets)
 	if err != nil {
 		fc.Start(func(context.Context, []byte) (handler.Result, error) { return handler.Result{}, err })
 		return
@@ -74,7 +75,7 @@ func serveFC() {
 			return built, nil
 		}
 		c, err := app.NewCycle(ctx, app.Setup{
-			Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: log, OnFC: true,
+			Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: log, OnFC: true, Secrets: secrets,
 		})
 		if err != nil {
 			return nil, err
@@ -97,7 +98,9 @@ func serveFC() {
 			// The invocation's own STS credentials: FC refreshes them per
 			// invocation, which the instance's environment may not be.
 			c := fctx.Credentials
-			ctx = credential.WithContext(ctx, credential.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+			creds := credential.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
+			app.AddCredentials(secrets, creds) // before anything can echo them
+			ctx = credential.WithContext(ctx, creds)
 			log.Info("invocation", "requestId", fctx.RequestID, "retryCount", fctx.RetryCount)
 		}
 		in, err := handler.ParseInvocation(raw)

@@ -97,12 +97,14 @@ func demo(ctx context.Context, env Env, maxCycles int) error {
 		"STATE_URL":      "file://" + dir,
 	}
 	getenv := func(name string) string { return vars[name] }
-	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	secrets := app.NewSecrets(getenv)
+	log := slog.New(secrets.Handler(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	cycle, err := app.NewCycle(ctx, app.Setup{
 		Getenv:      getenv,
 		Credentials: credential.Static{AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret},
 		Console:     env.Stderr,
 		Log:         log,
+		Secrets:     secrets,
 	})
 	if err != nil {
 		return err
