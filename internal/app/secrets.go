@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/scrub"
@@ -10,12 +11,18 @@ import (
 
 // Secrets lists the secret values the environment holds: those of every
 // variable Variables or PlatformVariables marks Secret, with their parts
-// (each URL's path, query and password, each header's value).
+// (each URL's path, query and password, each header's value, and the
+// credential of a header value such as "Bearer <token>").
 func Secrets(getenv func(string) string) []string {
 	var values []string
 	for _, v := range slices.Concat(Variables(), PlatformVariables()) {
 		if value := getenv(v.Name); v.Secret && value != "" {
-			values = append(values, scrub.SettingSecrets(value)...)
+			for _, part := range scrub.SettingSecrets(value) {
+				values = append(values, part)
+				if scheme, cred, ok := strings.Cut(part, " "); ok && !strings.Contains(scheme, "=") {
+					values = append(values, strings.TrimSpace(cred))
+				}
+			}
 		}
 	}
 	return values
