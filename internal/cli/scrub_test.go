@@ -60,7 +60,7 @@ func TestEchoedSecretsAppearNowhere(t *testing.T) {
 		secret string
 		sim    sassim.Options
 		export sassim.Export
-		hook   receiver
+		hook   *receiver
 		user   *url.Userinfo
 		want   map[string]string // where the echo shows, scrubbed
 	}{
@@ -70,14 +70,14 @@ func TestEchoedSecretsAppearNowhere(t *testing.T) {
 			sim:    sassim.Options{SecurityToken: token},
 			export: sassim.Export{Fault: sassim.Fault{HTTPStatus: 400,
 				Body: `{"RequestId":"r-1","Code":"InvalidSecurityToken.Expired","Message":"Specified SecurityToken is expired: ` + token + `"}`}},
-			hook: receiver{status: http.StatusOK},
+			hook: &receiver{status: http.StatusOK},
 			want: map[string]string{"events sent": `"message":"Specified SecurityToken is expired: [redacted]"`},
 		},
 		{
 			name:   "a webhook URL's password in the receiver's 401",
 			secret: password,
 			export: sassim.Export{Steps: 1},
-			hook: receiver{status: http.StatusUnauthorized, echoAuth: true,
+			hook: &receiver{status: http.StatusUnauthorized, echoAuth: true,
 				text: "bad credentials: password " + password + " in the URL as " + url.UserPassword("hook", password).String()},
 			user: url.UserPassword("hook", password),
 			want: map[string]string{"result": "HTTP 401 bad credentials: password [redacted] in the URL as [redacted]; you sent Basic [redacted]"},
@@ -89,7 +89,7 @@ func TestEchoedSecretsAppearNowhere(t *testing.T) {
 			ref := event.Ref{Kind: event.Asset, ID: 131231}
 			tt.export.Ref = ref
 			sim.Add(tt.export)
-			hook := httptest.NewServer(&tt.hook)
+			hook := httptest.NewServer(tt.hook)
 			defer hook.Close()
 			hookURL, _ := url.Parse(hook.URL + "/hooks/export-notifier")
 			hookURL.User = tt.user
