@@ -3,11 +3,18 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/handler"
+	"github.com/export-notifier/export-notifier/internal/sassim"
 )
 
 func TestSecretsHoldsEverySecretSetting(t *testing.T) {
@@ -57,5 +64,46 @@ func TestTheLoggerScrubsSecretsLearntWhileRunning(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "token [redacted] expired") {
 		t.Errorf("the log lost what was around the secret: %s", out.String())
+	}
+}
+
+// On FC the STS token comes with each invocation, in the context: the
+// cycle learns it when it signs with it, and from then on Security
+// Center's echo of it is scrubbed from the log and the result.
+func TestACycleScrubsTheInvocationsToken(t *testing.T) {
+	const token = "CAIS-invocation-sts-token"
+	sim := sassim.New(sassim.Options{SecurityToken: token})
+	ref := event.Ref{Kind: event.Asset, ID: 131231}
+	sim.Add(sassim.Export{Ref: ref, Fault: sassim.Fault{HTTPStatus: 400,
+		Body: `{"RequestId":"r-1","Code":"InvalidSecurityToken.Expired","Message":"Specified SecurityToken is expired: ` + token + `"}`}})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	getenv := env(map[string]string{"SAS_ENDPOINT": srv.URL, "EXPORT_IDS": ref.String(), "STATE_URL": "memory://"})
+	secrets := NewSecrets(getenv)
+	var logged bytes.Buffer
+	log, err := NewLogger(getenv, &logged, true, secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ctx = credential.WithContext(ctx, credential.Credentials{
+		AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret, SecurityToken: token})
+	cycle, err := NewCycle(ctx, Setup{Getenv: getenv, Credentials: credential.Default(), Console: io.Discard, Log: log, OnFC: true, Secrets: secrets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cycle.Run(ctx, handler.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	result, _ := json.Marshal(res)
+	for what, text := range map[string]string{"log": logged.String(), "result": string(result)} {
+		if strings.Contains(text, token) {
+			t.Errorf("the %s holds the token: %s", what, text)
+		}
+	}
+	if !strings.Contains(logged.String(), "Specified SecurityToken is expired: [redacted]") {
+		t.Errorf("the log does not show Security Center's message, scrubbed: %s", logged.String())
 	}
 }
