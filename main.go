@@ -92,6 +92,8 @@ func serveFC() {
 				log.Error("cycle panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				err = fmt.Errorf("cycle panicked: %v", p)
 			}
+			// FC shows the error in its console, unscrubbed by the logger.
+			err = secrets.Secrets().Error(err)
 		}()
 		if fctx, ok := fccontext.FromContext(ctx); ok {
 			limitMemory.Do(func() { setMemoryLimit(fctx.Function.Memory, log) })

@@ -48,7 +48,7 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 	}
 	cycle, err := app.NewCycle(ctx, app.Setup{Getenv: env.Getenv, Credentials: app.CredentialsFrom(env.Getenv), Console: env.Stderr, Log: log, Secrets: secrets})
 	if err != nil {
-		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
+		fmt.Fprintln(env.Stderr, "export-notifier poll:", secrets.Secrets().Error(err))
 		return SetupExit(err)
 	}
 	once := func() int {
