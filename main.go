@@ -22,6 +22,7 @@ import (
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/internal/cli"
+	"github.com/export-notifier/export-notifier/scrub"
 )
 
 func main() {
@@ -52,11 +53,7 @@ func setMemoryLimit(megabytes string, log *slog.Logger) {
 	log.Debug("memory limit set", "bytes", limit, "functionMemoryMB", mb)
 }
 
-// serveFC hands each invocation to one cycle. The cycle is built on the
-// first invocation, with its STS credentials, and kept; building fails the
-// invocation with the reason (bad configuration, or a state store that
-// could not be reached), so FC's console and alerts show it, and the next
-// invocation tries again.
+// serveFC hands each invocation to one cycle (see fcHandler).
 func serveFC() {
 	secrets := app.NewSecrets(os.Getenv)
 	log, err := app.NewLogger(os.Getenv, os.Stdout, true, secrets)
@@ -64,62 +61,86 @@ func serveFC() {
 		fc.Start(func(context.Context, []byte) (handler.Result, error) { return handler.Result{}, err })
 		return
 	}
-	var (
-		mu    sync.Mutex
-		built *handler.Cycle
-	)
-	cycle := func(ctx context.Context) (*handler.Cycle, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if built != nil {
-			return built, nil
+	f := &fcHandler{log: log, secrets: secrets}
+	fc.Start(f.invoke)
+}
+
+// fcHandler runs each invocation as a cycle. The cycle is built on the
+// first invocation, with its STS credentials, and kept; building fails the
+// invocation with the reason (bad configuration, or a state store that
+// could not be reached), so FC's console and alerts show it, and the next
+// invocation tries again.
+type fcHandler struct {
+	log         *slog.Logger
+	secrets     *scrub.Live // the process's secrets; each invocation's credentials join them
+	limitMemory sync.Once
+
+	mu    sync.Mutex
+	built *handler.Cycle
+}
+
+// invoke runs one invocation's cycle.
+func (f *fcHandler) invoke(ctx context.Context, raw []byte) (res handler.Result, err error) {
+	defer func() {
+		// The SDK recovers panics too, but this keeps the message ours
+		// and logs the stack where SLS indexes it.
+		if p := recover(); p != nil {
+			f.log.Error("cycle panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("cycle panicked: %v", p)
 		}
-		c, err := app.NewCycle(ctx, app.Setup{
-			Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: log, OnFC: true, Secrets: secrets,
-		})
-		if err != nil {
-			return nil, err
-		}
-		built = c
-		return c, nil
+		// FC shows the error in its console, unscrubbed by the logger.
+		err = f.secrets.Secrets().Error(err)
+	}()
+	ctx = f.withInvocation(ctx)
+	in, err := handler.ParseInvocation(raw)
+	if err != nil {
+		f.log.Error("bad invocation payload", "error", err)
+		return handler.Result{}, err
 	}
-	var limitMemory sync.Once
-	fc.Start(func(ctx context.Context, raw []byte) (res handler.Result, err error) {
-		defer func() {
-			// The SDK recovers panics too, but this keeps the message ours
-			// and logs the stack where SLS indexes it.
-			if p := recover(); p != nil {
-				log.Error("cycle panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				err = fmt.Errorf("cycle panicked: %v", p)
-			}
-			// FC shows the error in its console, unscrubbed by the logger.
-			err = secrets.Secrets().Error(err)
-		}()
-		if fctx, ok := fccontext.FromContext(ctx); ok {
-			limitMemory.Do(func() { setMemoryLimit(fctx.Function.Memory, log) })
-			// The invocation's own STS credentials: FC refreshes them per
-			// invocation, which the instance's environment may not be.
-			c := fctx.Credentials
-			creds := credential.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
-			app.AddCredentials(secrets, creds) // before anything can echo them
-			ctx = credential.WithContext(ctx, creds)
-			log.Info("invocation", "requestId", fctx.RequestID, "retryCount", fctx.RetryCount)
-		}
-		in, err := handler.ParseInvocation(raw)
-		if err != nil {
-			log.Error("bad invocation payload", "error", err)
-			return handler.Result{}, err
-		}
-		c, err := cycle(ctx)
-		if err != nil {
-			log.Error("cannot set up the cycle", "error", err)
-			return handler.Result{}, err
-		}
-		res, err = c.Run(ctx, handler.Options{Refs: in.Refs, Starts: in.Starts, Trigger: in.Trigger})
-		var inputErr *handler.InputError
-		if err != nil && !errors.As(err, &inputErr) {
-			log.Error("cycle failed", "error", err)
-		}
-		return res, err
+	c, err := f.cycle(ctx)
+	if err != nil {
+		f.log.Error("cannot set up the cycle", "error", err)
+		return handler.Result{}, err
+	}
+	res, err = c.Run(ctx, handler.Options{Refs: in.Refs, Starts: in.Starts, Trigger: in.Trigger})
+	var inputErr *handler.InputError
+	if err != nil && !errors.As(err, &inputErr) {
+		f.log.Error("cycle failed", "error", err)
+	}
+	return res, err
+}
+
+// withInvocation reads FC's context for the invocation: it sets the memory
+// limit once, logs the invocation, and returns ctx carrying the
+// invocation's own STS credentials (FC refreshes them per invocation,
+// which the instance's environment may not be).
+func (f *fcHandler) withInvocation(ctx context.Context) context.Context {
+	fctx, ok := fccontext.FromContext(ctx)
+	if !ok {
+		return ctx
+	}
+	f.limitMemory.Do(func() { setMemoryLimit(fctx.Function.Memory, f.log) })
+	c := fctx.Credentials
+	creds := credential.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
+	app.AddCredentials(f.secrets, creds) // before anything can echo them
+	ctx = credential.WithContext(ctx, creds)
+	f.log.Info("invocation", "requestId", fctx.RequestID, "retryCount", fctx.RetryCount)
+	return ctx
+}
+
+// cycle is the kept cycle, built now if no invocation built it yet.
+func (f *fcHandler) cycle(ctx context.Context) (*handler.Cycle, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.built != nil {
+		return f.built, nil
+	}
+	c, err := app.NewCycle(ctx, app.Setup{
+		Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: f.log, OnFC: true, Secrets: f.secrets,
 	})
+	if err != nil {
+		return nil, err
+	}
+	f.built = c
+	return c, nil
 }

@@ -56,46 +56,94 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 }
 
 func demo(ctx context.Context, env Env, maxCycles int) error {
-	out := env.Stdout
-	sim := sassim.New(sassim.Options{AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret, Steps: 3})
-	var ids []string
-	for _, e := range demoExports() {
-		sim.Add(e)
-		ids = append(ids, e.Ref.String())
-	}
-	simURL, stopSim, err := serveLocal(sim)
+	world, err := startDemoWorld()
 	if err != nil {
 		return err
 	}
-	defer stopSim()
-
-	secret, err := newWebhookSecret()
-	if err != nil {
-		return err
-	}
-	hook, err := newDemoReceiver(secret)
-	if err != nil {
-		return err
-	}
-	hookURL, stopHook, err := serveLocal(hook)
-	if err != nil {
-		return err
-	}
-	defer stopHook()
-
+	defer world.close()
 	dir, err := os.MkdirTemp("", "export-notifier-demo-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 
-	vars := map[string]string{
-		"SAS_ENDPOINT":   simURL,
-		"EXPORT_IDS":     strings.Join(ids, ", "),
-		"WEBHOOK_URL":    hookURL + "/hooks/export-notifier",
-		"WEBHOOK_SECRET": secret,
-		"STATE_URL":      "file://" + dir,
+	vars := world.settings("file://" + dir)
+	cycle, err := newDemoCycle(ctx, env, vars)
+	if err != nil {
+		return err
 	}
+	introduceDemo(env.Stdout, world, vars)
+	return runDemoCycles(ctx, env.Stdout, cycle, world.hook, maxCycles)
+}
+
+// demoWorld is what the demo's cycles talk to, each on a loopback port:
+// the simulator holding the demo's exports, and the webhook receiver.
+type demoWorld struct {
+	ids     []string // the demo's exports
+	simURL  string
+	hook    *demoReceiver
+	hookURL string
+	secret  string   // the webhook's
+	stops   []func() // in the order the servers started
+}
+
+func startDemoWorld() (*demoWorld, error) {
+	w := &demoWorld{}
+	sim := sassim.New(sassim.Options{AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret, Steps: 3})
+	for _, e := range demoExports() {
+		sim.Add(e)
+		w.ids = append(w.ids, e.Ref.String())
+	}
+	var err error
+	if w.simURL, err = w.serve(sim); err != nil {
+		return nil, err
+	}
+	if w.secret, err = newWebhookSecret(); err == nil {
+		w.hook, err = newDemoReceiver(w.secret)
+	}
+	if err == nil {
+		w.hookURL, err = w.serve(w.hook)
+	}
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// serve serves h on a free loopback port until w is closed.
+func (w *demoWorld) serve(h http.Handler) (string, error) {
+	url, stop, err := serveLocal(h)
+	if err != nil {
+		return "", err
+	}
+	w.stops = append(w.stops, stop)
+	return url, nil
+}
+
+// close stops the servers, the last started first.
+func (w *demoWorld) close() {
+	for i := len(w.stops) - 1; i >= 0; i-- {
+		w.stops[i]()
+	}
+}
+
+// settings are the environment the demo's cycle reads, with its state at
+// stateURL.
+func (w *demoWorld) settings(stateURL string) map[string]string {
+	return map[string]string{
+		"SAS_ENDPOINT":   w.simURL,
+		"EXPORT_IDS":     strings.Join(w.ids, ", "),
+		"WEBHOOK_URL":    w.hookURL + "/hooks/export-notifier",
+		"WEBHOOK_SECRET": w.secret,
+		"STATE_URL":      stateURL,
+	}
+}
+
+// newDemoCycle builds the cycle from vars, with the simulator's keys, and
+// adds the console sink: the demo shows both a local sink and the console
+// one.
+func newDemoCycle(ctx context.Context, env Env, vars map[string]string) (*handler.Cycle, error) {
 	getenv := func(name string) string { return vars[name] }
 	secrets := app.NewSecrets(getenv)
 	log := slog.New(secrets.Handler(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
@@ -107,19 +155,27 @@ func demo(ctx context.Context, env Env, maxCycles int) error {
 		Secrets:     secrets,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// The demo shows both a local sink and the console one.
 	cycle.Sinks = append(cycle.Sinks, console.New(env.Stderr, true))
+	return cycle, nil
+}
 
+// introduceDemo says what the demo watches, what to expect and where
+// everything is.
+func introduceDemo(out io.Writer, w *demoWorld, vars map[string]string) {
 	fmt.Fprintf(out, "export-notifier demo: watching %s\n", vars["EXPORT_IDS"])
 	fmt.Fprintln(out, "  asset:131231 finishes after a few checks; vul:52 is not readable (NoPermission);")
 	fmt.Fprintln(out, "  hc:7 is throttled twice (retried inside the cycle), then finishes.")
-	fmt.Fprintf(out, "  Security Center simulator  %s\n", simURL)
-	fmt.Fprintf(out, "  webhook receiver           %s (checks Standard Webhooks signatures)\n", hookURL)
+	fmt.Fprintf(out, "  Security Center simulator  %s\n", w.simURL)
+	fmt.Fprintf(out, "  webhook receiver           %s (checks Standard Webhooks signatures)\n", w.hookURL)
 	fmt.Fprintf(out, "  console sink               stderr\n")
 	fmt.Fprintf(out, "  state                      %s\n\n", vars["STATE_URL"])
+}
 
+// runDemoCycles runs cycles, telling each, until the exports settle (then
+// the receiver's verdict) or maxCycles have run.
+func runDemoCycles(ctx context.Context, out io.Writer, cycle *handler.Cycle, hook *demoReceiver, maxCycles int) error {
 	for n := 1; n <= maxCycles; n++ {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		res, err := cycle.Run(cctx, handler.Options{})

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/internal/app"
 )
 
+// runPoll runs one poll cycle, or with --every one cycle that often until
+// ctx is cancelled.
 func runPoll(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("poll", "poll [--every 5m] [--dry-run] [--ids 131231,vul:52]",
 		"Runs one poll cycle: checks the exports in EXPORT_IDS (and --ids) and those the\n"+
@@ -51,38 +54,56 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", secrets.Secrets().Error(err))
 		return SetupExit(err)
 	}
-	once := func() int {
-		// A signal stops the loop, not the cycle under way: it finishes
-		// within POLL_TIMEOUT so nothing it claimed is left hanging.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-		defer cancel()
-		res, err := cycle.Run(cctx, handler.Options{Refs: in.Refs, DryRun: *dryRun})
-		var inputErr *handler.InputError
-		if errors.As(err, &inputErr) {
-			fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
-			return ExitUsage
-		}
-		if err != nil {
-			log.Error("cycle failed", "error", err)
-			return ExitFailed
-		}
-		out, _ := json.Marshal(res)
-		fmt.Fprintln(env.Stdout, string(out))
-		return ExitOK
-	}
-	code := once()
+	p := poller{cycle: cycle, timeout: timeout, opts: handler.Options{Refs: in.Refs, DryRun: *dryRun}, log: log, env: env}
+	code := p.once(ctx)
 	if *every == 0 {
 		return code
 	}
-	ticker := time.NewTicker(*every)
+	return p.repeat(ctx, *every, code)
+}
+
+// poller runs the cycles of one poll command.
+type poller struct {
+	cycle   *handler.Cycle
+	timeout time.Duration // POLL_TIMEOUT, each cycle's
+	opts    handler.Options
+	log     *slog.Logger
+	env     Env
+}
+
+// once runs one cycle and prints its result as JSON on stdout. A signal
+// (ctx's cancellation) stops the loop, not the cycle under way: it
+// finishes within POLL_TIMEOUT so nothing it claimed is left hanging.
+func (p poller) once(ctx context.Context) int {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.timeout)
+	defer cancel()
+	res, err := p.cycle.Run(cctx, p.opts)
+	var inputErr *handler.InputError
+	if errors.As(err, &inputErr) {
+		fmt.Fprintln(p.env.Stderr, "export-notifier poll:", err)
+		return ExitUsage
+	}
+	if err != nil {
+		p.log.Error("cycle failed", "error", err)
+		return ExitFailed
+	}
+	out, _ := json.Marshal(res)
+	fmt.Fprintln(p.env.Stdout, string(out))
+	return ExitOK
+}
+
+// repeat runs a cycle every interval until ctx is cancelled and returns
+// the last cycle's exit code, code until one has run.
+func (p poller) repeat(ctx context.Context, every time.Duration, code int) int {
+	ticker := time.NewTicker(every)
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			log.Info("interrupted: stopping after the last cycle")
+			p.log.Info("interrupted: stopping after the last cycle")
 			return code
 		case <-ticker.C:
-			code = once()
+			code = p.once(ctx)
 		}
 	}
 }

@@ -28,24 +28,9 @@ func runSimulate(ctx context.Context, args []string, env Env) int {
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
-	if *steps < 0 {
-		return fs.usageError(env, fmt.Sprintf("--steps %d: want a positive number", *steps))
-	}
-	if *latency < 0 {
-		return fs.usageError(env, fmt.Sprintf("--latency %s: want a positive duration", *latency))
-	}
-	var sc sassim.Scenario
-	if *scenarioPath != "" {
-		var err error
-		if sc, err = sassim.LoadScenario(*scenarioPath); err != nil {
-			return fs.usageError(env, err.Error())
-		}
-	}
-	if *steps > 0 {
-		sc.Options.Steps = *steps
-	}
-	if *latency > 0 {
-		sc.Options.Latency = *latency
+	sc, problem := simulatorScenario(*scenarioPath, *steps, *latency)
+	if problem != "" {
+		return fs.usageError(env, problem)
 	}
 	var logMu sync.Mutex
 	if !*quiet {
@@ -61,8 +46,47 @@ func runSimulate(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return checkUsageError(env.Stderr, "simulate", fmt.Sprintf("--addr %q: %v", *addr, err))
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	endpoint := "http://" + ln.Addr().String()
+	logMu.Lock()
+	printSimulatorUse(env.Stderr, "http://"+ln.Addr().String(), sc)
+	logMu.Unlock()
+
+	if err := serveUntilDone(ctx, &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}, ln); err != nil {
+		fmt.Fprintf(env.Stderr, "export-notifier simulate: %v\n", err)
+		return ExitFailed
+	}
+	fmt.Fprintf(env.Stderr, "Security Center simulator stopped after %d calls\n", len(sim.Calls()))
+	return ExitOK
+}
+
+// simulatorScenario is the scenario the flags ask for: the file's (none
+// for ""), with steps and latency overriding its options when set; or
+// what is wrong with them.
+func simulatorScenario(path string, steps int, latency time.Duration) (sassim.Scenario, string) {
+	if steps < 0 {
+		return sassim.Scenario{}, fmt.Sprintf("--steps %d: want a positive number", steps)
+	}
+	if latency < 0 {
+		return sassim.Scenario{}, fmt.Sprintf("--latency %s: want a positive duration", latency)
+	}
+	var sc sassim.Scenario
+	if path != "" {
+		var err error
+		if sc, err = sassim.LoadScenario(path); err != nil {
+			return sassim.Scenario{}, err.Error()
+		}
+	}
+	if steps > 0 {
+		sc.Options.Steps = steps
+	}
+	if latency > 0 {
+		sc.Options.Latency = latency
+	}
+	return sc, ""
+}
+
+// printSimulatorUse says where the simulator listens and the settings that
+// point export-notifier at it.
+func printSimulatorUse(w io.Writer, endpoint string, sc sassim.Scenario) {
 	id, secret := sc.Options.AccessKeyID, sc.Options.AccessKeySecret
 	if id == "" {
 		id, secret = sassim.DemoAccessKeyID, sassim.DemoAccessKeySecret
@@ -71,27 +95,29 @@ func runSimulate(ctx context.Context, args []string, env Env) int {
 	if unscripted <= 0 {
 		unscripted = sassim.DefaultSteps
 	}
-	logMu.Lock()
-	fmt.Fprintf(env.Stderr, "Security Center simulator listening on %s (%d scripted exports; any other ID succeeds after %d calls)\n",
+	fmt.Fprintf(w, "Security Center simulator listening on %s (%d scripted exports; any other ID succeeds after %d calls)\n",
 		endpoint, len(sc.Exports), unscripted)
-	fmt.Fprintf(env.Stderr, "Use it from another shell:\n\n")
-	fmt.Fprintf(env.Stderr, "  export SAS_ENDPOINT=%s\n", endpoint)
-	fmt.Fprintf(env.Stderr, "  export ALIBABA_CLOUD_ACCESS_KEY_ID=%s\n", id)
-	fmt.Fprintf(env.Stderr, "  export ALIBABA_CLOUD_ACCESS_KEY_SECRET=%s\n", secret)
+	fmt.Fprintf(w, "Use it from another shell:\n\n")
+	fmt.Fprintf(w, "  export SAS_ENDPOINT=%s\n", endpoint)
+	fmt.Fprintf(w, "  export ALIBABA_CLOUD_ACCESS_KEY_ID=%s\n", id)
+	fmt.Fprintf(w, "  export ALIBABA_CLOUD_ACCESS_KEY_SECRET=%s\n", secret)
 	if sc.Options.SecurityToken != "" {
-		fmt.Fprintf(env.Stderr, "  export ALIBABA_CLOUD_SECURITY_TOKEN=%s\n", sc.Options.SecurityToken)
+		fmt.Fprintf(w, "  export ALIBABA_CLOUD_SECURITY_TOKEN=%s\n", sc.Options.SecurityToken)
 	} else {
-		fmt.Fprintf(env.Stderr, "  unset ALIBABA_CLOUD_SECURITY_TOKEN\n")
+		fmt.Fprintf(w, "  unset ALIBABA_CLOUD_SECURITY_TOKEN\n")
 	}
-	fmt.Fprintf(env.Stderr, "  export-notifier check --id 131231\n\nStop with Ctrl-C.\n")
-	logMu.Unlock()
+	fmt.Fprintf(w, "  export-notifier check --id 131231\n\nStop with Ctrl-C.\n")
+}
 
+// serveUntilDone serves srv on ln until ctx is cancelled, then shuts it
+// down, closing it if the shutdown takes over 5 seconds. The error is why
+// serving stopped before ctx was cancelled.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
-		fmt.Fprintf(env.Stderr, "export-notifier simulate: %v\n", err)
-		return ExitFailed
+		return err
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -100,8 +126,7 @@ func runSimulate(ctx context.Context, args []string, env Env) int {
 		srv.Close()
 	}
 	<-served
-	fmt.Fprintf(env.Stderr, "Security Center simulator stopped after %d calls\n", len(sim.Calls()))
-	return ExitOK
+	return nil
 }
 
 // logSimulatedCall prints one served call; the AccessKey ID is printed,

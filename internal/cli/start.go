@@ -50,25 +50,9 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	if *timeout <= 0 {
 		return fs.usageError(env, fmt.Sprintf("--timeout %s: want a positive duration", *timeout))
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	if given["spec"] {
-		for _, f := range flags {
-			if given[f.Name] {
-				return fs.usageError(env, fmt.Sprintf("--%s and --spec: give the export either as flags or as --spec", f.Name))
-			}
-		}
-		parsed, err := catalog.Parse([]byte(*rawSpec))
-		if err != nil {
-			return fs.usageError(env, "--spec: "+err.Error())
-		}
-		spec = parsed
-	}
-	if spec.Kind == "" {
-		spec.Kind = event.Asset
-	}
-	if err := catalog.Validate(spec); err != nil {
-		return fs.usageError(env, startFlagOf(err, flags, given["spec"])+err.Error())
+	spec, problem := startSpecOf(fs, flags, spec, *rawSpec)
+	if problem != "" {
+		return fs.usageError(env, problem)
 	}
 	client, cfg, err := app.NewClient(env.Getenv, app.CredentialsFrom(env.Getenv), nil)
 	if err != nil {
@@ -82,29 +66,70 @@ func runStart(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "export-notifier start: %v\n", err)
 		return SetupExit(err)
 	}
+	ref, code := startExport(ctx, client, spec, *timeout, env)
+	if code != ExitOK {
+		return code
+	}
+	return recordStarted(ctx, store, ref, env.Stderr)
+}
 
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+// startSpecOf is the export to start: fromFlags, or rawSpec parsed when
+// --spec was given (and no other flag naming the export), of kind asset
+// unless it names one; or what is wrong with it, "--flag: ..." for the flag
+// at fault.
+func startSpecOf(fs *flagSet, flags []catalog.Flag, fromFlags event.StartSpec, rawSpec string) (event.StartSpec, string) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	spec := fromFlags
+	if given["spec"] {
+		for _, f := range flags {
+			if given[f.Name] {
+				return spec, fmt.Sprintf("--%s and --spec: give the export either as flags or as --spec", f.Name)
+			}
+		}
+		parsed, err := catalog.Parse([]byte(rawSpec))
+		if err != nil {
+			return spec, "--spec: " + err.Error()
+		}
+		spec = parsed
+	}
+	if spec.Kind == "" {
+		spec.Kind = event.Asset
+	}
+	if err := catalog.Validate(spec); err != nil {
+		return spec, startFlagOf(err, flags, given["spec"]) + err.Error()
+	}
+	return spec, ""
+}
+
+// startExport starts spec's export within timeout and prints its
+// reference as JSON on stdout; the code is ExitOK when it did.
+func startExport(ctx context.Context, client *exports.Client, spec event.StartSpec, timeout time.Duration, env Env) (event.Ref, int) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	ref, requestID, err := client.Start(ctx, spec)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "export-notifier start: %v\n", err)
 		var e *exports.Error
 		if errors.As(err, &e) && (e.Code == exports.CodeMissingCredentials || e.Code == exports.CodeInvalidStartSpec) {
-			return ExitUsage
+			return ref, ExitUsage
 		}
-		return ExitFailed
+		return ref, ExitFailed
 	}
-	if code := writeStartResult(env.Stdout, env.Stderr, startResult{Export: ref.String(), RequestID: requestID}); code != ExitOK {
-		return code
-	}
-	// The start may have used up --timeout: recording it gets its own time.
-	recordCtx, cancelRecord := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancelRecord()
+	return ref, writeStartResult(env.Stdout, env.Stderr, startResult{Export: ref.String(), RequestID: requestID})
+}
+
+// recordStarted records ref in store as pending, so the next poll watches
+// it. The start may have used up --timeout: recording gets its own time,
+// and goes on when ctx is cancelled.
+func recordStarted(ctx context.Context, store state.Store, ref event.Ref, stderr io.Writer) int {
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	if _, err := state.Update(recordCtx, store, func(s *state.Snapshot) error {
 		s.Watch(ref, time.Now())
 		return nil
 	}); err != nil {
-		fmt.Fprintf(env.Stderr, "export-notifier start: %s started, but %s could not record it (watch it with poll --ids %s): %v\n", ref, store.Location(), ref, err)
+		fmt.Fprintf(stderr, "export-notifier start: %s started, but %s could not record it (watch it with poll --ids %s): %v\n", ref, store.Location(), ref, err)
 		return ExitFailed
 	}
 	return ExitOK

@@ -50,7 +50,7 @@ type slackBot struct {
 	api         string
 	token       string
 	channel     string
-	client      *slackgo.Client
+	web         webAPI
 	includeLink bool
 }
 
@@ -60,7 +60,7 @@ func newSlackBot(api, token, channel string, includeLink bool) *slackBot {
 		api:         api,
 		token:       token,
 		channel:     channel,
-		client:      slackgo.New(token, slackgo.OptionAPIURL(api), slackgo.OptionHTTPClient(notify.NewHTTPClient())),
+		web:         webAPI{base: api, token: token, client: notify.NewHTTPClient()},
 		includeLink: includeLink,
 	}
 }
@@ -71,9 +71,7 @@ func (s *slackBot) Group(events []event.Event) [][]event.Event { return notify.G
 
 func (s *slackBot) Notify(ctx context.Context, events []event.Event) error {
 	m := Render(events, s.includeLink)
-	_, _, err := s.client.PostMessageContext(ctx, s.channel,
-		slackgo.MsgOptionText(m.Text, false),
-		slackgo.MsgOptionBlocks(m.Blocks.BlockSet...))
+	_, _, err := s.web.postMessage(ctx, s.channel, m)
 	if err == nil {
 		return nil
 	}
@@ -88,9 +86,7 @@ type slackUpdater struct{ *slackBot }
 // "<channel ID>/<ts>".
 func (s slackUpdater) Post(ctx context.Context, ev event.Event) (string, error) {
 	m := Render([]event.Event{ev}, s.includeLink)
-	channel, ts, err := s.client.PostMessageContext(ctx, s.channel,
-		slackgo.MsgOptionText(m.Text, false),
-		slackgo.MsgOptionBlocks(m.Blocks.BlockSet...))
+	channel, ts, err := s.web.postMessage(ctx, s.channel, m)
 	if err != nil {
 		return "", s.classify(err)
 	}
@@ -114,9 +110,7 @@ func (s slackUpdater) Update(ctx context.Context, handle string, ev event.Event)
 		return &notify.Error{Sink: s.name, Text: "not a Slack message handle (want <channel ID>/<ts>): " + strconv.Quote(notify.Cut(handle, 60, notify.Chars))}
 	}
 	m := Render([]event.Event{ev}, s.includeLink)
-	if _, _, _, err := s.client.UpdateMessageContext(ctx, channel, ts,
-		slackgo.MsgOptionText(m.Text, false),
-		slackgo.MsgOptionBlocks(m.Blocks.BlockSet...)); err != nil {
+	if err := s.web.updateMessage(ctx, channel, ts, m); err != nil {
 		return s.classify(err)
 	}
 	return nil
