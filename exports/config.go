@@ -16,6 +16,8 @@ import (
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/netguard"
+	"github.com/export-notifier/export-notifier/scrub"
 )
 
 // DefaultRegion is the region used when neither SAS_REGION nor FC's region
@@ -58,6 +60,13 @@ type Config struct {
 	// Logger receives one warning per failed call, naming the API, the
 	// attempt, the wait before the next one and the error; nil logs nothing.
 	Logger *slog.Logger
+	// Secrets are removed from every message Security Center sends back
+	// (it may echo a token it was sent); nil removes none.
+	Secrets *scrub.Live
+
+	// resolver resolves the endpoint's name when it is plain http (nil:
+	// the system's); tests point it elsewhere.
+	resolver *net.Resolver
 }
 
 // ConfigFromEnv reads the client's configuration from the environment:
@@ -163,8 +172,8 @@ func parseEndpoint(raw string) (protocol, host string, err error) {
 			return "", "", fmt.Errorf("bad port %s", event.Quote(p))
 		}
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return "", "", fmt.Errorf("plain http is allowed only for loopback hosts; use https")
+	if err := netguard.CheckURL(u); err != nil {
+		return "", "", err
 	}
 	return u.Scheme, u.Host, nil
 }
@@ -175,14 +184,6 @@ func redacted(raw string) string {
 		return u.Redacted()
 	}
 	return raw
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // withDefaults fills the zero fields of cfg.

@@ -8,16 +8,20 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	osscreds "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	osstransport "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/transport"
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/netguard"
 )
 
 // ossBackend keeps each record and checkpoint in its own object under a
@@ -168,10 +172,22 @@ func ossConfig(opts Options) (*oss.Config, error) {
 	} else if opts.OnFC {
 		cfg.UseInternalEndpoint = oss.Ptr(true)
 	}
-	if opts.RequestTimeout > 0 {
-		cfg = cfg.WithReadWriteTimeout(opts.RequestTimeout).WithConnectTimeout(opts.RequestTimeout)
+	return cfg.WithHttpClient(ossHTTPClient(opts.RequestTimeout, opts.resolver)), nil
+}
+
+// ossHTTPClient is the client the SDK would build for itself (its
+// timeouts, redirects not followed), except that plain http reaches
+// loopback addresses only, checked at dial time with names resolved by
+// resolver (nil: the system's). Given a client, the SDK ignores its
+// Config's timeouts, so timeout (the SDK's defaults when zero) is set here.
+func ossHTTPClient(timeout time.Duration, resolver *net.Resolver) *http.Client {
+	tcfg := &osstransport.Config{}
+	if timeout > 0 {
+		tcfg.ConnectTimeout, tcfg.ReadWriteTimeout = &timeout, &timeout
 	}
-	return cfg, nil
+	client := osstransport.NewHttpClient(tcfg)
+	client.Transport = netguard.Transport(client.Transport.(*http.Transport), resolver)
+	return client
 }
 
 // Region IDs, and host names with an optional port, as OSS_REGION and
@@ -202,7 +218,7 @@ func checkEndpoint(endpoint string) error {
 		return nil
 	case "http":
 		host := u.Hostname()
-		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		if netguard.IsLoopbackHost(host) {
 			return nil
 		}
 		return fmt.Errorf("%w: OSS_ENDPOINT %q: plain http is accepted only for a loopback host; use https", ErrConfig, u.Redacted())

@@ -527,6 +527,7 @@ func TestOSSConfig(t *testing.T) {
 		{name: "endpoint names the region", env: map[string]string{"OSS_ENDPOINT": "https://oss-ap-southeast-1.aliyuncs.com"}, endpoint: "https://oss-ap-southeast-1.aliyuncs.com", useReg: "ap-southeast-1"},
 		{name: "internal endpoint host", env: map[string]string{"OSS_ENDPOINT": "oss-cn-hangzhou-internal.aliyuncs.com"}, onFC: true, endpoint: "oss-cn-hangzhou-internal.aliyuncs.com", useReg: "cn-hangzhou"},
 		{name: "no region anywhere", wantErr: "set OSS_REGION"},
+		{name: "plain http to a localhost name", env: map[string]string{"OSS_ENDPOINT": "http://oss.localhost:9000", "OSS_REGION": "cn-hangzhou"}, endpoint: "http://oss.localhost:9000", useReg: "cn-hangzhou"},
 		{name: "plain http to a remote host", env: map[string]string{"OSS_ENDPOINT": "http://oss.example.com", "OSS_REGION": "cn-hangzhou"}, wantErr: "loopback"},
 		{name: "other scheme", env: map[string]string{"OSS_ENDPOINT": "ftp://oss.example.com", "OSS_REGION": "cn-hangzhou"}, wantErr: "https URL"},
 	}

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -119,6 +120,10 @@ type Options struct {
 	// Logger receives one warning per commit that lost a race to another
 	// writer and is tried again; nil logs nothing.
 	Logger *slog.Logger
+
+	// resolver resolves a plain-http OSS_ENDPOINT's name (nil: the
+	// system's); tests point it elsewhere.
+	resolver *net.Resolver
 }
 
 // Open returns the store rawURL names:

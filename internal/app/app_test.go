@@ -32,7 +32,7 @@ func TestNewLoggerFormats(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			log, err := NewLogger(env(tc.vars), &out, tc.onFC)
+			log, err := NewLogger(env(tc.vars), &out, tc.onFC, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +46,7 @@ func TestNewLoggerFormats(t *testing.T) {
 
 func TestNewLoggerLevel(t *testing.T) {
 	var out bytes.Buffer
-	log, err := NewLogger(env(map[string]string{"LOG_LEVEL": "warn"}), &out, false)
+	log, err := NewLogger(env(map[string]string{"LOG_LEVEL": "warn"}), &out, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,11 +63,11 @@ func TestSettingErrorsNameTheVariable(t *testing.T) {
 		read              func(getenv func(string) string) error
 	}{
 		{"LOG_LEVEL", "loud", `LOG_LEVEL: "loud" is not one of debug, info, warn, error`, func(g func(string) string) error {
-			_, err := NewLogger(g, &bytes.Buffer{}, false)
+			_, err := NewLogger(g, &bytes.Buffer{}, false, nil)
 			return err
 		}},
 		{"LOG_FORMAT", "xml", `LOG_FORMAT: "xml" is not json or text`, func(g func(string) string) error {
-			_, err := NewLogger(g, &bytes.Buffer{}, false)
+			_, err := NewLogger(g, &bytes.Buffer{}, false, nil)
 			return err
 		}},
 		{"POLL_TIMEOUT", "500ms", `POLL_TIMEOUT: "500ms" is not a duration of at least 1s, such as 60s`, func(g func(string) string) error {

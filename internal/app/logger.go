@@ -9,11 +9,13 @@ import (
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/handler"
+	"github.com/export-notifier/export-notifier/scrub"
 )
 
 // NewLogger builds the logger LOG_LEVEL and LOG_FORMAT ask for: JSON on FC
-// (SLS indexes it) and text elsewhere unless told otherwise.
-func NewLogger(getenv func(string) string, w io.Writer, onFC bool) (*slog.Logger, error) {
+// (SLS indexes it) and text elsewhere unless told otherwise. Every line is
+// scrubbed of the values secrets holds when it is written (nil: none).
+func NewLogger(getenv func(string) string, w io.Writer, onFC bool, secrets *scrub.Live) (*slog.Logger, error) {
 	var level slog.Level
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := level.UnmarshalText([]byte(v)); err != nil {
@@ -23,9 +25,9 @@ func NewLogger(getenv func(string) string, w io.Writer, onFC bool) (*slog.Logger
 	opts := &slog.HandlerOptions{Level: level}
 	switch format := strings.ToLower(getenv("LOG_FORMAT")); {
 	case format == "json" || (format == "" && onFC):
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(secrets.Handler(slog.NewJSONHandler(w, opts))), nil
 	case format == "text" || format == "" || format == "auto":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(secrets.Handler(slog.NewTextHandler(w, opts))), nil
 	default:
 		return nil, fmt.Errorf("LOG_FORMAT: %s is not json or text", event.Quote(format))
 	}
