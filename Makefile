@@ -39,8 +39,9 @@ test: lint
 # keeping go to the package's testdata/fuzz.
 FUZZTIME ?= 15s
 FUZZ := ./event:FuzzParseList ./exports/catalog:FuzzParseStartSpec ./handler:FuzzParseInvocation \
-	./state:FuzzDecode ./internal/sassim:FuzzParseScenario ./notify/sinks:FuzzSettingsFromEnv \
-	./notify/webhook:FuzzParseHeaders ./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings
+	./state:FuzzDecode ./state:FuzzDecodeRecord ./internal/sassim:FuzzParseScenario ./notify/sinks:FuzzSettingsFromEnv \
+	./notify/webhook:FuzzParseHeaders ./notify/webhook:FuzzParseTemplate ./internal/jsonkeys:FuzzUnique \
+	./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings
 fuzz:
 	@for t in $(FUZZ); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

@@ -22,6 +22,7 @@ import (
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/internal/cli"
+	"github.com/export-notifier/export-notifier/scrub"
 )
 
 func main() {
@@ -54,12 +55,13 @@ func setMemoryLimit(megabytes string, log *slog.Logger) {
 
 // serveFC hands each invocation to one cycle (see fcHandler).
 func serveFC() {
-	log, err := app.NewLogger(os.Getenv, os.Stdout, true)
+	secrets := app.NewSecrets(os.Getenv)
+	log, err := app.NewLogger(os.Getenv, os.Stdout, true, secrets)
 	if err != nil {
 		fc.Start(func(context.Context, []byte) (handler.Result, error) { return handler.Result{}, err })
 		return
 	}
-	f := &fcHandler{log: log}
+	f := &fcHandler{log: log, secrets: secrets}
 	fc.Start(f.invoke)
 }
 
@@ -70,6 +72,7 @@ func serveFC() {
 // invocation tries again.
 type fcHandler struct {
 	log         *slog.Logger
+	secrets     *scrub.Live // the process's secrets; each invocation's credentials join them
 	limitMemory sync.Once
 
 	mu    sync.Mutex
@@ -85,6 +88,8 @@ func (f *fcHandler) invoke(ctx context.Context, raw []byte) (res handler.Result,
 			f.log.Error("cycle panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("cycle panicked: %v", p)
 		}
+		// FC shows the error in its console, unscrubbed by the logger.
+		err = f.secrets.Secrets().Error(err)
 	}()
 	ctx = f.withInvocation(ctx)
 	in, err := handler.ParseInvocation(raw)
@@ -116,7 +121,9 @@ func (f *fcHandler) withInvocation(ctx context.Context) context.Context {
 	}
 	f.limitMemory.Do(func() { setMemoryLimit(fctx.Function.Memory, f.log) })
 	c := fctx.Credentials
-	ctx = credential.WithContext(ctx, credential.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+	creds := credential.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
+	app.AddCredentials(f.secrets, creds) // before anything can echo them
+	ctx = credential.WithContext(ctx, creds)
 	f.log.Info("invocation", "requestId", fctx.RequestID, "retryCount", fctx.RetryCount)
 	return ctx
 }
@@ -129,7 +136,7 @@ func (f *fcHandler) cycle(ctx context.Context) (*handler.Cycle, error) {
 		return f.built, nil
 	}
 	c, err := app.NewCycle(ctx, app.Setup{
-		Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: f.log, OnFC: true,
+		Getenv: os.Getenv, Credentials: credential.Default(), Console: os.Stderr, Log: f.log, OnFC: true, Secrets: f.secrets,
 	})
 	if err != nil {
 		return nil, err

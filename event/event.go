@@ -60,7 +60,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return "", fmt.Errorf("unknown export kind %q (want asset, vul, hc, warning or suspEvent)", s)
+	return "", fmt.Errorf("unknown export kind %s (want asset, vul, hc, warning or suspEvent)", Quote(s))
 }
 
 // Ref names one export: its kind, its ID, and the resource directory member
@@ -93,7 +93,7 @@ func (r Ref) Validate() error {
 
 func (r Ref) problem() error {
 	if k, err := ParseKind(string(r.Kind)); err != nil || k != r.Kind {
-		return fmt.Errorf("unknown export kind %q (want asset, vul, hc, warning or suspEvent)", r.Kind)
+		return fmt.Errorf("unknown export kind %s (want asset, vul, hc, warning or suspEvent)", Quote(string(r.Kind)))
 	}
 	if r.ID <= 0 {
 		return fmt.Errorf("the ID must be a positive number")
@@ -122,7 +122,7 @@ func ParseRef(s string) (Ref, error) {
 	if kind, after, ok := strings.Cut(rest, ":"); ok {
 		k, err := ParseKind(kind)
 		if err != nil || kind == "" {
-			return Ref{}, fmt.Errorf("export %q: unknown export kind %q (want asset, vul, hc, warning or suspEvent)", item, kind)
+			return Ref{}, fmt.Errorf("export %s: unknown export kind %s (want asset, vul, hc, warning or suspEvent)", Quote(item), Quote(kind))
 		}
 		r.Kind, rest = k, after
 	} else {
@@ -131,18 +131,18 @@ func ParseRef(s string) (Ref, error) {
 	id, account, hasAccount := strings.Cut(rest, "@")
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
-		return Ref{}, fmt.Errorf("export %q: the ID %q is not a number", item, id)
+		return Ref{}, fmt.Errorf("export %s: the ID %s is not a number", Quote(item), Quote(id))
 	}
 	r.ID = n
 	if hasAccount {
 		a, err := strconv.ParseInt(account, 10, 64)
 		if err != nil || a <= 0 {
-			return Ref{}, fmt.Errorf("export %q: the resource directory account %q is not a positive number", item, account)
+			return Ref{}, fmt.Errorf("export %s: the resource directory account %s is not a positive number", Quote(item), Quote(account))
 		}
 		r.Account = a
 	}
 	if err := r.problem(); err != nil {
-		return Ref{}, fmt.Errorf("export %q: %w", item, err)
+		return Ref{}, fmt.Errorf("export %s: %w", Quote(item), err)
 	}
 	return r, nil
 }
@@ -224,7 +224,7 @@ func ParseType(s string) (Type, error) {
 		}
 		names = append(names, string(t))
 	}
-	return "", fmt.Errorf("unknown event type %q (want %s or %s)", s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
+	return "", fmt.Errorf("unknown event type %s (want %s or %s)", Quote(s), strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
 
 // CloudEventType is the CloudEvents "type" attribute of events of type t.

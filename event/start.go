@@ -198,7 +198,9 @@ type SpecError struct {
 
 // Error names the spec and says what is allowed, such as
 // `start asset/assetInstnce: exportType "assetInstnce": want one of ...`.
-func (e *SpecError) Error() string { return "start " + e.Spec.String() + ": " + e.Err.Error() }
+func (e *SpecError) Error() string {
+	return "start " + Clip(e.Spec.String(), 2*MaxQuoted) + ": " + e.Err.Error()
+}
 
 func (e *SpecError) Unwrap() error { return e.Err }
 
@@ -215,12 +217,12 @@ func (s StartSpec) kind() Kind {
 // "asset/assetInstance (en)" or "vul/cve dealed=n (en)".
 func (s StartSpec) String() string {
 	var b strings.Builder
-	b.WriteString(string(s.kind()))
+	b.WriteString(shortValue(string(s.kind())))
 	switch {
 	case s.ExportType != "":
-		b.WriteString("/" + s.ExportType)
+		b.WriteString("/" + shortValue(s.ExportType))
 	case s.Type != "":
-		b.WriteString("/" + s.Type)
+		b.WriteString("/" + shortValue(s.Type))
 	}
 	if s.Account != 0 {
 		b.WriteString("@" + strconv.FormatInt(s.Account, 10))
@@ -236,7 +238,7 @@ func (s StartSpec) String() string {
 		}
 	}
 	if s.Lang != "" {
-		b.WriteString(" (" + s.Lang + ")")
+		b.WriteString(" (" + shortValue(s.Lang) + ")")
 	}
 	return b.String()
 }

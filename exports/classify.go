@@ -12,6 +12,8 @@ import (
 	"github.com/alibabacloud-go/tea/dara"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/netguard"
+	"github.com/export-notifier/export-notifier/scrub"
 )
 
 // classify turns whatever the SDK returned into an *Error.
@@ -47,8 +49,15 @@ func classify(ctx, callCtx context.Context, ref event.Ref, rec *recording, err e
 		e.Err = fmt.Errorf("%w", context.DeadlineExceeded)
 		return e
 	}
-	var netErr net.Error
+	var (
+		netErr  net.Error
+		refused *netguard.NotLoopbackError
+	)
 	switch {
+	case errors.As(err, &refused):
+		// Checked first: the *url.Error around it is a net.Error too.
+		e.Code, e.Retryable = CodeConnectionFailed, false
+		e.Message = refused.Error()
 	case errors.As(err, &netErr) && netErr.Timeout():
 		e.Code, e.Retryable = CodeTimeout, true
 		e.Message = "no answer within the connect and read timeouts"
@@ -66,6 +75,17 @@ func classify(ctx, callCtx context.Context, ref event.Ref, rec *recording, err e
 		default:
 			e.Message = oneLine(err.Error())
 		}
+	}
+	return e
+}
+
+// scrubbed removes the known secret values from what e says: its message
+// comes from Security Center, which may echo a token it was sent, and its
+// Err from the SDK, which may quote the response. e is changed in place.
+func scrubbed(e *Error, secrets *scrub.Secrets) *Error {
+	if e != nil {
+		e.Message = secrets.String(e.Message)
+		e.Err = secrets.Error(e.Err)
 	}
 	return e
 }

@@ -101,7 +101,7 @@ func New(cfg Config) (*Client, error) {
 	// Throttling windows are short: a longer wait is cut to MaxBackoff.
 	c.retry = backoff.Policy{MaxAttempts: cfg.MaxAttempts, Base: cfg.BaseBackoff, Max: cfg.MaxBackoff,
 		MaxServerWait: cfg.MaxBackoff, Logger: cfg.Logger}
-	c.doer = newHTTPDoer(cfg.ConnectTimeout, cfg.ReadTimeout)
+	c.doer = newHTTPDoer(cfg.ConnectTimeout, cfg.ReadTimeout, cfg.resolver)
 	c.runtime = &dara.RuntimeOptions{
 		Autoretry:      new(false), // Get retries, knowing the context's deadline
 		ConnectTimeout: new(int(cfg.ConnectTimeout / time.Millisecond)),
@@ -237,12 +237,14 @@ func (c *Client) attempt(ctx context.Context, sdk caller, ref event.Ref, account
 	var rec recording
 	callCtx, cancel := context.WithTimeout(withRecording(ctx, &rec), c.cfg.ConnectTimeout+c.cfg.ReadTimeout)
 	defer cancel()
+	secrets := c.cfg.Secrets.Secrets()
 	resp, err := sdk(callCtx, ref, account)
 	if err != nil {
-		return event.Status{}, classify(ctx, callCtx, ref, &rec, err)
+		return event.Status{}, scrubbed(classify(ctx, callCtx, ref, &rec, err), secrets)
 	}
 	st, e := normalise(ref, resp, &rec)
-	if e != nil {
+	st.Message = secrets.String(st.Message)
+	if e = scrubbed(e, secrets); e != nil {
 		e.HTTPStatus = rec.status
 		if e.RequestID == "" {
 			e.RequestID = rec.requestID

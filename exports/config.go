@@ -15,6 +15,9 @@ import (
 	sas "github.com/alibabacloud-go/sas-20181203/v8/client"
 
 	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/netguard"
+	"github.com/export-notifier/export-notifier/scrub"
 )
 
 // DefaultRegion is the region used when neither SAS_REGION nor FC's region
@@ -57,6 +60,13 @@ type Config struct {
 	// Logger receives one warning per failed call, naming the API, the
 	// attempt, the wait before the next one and the error; nil logs nothing.
 	Logger *slog.Logger
+	// Secrets are removed from every message Security Center sends back
+	// (it may echo a token it was sent); nil removes none.
+	Secrets *scrub.Live
+
+	// resolver resolves the endpoint's name when it is plain http (nil:
+	// the system's); tests point it elsewhere.
+	resolver *net.Resolver
 }
 
 // ConfigFromEnv reads the client's configuration from the environment:
@@ -78,19 +88,19 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if regionVar != "" {
 		if err := checkRegion(cfg.Region); err != nil {
-			return Config{}, fmt.Errorf("%s %q: %w", regionVar, cfg.Region, err)
+			return Config{}, fmt.Errorf("%s %s: %w", regionVar, event.Quote(cfg.Region), err)
 		}
 	}
 	if v := strings.TrimSpace(getenv("SAS_ENDPOINT")); v != "" {
 		if _, _, err := parseEndpoint(v); err != nil {
-			return Config{}, fmt.Errorf("SAS_ENDPOINT %q: %w", redacted(v), err)
+			return Config{}, fmt.Errorf("SAS_ENDPOINT %s: %w", event.Quote(redacted(v)), err)
 		}
 		cfg.Endpoint = v
 	}
 	if v := strings.TrimSpace(getenv("RESOURCE_DIRECTORY_ACCOUNT_ID")); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			return Config{}, fmt.Errorf("RESOURCE_DIRECTORY_ACCOUNT_ID %q: not a positive account ID", v)
+			return Config{}, fmt.Errorf("RESOURCE_DIRECTORY_ACCOUNT_ID %s: not a positive account ID", event.Quote(v))
 		}
 		cfg.Account = n
 	}
@@ -159,11 +169,11 @@ func parseEndpoint(raw string) (protocol, host string, err error) {
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
-			return "", "", fmt.Errorf("bad port %q", p)
+			return "", "", fmt.Errorf("bad port %s", event.Quote(p))
 		}
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return "", "", fmt.Errorf("plain http is allowed only for loopback hosts; use https")
+	if err := netguard.CheckURL(u); err != nil {
+		return "", "", err
 	}
 	return u.Scheme, u.Host, nil
 }
@@ -174,14 +184,6 @@ func redacted(raw string) string {
 		return u.Redacted()
 	}
 	return raw
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // withDefaults fills the zero fields of cfg.

@@ -27,6 +27,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"the CLI's region", map[string]string{"ALIBABA_CLOUD_REGION_ID": "us-east-1"}, "us-east-1", "https://tds.ap-southeast-1.aliyuncs.com", 0},
 		{"the simulator", map[string]string{"SAS_ENDPOINT": "http://127.0.0.1:8741"}, "cn-shanghai", "http://127.0.0.1:8741", 0},
 		{"localhost", map[string]string{"SAS_ENDPOINT": "http://localhost:8741/"}, "cn-shanghai", "http://localhost:8741", 0},
+		{"a localhost name, as sinks accept", map[string]string{"SAS_ENDPOINT": "http://sas.localhost:8741"}, "cn-shanghai", "http://sas.localhost:8741", 0},
 		{"an https endpoint", map[string]string{"SAS_ENDPOINT": "https://tds.ap-southeast-1.aliyuncs.com", "SAS_REGION": "ap-southeast-1"}, "ap-southeast-1", "https://tds.ap-southeast-1.aliyuncs.com", 0},
 		{"a member account", map[string]string{"RESOURCE_DIRECTORY_ACCOUNT_ID": "16670360956"}, "cn-shanghai", "https://tds.cn-shanghai.aliyuncs.com", 16670360956},
 	}

@@ -108,7 +108,7 @@ func (c *Client) startOnce(ctx context.Context, sdk *sas.Client, spec event.Star
 		requestID = rec.requestID
 	}
 	if err != nil {
-		e := classify(ctx, callCtx, event.Ref{Kind: spec.Kind}, &rec, err)
+		e := scrubbed(classify(ctx, callCtx, event.Ref{Kind: spec.Kind}, &rec, err), c.cfg.Secrets.Secrets())
 		switch {
 		case isThrottling(e.Code):
 			e.Retryable, e.MayHaveStarted = true, false
@@ -124,7 +124,7 @@ func (c *Client) startOnce(ctx context.Context, sdk *sas.Client, spec event.Star
 	}
 	if id <= 0 {
 		return 0, requestID, &Error{Code: CodeInvalidResponse, HTTPStatus: rec.status, RequestID: requestID,
-			Message: "the answer holds no export ID: " + snippet(rec.body.Bytes()), MayHaveStarted: true}
+			Message: "the answer holds no export ID: " + c.cfg.Secrets.Secrets().String(snippet(rec.body.Bytes())), MayHaveStarted: true}
 	}
 	return id, requestID, nil
 }

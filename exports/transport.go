@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/export-notifier/export-notifier/internal/netguard"
 )
 
 // maxBody bounds how much of a response is read: export info is a few
@@ -27,7 +29,9 @@ type httpDoer struct {
 	client *http.Client
 }
 
-func newHTTPDoer(connectTimeout, readTimeout time.Duration) *httpDoer {
+// newHTTPDoer's client sends plain http only to loopback addresses, checked
+// at dial time with names resolved by resolver (nil: the system's).
+func newHTTPDoer(connectTimeout, readTimeout time.Duration, resolver *net.Resolver) *httpDoer {
 	dialer := &net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -45,7 +49,7 @@ func newHTTPDoer(connectTimeout, readTimeout time.Duration) *httpDoer {
 		IdleConnTimeout:     90 * time.Second,
 	}
 	return &httpDoer{client: &http.Client{
-		Transport: transport,
+		Transport: netguard.Transport(transport, resolver),
 		// Security Center does not redirect; a redirect is someone else.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}

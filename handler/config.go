@@ -2,6 +2,7 @@ package handler
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,17 @@ const (
 	DefaultQPS         = 10
 )
 
+// Bounds of the duration settings. A lease beyond a day would outlive
+// any cycle by far and overflow into the past when added to a time; a
+// stall noticed after a month is no longer news.
+const (
+	MinStallAfter = time.Minute
+	MaxStallAfter = 30 * 24 * time.Hour
+	MinLease      = time.Second
+	MaxLease      = 24 * time.Hour
+	MaxQPS        = 10000
+)
+
 // ConfigFromEnv reads the cycle's settings. An error is an *InputError
 // naming the variable and its bad value.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -70,38 +82,60 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			c.NotifyOn[t] = true
 		}
 	}
-	if c.StallAfter, err = duration(getenv, "STALL_AFTER", c.StallAfter); err != nil {
+	if c.StallAfter, err = duration(getenv, "STALL_AFTER", c.StallAfter, MinStallAfter, MaxStallAfter); err != nil {
 		return Config{}, err
 	}
-	if c.Lease, err = duration(getenv, "CLAIM_LEASE", 0); err != nil {
+	if c.Lease, err = duration(getenv, "CLAIM_LEASE", 0, MinLease, MaxLease); err != nil {
 		return Config{}, err
 	}
 	if v := getenv("POLL_CONCURRENCY"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 256 {
-			return Config{}, &InputError{Source: "POLL_CONCURRENCY", Err: fmt.Errorf("%q is not a whole number from 1 to 256", v)}
+			return Config{}, &InputError{Source: "POLL_CONCURRENCY", Err: fmt.Errorf("%s is not a whole number from 1 to 256", event.Quote(v))}
 		}
 		c.Concurrency = n
 	}
 	if v := getenv("POLL_QPS"); v != "" {
 		q, err := strconv.ParseFloat(v, 64)
-		if err != nil || q <= 0 || q > 10000 {
-			return Config{}, &InputError{Source: "POLL_QPS", Err: fmt.Errorf("%q is not a rate above 0 and at most 10000 calls a second", v)}
+		// NaN fails every comparison, so it is refused by name.
+		if err != nil || math.IsNaN(q) || q <= 0 || q > MaxQPS {
+			return Config{}, &InputError{Source: "POLL_QPS", Err: fmt.Errorf("%s is not a rate above 0 and at most %d calls a second", event.Quote(v), MaxQPS)}
 		}
 		c.QPS = q
 	}
 	return c, nil
 }
 
-// duration reads a positive Go duration ("90s", "2h") from name.
-func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+// duration reads a Go duration ("90s", "2h") from name, from least to
+// most.
+func duration(getenv func(string) string, name string, def, least, most time.Duration) (time.Duration, error) {
 	v := getenv(name)
 	if v == "" {
 		return def, nil
 	}
 	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, &InputError{Source: name, Err: fmt.Errorf("%q is not a positive duration such as 90s or 2h", v)}
+	switch {
+	case err != nil || d <= 0:
+		return 0, &InputError{Source: name, Err: fmt.Errorf("%s is not a positive duration such as 90s or 2h", event.Quote(v))}
+	case d < least:
+		return 0, &InputError{Source: name, Err: fmt.Errorf("%s is less than the minimum, %s", event.Quote(v), ShortDuration(least))}
+	case d > most:
+		return 0, &InputError{Source: name, Err: fmt.Errorf("%s is more than the maximum, %s", event.Quote(v), ShortDuration(most))}
 	}
 	return d, nil
+}
+
+// ShortDuration is d as people write it: "1m", "24h", "720h (30 days)".
+func ShortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if day := 24 * time.Hour; d > day && d%day == 0 {
+		s += fmt.Sprintf(" (%d days)", d/day)
+	}
+	return s
 }

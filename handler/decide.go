@@ -93,7 +93,8 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 		if !ex.Finished.IsZero() || p.skipped {
 			continue
 		}
-		ex.LastChecked, checked = now, true
+		ex.MarkChecked(now)
+		checked = true
 		changed = noteError(ex, p) || changed
 		if p.err != nil {
 			if cfg.NotifyOn[event.Failed] {
@@ -119,7 +120,7 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 	}
 	for key, ex := range s.Exports {
 		if ex.Finished.IsZero() && !named[key] && abandoned(cfg, ex, now) {
-			ex.Finish(now)
+			s.Watch(ex.Ref, now).Finish(now) // s's own copy: ex may be shared
 			changed = true
 		}
 	}
@@ -136,11 +137,7 @@ func noteError(ex *state.Export, p poll) bool {
 	if p.err != nil {
 		code = p.failure().Code
 	}
-	if ex.LastError == code {
-		return false
-	}
-	ex.LastError = code
-	return true
+	return ex.SetLastError(code)
 }
 
 func newEvent(cfg Config, ref event.Ref, typ event.Type, st event.Status, f *event.Failure, now time.Time) event.Event {

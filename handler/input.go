@@ -10,6 +10,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/exports/catalog"
+	"github.com/export-notifier/export-notifier/internal/jsonkeys"
 )
 
 // MaxIDs bounds how many exports one payload or EXPORT_IDS may name; a
@@ -76,6 +77,9 @@ func parseTimerEvent(raw []byte) (Input, error) {
 	}
 	// FC writes the wrapper, so fields it may add later are no error; the
 	// payload inside is the user's and is read strictly.
+	if err := jsonkeys.Unique(raw); err != nil {
+		return Input{}, &InputError{Source: "timer event", Err: err}
+	}
 	if err := json.Unmarshal(raw, &timer); err != nil {
 		return Input{}, &InputError{Source: "timer event", Err: describeJSONError(err, `"triggerTime", "triggerName", "payload"`)}
 	}
@@ -116,6 +120,9 @@ func ParsePayload(s string) (Input, error) {
 		Exports []json.RawMessage `json:"exports"`
 		Start   []json.RawMessage `json:"start"`
 	}
+	if err := jsonkeys.Unique([]byte(s)); err != nil {
+		return Input{}, &InputError{Source: "payload", Err: err}
+	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
@@ -152,6 +159,7 @@ func ParsePayload(s string) (Input, error) {
 // or an object.
 func parseItem(item json.RawMessage) (event.Ref, error) {
 	item = bytes.TrimSpace(item)
+	quoted := event.Snippet(string(item)) // how errors name the item
 	switch {
 	case len(item) == 0:
 		return event.Ref{}, errors.New("empty item")
@@ -171,33 +179,33 @@ func parseItem(item json.RawMessage) (event.Ref, error) {
 		dec.DisallowUnknownFields()
 		dec.UseNumber()
 		if err := dec.Decode(&obj); err != nil {
-			return event.Ref{}, fmt.Errorf("%s: %w", item, describeJSONError(err, `"id", "kind", "resourceDirectoryAccountId"`))
+			return event.Ref{}, fmt.Errorf("%s: %w", quoted, describeJSONError(err, `"id", "kind", "resourceDirectoryAccountId"`))
 		}
 		kind, err := event.ParseKind(obj.Kind)
 		if err != nil {
-			return event.Ref{}, fmt.Errorf("%s: %w", item, err)
+			return event.Ref{}, fmt.Errorf("%s: %w", quoted, err)
 		}
 		if obj.ID == "" {
-			return event.Ref{}, fmt.Errorf("%s: missing \"id\"", item)
+			return event.Ref{}, fmt.Errorf("%s: missing \"id\"", quoted)
 		}
 		id, err := integer(obj.ID)
 		if err != nil {
-			return event.Ref{}, fmt.Errorf("%s: id %w", item, err)
+			return event.Ref{}, fmt.Errorf("%s: id %w", quoted, err)
 		}
 		r := event.Ref{Kind: kind, ID: id}
 		if obj.Account != "" {
 			if r.Account, err = integer(obj.Account); err != nil || r.Account <= 0 {
-				return event.Ref{}, fmt.Errorf("%s: resourceDirectoryAccountId %s is not a positive integer", item, obj.Account)
+				return event.Ref{}, fmt.Errorf("%s: resourceDirectoryAccountId %s is not a positive integer", quoted, event.Snippet(string(obj.Account)))
 			}
 		}
 		if err := r.Validate(); err != nil {
-			return event.Ref{}, fmt.Errorf("%s: %w", item, err)
+			return event.Ref{}, fmt.Errorf("%s: %w", quoted, err)
 		}
 		return r, nil
 	default:
 		id, err := integer(json.Number(item))
 		if err != nil {
-			return event.Ref{}, fmt.Errorf("%s: %w", item, err)
+			return event.Ref{}, fmt.Errorf("%s: %w", quoted, err)
 		}
 		r := event.Ref{Kind: event.Asset, ID: id}
 		if err := r.Validate(); err != nil {
@@ -210,7 +218,7 @@ func parseItem(item json.RawMessage) (event.Ref, error) {
 func integer(n json.Number) (int64, error) {
 	v, err := strconv.ParseInt(string(n), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%s is not an integer export ID", n)
+		return 0, fmt.Errorf("%s is not an integer export ID", event.Snippet(string(n)))
 	}
 	return v, nil
 }
@@ -220,10 +228,10 @@ func integer(n json.Number) (int64, error) {
 func describeJSONError(err error, allowed string) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		return fmt.Errorf("field %q: got a JSON %s, want %s", typeErr.Field, typeErr.Value, typeErr.Type)
+		return fmt.Errorf("field %s: got a JSON %s, want %s", event.Quote(typeErr.Field), typeErr.Value, typeErr.Type)
 	}
 	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fmt.Errorf("unknown field %s (allowed: %s)", msg, allowed)
+		return fmt.Errorf("unknown field %s (allowed: %s)", event.Snippet(msg), allowed)
 	}
 	return fmt.Errorf("malformed JSON: %w", err)
 }

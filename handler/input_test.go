@@ -114,6 +114,9 @@ func FuzzParseInvocation(f *testing.F) {
 		`{"triggerTime":"t","triggerName":"n","payload":"1, vul:2"}`,
 		`{"exports":[1,"hc:2",{"id":3,"kind":"asset","resourceDirectoryAccountId":4}]}`,
 		`"5"`, `6 7`, `{"exports":[{"id":1e3}]}`, `{"triggerName":null}`, `[1]`,
+		`{"exports":[1],"exports":[2]}`, `{"exports":[{"id":1,"kind":"vul","kind":"asset"}]}`,
+		`{"triggerTime":"t","triggerName":"n","payload":"1","payload":"2"}`,
+		`{"start":[{"kind":"asset","exportType":"assetInstance","params":{"a":"1","a":"2"}}]}`,
 	} {
 		f.Add([]byte(s))
 	}

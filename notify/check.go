@@ -2,14 +2,16 @@ package notify
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/export-notifier/export-notifier/internal/netguard"
 )
 
 // CheckURL accepts an absolute https URL, or plain http to a loopback
-// host. The error names variable and shows the URL only as RedactURL does.
+// host (netguard.IsLoopbackHost; the client checks the address it dials
+// too). The error names variable and shows the URL only as RedactURL does.
 func CheckURL(variable, raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
@@ -19,23 +21,13 @@ func CheckURL(variable, raw string) (string, error) {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		if !isLoopbackHost(u.Hostname()) {
+		if !netguard.IsLoopbackHost(u.Hostname()) {
 			return "", fmt.Errorf("%s: %s: plain http is allowed only to loopback hosts; use https", variable, RedactURL(raw))
 		}
 	default:
 		return "", fmt.Errorf("%s: %s: want an https URL", variable, RedactURL(raw))
 	}
 	return raw, nil
-}
-
-// isLoopbackHost reports whether host (without port) is a loopback name or
-// address, the only hosts plain http is allowed to.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ParseBool reads a true/false variable; the error names it and shows at

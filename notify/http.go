@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/export-notifier/export-notifier/internal/netguard"
 )
 
 // Bounds on what is read of a sink's answer: the error text shown to
@@ -20,10 +23,17 @@ const (
 
 // NewHTTPClient returns the client every HTTP sink uses: redirects are not
 // followed (a 3xx is a failed attempt, and a redirect must not carry a
-// signed request elsewhere); timeouts come from the per-attempt context.
+// signed request elsewhere); plain http reaches loopback addresses only,
+// checked when dialling; timeouts come from the per-attempt context.
 func NewHTTPClient() *http.Client {
+	return newHTTPClient(nil)
+}
+
+// newHTTPClient is NewHTTPClient resolving names with resolver (nil: the
+// system's), which tests replace.
+func newHTTPClient(resolver *net.Resolver) *http.Client {
 	return &http.Client{
-		Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		Transport: netguard.Transport(http.DefaultTransport.(*http.Transport).Clone(), resolver),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
@@ -50,7 +60,7 @@ func PostForAnswer(ctx context.Context, client *http.Client, sink, target string
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, &Error{Sink: sink, Retryable: true, Err: RedactError(err, target, secrets)}
+		return 0, nil, TransportError(sink, err, target, secrets)
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxDrain))
@@ -64,6 +74,14 @@ func PostForAnswer(ctx context.Context, client *http.Client, sink, target string
 		Retryable:  RetryableStatus(resp.StatusCode),
 		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
+}
+
+// TransportError is the *Error of a request to target that got no answer,
+// shown as RedactError shows it. It is retried, except when netguard
+// refused a plain-http address that is not loopback: that stays refused.
+func TransportError(sink string, err error, target string, secrets []string) *Error {
+	var notLoopback *netguard.NotLoopbackError
+	return &Error{Sink: sink, Retryable: !errors.As(err, &notLoopback), Err: RedactError(err, target, secrets)}
 }
 
 // RetryableStatus reports whether an answer with this status may succeed

@@ -1,34 +1,26 @@
 package notify
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/url"
-	"slices"
 	"strings"
+
+	"github.com/export-notifier/export-notifier/scrub"
 )
 
 // ErrorText makes a sink's answer fit for an error message: secrets
-// removed, one line, printable, bounded.
+// removed (by value, in every form scrub knows), one line, printable,
+// bounded.
 func ErrorText(answer []byte, secrets []string) string {
-	return Cut(OneLine(scrub(string(answer), secrets)), maxErrorText, Chars)
-}
-
-// scrub replaces every occurrence of a secret in s.
-func scrub(s string, secrets []string) string {
-	// Longest first, so that a secret holding another is removed whole.
-	secrets = slices.Clone(secrets)
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	for _, secret := range secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
+	return Cut(OneLine(scrub.New(secrets...).String(string(answer))), maxErrorText, Chars)
 }
 
 // URLSecrets lists the parts of a sink URL that must not be shown, in
 // whatever form a server might echo them: the whole URL, and its path and
-// query each as a whole (raw and decoded). Words of the path are not
+// query each as a whole (raw and decoded), the password, and the Basic
+// credentials the client sends for a URL's user information (a receiver
+// may echo its Authorization header). Words of the path are not
 // secrets on their own: a receiver's "unable to verify payload" must stay
 // readable with a URL ending in /verify. A sink whose credential is one
 // part of its URL (a token parameter, a hook ID) adds that part itself.
@@ -43,7 +35,7 @@ func URLSecrets(raw string) []string {
 		secrets = append(secrets, q)
 	}
 	if p, ok := u.User.Password(); ok {
-		secrets = append(secrets, p)
+		secrets = append(secrets, p, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+p)))
 	}
 	return secrets
 }
@@ -74,7 +66,7 @@ func RedactError(err error, target string, secrets []string) error {
 		}
 		err = &url.Error{Op: ue.Op, URL: RedactURL(ue.URL), Err: inner}
 	}
-	msg := scrub(err.Error(), append(secrets, target))
+	msg := scrub.New(append(secrets, target)...).String(err.Error())
 	if msg != err.Error() {
 		return errors.New(msg)
 	}

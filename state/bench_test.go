@@ -51,22 +51,33 @@ func BenchmarkCommit10000Exports(b *testing.B) {
 	b.ReportMetric(float64(len(data)), "bytes/snapshot")
 }
 
-// BenchmarkLoad10000Exports measures finding and decoding the newest
-// snapshot of a state watching 10,000 exports.
+// BenchmarkLoad10000Exports measures a cold Load of a state watching
+// 10,000 exports: finding and decoding the newest checkpoint.
 func BenchmarkLoad10000Exports(b *testing.B) {
-	ctx := context.Background()
-	st, err := Open(ctx, "file://"+b.TempDir(), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := st.Commit(ctx, bigSnapshot(10000)); err != nil {
-		b.Fatal(err)
-	}
+	url := committedState(b, 10000)
 	for b.Loop() {
-		if _, err := st.Load(ctx); err != nil {
+		st, err := Open(b.Context(), url, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.Load(b.Context()); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// committedState commits bigSnapshot(n) to a new file store and returns
+// its URL.
+func committedState(b *testing.B, n int) string {
+	url := "file://" + b.TempDir()
+	st, err := Open(b.Context(), url, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Commit(b.Context(), bigSnapshot(n)); err != nil {
+		b.Fatal(err)
+	}
+	return url
 }
 
 // BenchmarkEncode10000Exports measures encoding a state watching 10,000
@@ -97,4 +108,56 @@ func BenchmarkDecode10000Exports(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(data)), "bytes/snapshot")
+}
+
+// BenchmarkWarmLoad10000Exports measures a Load with nothing new by a
+// store that read the state before: one listing and a copy of the state.
+func BenchmarkWarmLoad10000Exports(b *testing.B) {
+	st, err := Open(b.Context(), committedState(b, 10000), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.Load(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := st.Load(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkShare10000Exports measures the snapshot a warm Load
+// hands out.
+func BenchmarkShare10000Exports(b *testing.B) {
+	s := bigSnapshot(10000)
+	for b.Loop() {
+		s.share()
+	}
+}
+
+// BenchmarkCommitOneChangeOf50000Exports measures a commit that watches
+// one new export in a state of 50,000 to the file store: the record, its
+// fsynced write and link, and the listings around it.
+func BenchmarkCommitOneChangeOf50000Exports(b *testing.B) {
+	ctx := context.Background()
+	st, err := Open(ctx, "file://"+b.TempDir(), Options{CheckpointEvery: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Commit(ctx, bigSnapshot(50000)); err != nil {
+		b.Fatal(err)
+	}
+	s, err := st.Load(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := int64(0)
+	for b.Loop() {
+		id++
+		s.Watch(event.Ref{Kind: event.Vul, ID: 900000 + id}, t0)
+		if err := st.Commit(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -17,13 +17,9 @@ import (
 // truncated or empty data, other JSON, a newer schema, invalid references,
 // or duplicate exports or events.
 func Decode(data []byte) (*Snapshot, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errors.New("the snapshot is empty")
-	}
 	var w wireSnapshot
-	err := decodeStrictly(data, &w)
-	if err != nil || w.Schema == nil || *w.Schema < 1 || *w.Schema > CurrentSchema {
-		return nil, decodeError(data, err)
+	if err := decodeWire(data, "snapshot", &w, &w); err != nil {
+		return nil, err
 	}
 	if w.Version < 0 {
 		return nil, fmt.Errorf("negative version %d", w.Version)
@@ -40,18 +36,9 @@ func Decode(data []byte) (*Snapshot, error) {
 		}
 		s.Exports[key] = e
 	}
-	for i, ws := range w.Starts {
-		if _, dup := s.Starts[ws.Key]; dup || ws.Key == "" {
-			return nil, fmt.Errorf("starts[%d]: the key %q is empty or recorded twice", i, ws.Key)
-		}
-		r, err := decodeStart(ws)
-		if err != nil {
-			return nil, fmt.Errorf("starts[%d]: %w", i, err)
-		}
-		if s.Starts == nil {
-			s.Starts = make(map[string]*StartRecord, len(w.Starts))
-		}
-		s.Starts[ws.Key] = r
+	var err error
+	if s.Starts, err = decodeStarts(w.Starts); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -76,7 +63,7 @@ func decodeExport(i int, we wireExport) (*Export, error) {
 		e.Messages[sink] = &Message{Handle: wm.Handle, ClaimedBy: wm.ClaimedBy, ClaimUntil: timeVal(wm.ClaimUntil), Shown: wm.Shown}
 	}
 	for j, wv := range we.Events {
-		r, err := decodeRecord(ref, wv)
+		r, err := decodeEventRecord(ref, wv)
 		if err != nil {
 			return nil, fmt.Errorf("export %s: events[%d]: %w", key, j, err)
 		}
@@ -89,8 +76,8 @@ func decodeExport(i int, we wireExport) (*Export, error) {
 	return e, nil
 }
 
-// decodeRecord checks and converts one event about ref and its deliveries.
-func decodeRecord(ref event.Ref, wv wireEvent) (*Record, error) {
+// decodeEventRecord checks and converts one event about ref and its deliveries.
+func decodeEventRecord(ref event.Ref, wv wireEvent) (*Record, error) {
 	if _, err := event.ParseType(string(wv.Type)); err != nil {
 		return nil, err
 	}
@@ -140,10 +127,23 @@ func decodeStart(ws wireStart) (*StartRecord, error) {
 	return r, nil
 }
 
+// decodeWire decodes data, the encoding of a what, into w, whose head
+// says its schema: empty data, other JSON and unknown schemas are errors.
+func decodeWire(data []byte, what string, w any, head *wireSnapshot) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fmt.Errorf("the %s is empty", what)
+	}
+	err := decodeStrictly(data, w)
+	if err != nil || head.Schema == nil || *head.Schema < 1 || *head.Schema > CurrentSchema {
+		return decodeError(data, err)
+	}
+	return nil
+}
+
 // decodeStrictly decodes data into w, refusing unknown fields: a field
 // this release does not know would otherwise be dropped by the next
 // commit.
-func decodeStrictly(data []byte, w *wireSnapshot) error {
+func decodeStrictly(data []byte, w any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(w)

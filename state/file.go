@@ -15,47 +15,60 @@ import (
 	"time"
 )
 
-// versionName is the file or object name of a version. The zero padding
-// makes the lexical order the numeric order, for people and for OSS
-// listings alike.
-func versionName(v int64) string { return fmt.Sprintf("snapshot-%020d.json", v) }
+// The store's files or objects: the checkpoint of version v (the whole
+// state, the snapshot format earlier releases wrote, so their snapshots are
+// read as checkpoints) and the record of version v (what its commit
+// changed). The zero padding makes the lexical order the numeric order, for
+// people and for OSS listings alike, and "record-" sorts before
+// "snapshot-", so a listing after a record's name holds the later records
+// and every checkpoint.
+const (
+	recordPrefix     = "record-"
+	checkpointPrefix = "snapshot-"
+)
 
-// parseVersionName returns the version a name holds, if it is one.
-func parseVersionName(name string) (int64, bool) {
-	digits, ok := strings.CutPrefix(name, "snapshot-")
-	if !ok {
-		return 0, false
+func checkpointName(v int64) string { return fmt.Sprintf(checkpointPrefix+"%020d.json", v) }
+func recordName(v int64) string     { return fmt.Sprintf(recordPrefix+"%020d.json", v) }
+
+// parseName returns the version a name holds and whether it is a record,
+// if it is one of the store's names.
+func parseName(name string) (v int64, record, ok bool) {
+	digits, record := strings.CutPrefix(name, recordPrefix)
+	if !record {
+		if digits, ok = strings.CutPrefix(name, checkpointPrefix); !ok {
+			return 0, false, false
+		}
 	}
 	digits, ok = strings.CutSuffix(digits, ".json")
 	if !ok || len(digits) != 20 {
-		return 0, false
+		return 0, false, false
 	}
 	v, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || v <= 0 {
-		return 0, false
+		return 0, false, false
 	}
-	return v, true
+	return v, record, true
 }
 
 // tempPattern names the files a commit writes before linking them into
 // place; Load ignores them.
 const tempPattern = ".snapshot-*.tmp"
 
-// fileBackend keeps each version in its own file in one directory, which
+// fileBackend keeps each record and checkpoint in its own file in one directory, which
 // may be local or an NFS mount such as FC's NAS.
 //
-// A version becomes visible by os.Link of a complete, fsynced temporary
+// A file becomes visible by os.Link of a complete, fsynced temporary
 // file to the version's name. link(2) creates the name atomically, with the
 // file's whole content, and fails with EEXIST if the name exists: it never
 // replaces (rename would, silently). The alternative, O_CREATE|O_EXCL on the
-// version's own name and then writing, makes the name visible while the
+// file's own name and then writing, makes the name visible while the
 // file is still empty or partly written, so a concurrent Load would see a
-// damaged snapshot, and a crash in the middle would leave one behind for
+// damaged file, and a crash in the middle would leave one behind for
 // good. The temporary file itself is created with O_EXCL (os.CreateTemp).
 // On NFS, link is one server-side operation and atomic, the technique
 // open(2) recommends for exclusive creation there; a LINK retransmitted
 // after a lost reply may report EEXIST although it succeeded, which is
-// told apart by checking that the version's name is our file.
+// told apart by checking that the name is our file.
 type fileBackend struct {
 	dir string // absolute
 }
@@ -85,11 +98,10 @@ func newFileBackend(rawURL, rest string) (*fileBackend, error) {
 	return &fileBackend{dir: dir}, nil
 }
 
-func (f *fileBackend) path(v int64) string { return filepath.Join(f.dir, versionName(v)) }
-func (f *fileBackend) name(v int64) string { return f.path(v) }
-func (f *fileBackend) location() string    { return "file://" + filepath.ToSlash(f.dir) }
+func (f *fileBackend) name(n string) string { return filepath.Join(f.dir, n) }
+func (f *fileBackend) location() string     { return "file://" + filepath.ToSlash(f.dir) }
 
-func (f *fileBackend) versions(ctx context.Context) ([]int64, error) {
+func (f *fileBackend) list(ctx context.Context, after string) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -100,36 +112,38 @@ func (f *fileBackend) versions(ctx context.Context) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	var vs []int64
+	var names []string
+	newest, _, _ := parseName(after)
 	for _, e := range entries {
-		if v, ok := parseVersionName(e.Name()); ok {
-			vs = append(vs, v)
+		if v, record, ok := parseName(e.Name()); ok && e.Name() > after {
+			names = append(names, e.Name())
+			if record {
+				newest = max(newest, v)
+			}
 		}
 	}
-	slices.Sort(vs)
 	// An NFS client may serve a directory listing from its cache for a
-	// while; looking the next names up one by one asks the server.
-	next := int64(1)
-	if len(vs) > 0 {
-		next = vs[len(vs)-1] + 1
-	}
-	for ; ; next++ {
-		if _, err := os.Lstat(f.path(next)); err != nil {
+	// while; looking the next records up one by one asks the server.
+	for next := newest + 1; ; next++ {
+		if _, err := os.Lstat(f.name(recordName(next))); err != nil {
 			break
 		}
-		vs = append(vs, next)
+		if n := recordName(next); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
 	}
-	return vs, nil
+	slices.Sort(names)
+	return names, nil
 }
 
-func (f *fileBackend) read(ctx context.Context, v int64) ([]byte, error) {
+func (f *fileBackend) read(ctx context.Context, n string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return os.ReadFile(f.path(v))
+	return os.ReadFile(f.name(n))
 }
 
-func (f *fileBackend) create(ctx context.Context, v int64, data []byte) error {
+func (f *fileBackend) create(ctx context.Context, n string, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -152,7 +166,7 @@ func (f *fileBackend) create(ctx context.Context, v int64, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	final := f.path(v)
+	final := f.name(n)
 	if err := os.Link(tmp.Name(), final); err != nil {
 		if !errors.Is(err, fs.ErrExist) {
 			if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) {
@@ -183,8 +197,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func (f *fileBackend) remove(_ context.Context, v int64) error {
-	if err := os.Remove(f.path(v)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+func (f *fileBackend) remove(_ context.Context, n string) error {
+	if err := os.Remove(f.name(n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil

@@ -8,53 +8,55 @@ import (
 	"sync"
 )
 
-// memoryBackend keeps the encoded versions in this process. Storing bytes,
-// not snapshots, keeps loads independent of one another and exercises the
-// encoding as the durable backends do.
+// memoryBackend keeps the encoded records and checkpoints in this process.
+// Storing bytes, not snapshots, keeps loads independent of one another and
+// exercises the encoding as the durable backends do.
 type memoryBackend struct {
 	mu   sync.Mutex
-	data map[int64][]byte
+	data map[string][]byte
 }
 
-func newMemoryBackend() *memoryBackend { return &memoryBackend{data: map[int64][]byte{}} }
+func newMemoryBackend() *memoryBackend { return &memoryBackend{data: map[string][]byte{}} }
 
-func (m *memoryBackend) versions(context.Context) ([]int64, error) {
+func (m *memoryBackend) list(_ context.Context, after string) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	vs := make([]int64, 0, len(m.data))
-	for v := range m.data {
-		vs = append(vs, v)
+	var names []string
+	for n := range m.data {
+		if n > after {
+			names = append(names, n)
+		}
 	}
-	slices.Sort(vs)
-	return vs, nil
+	slices.Sort(names)
+	return names, nil
 }
 
-func (m *memoryBackend) read(_ context.Context, v int64) ([]byte, error) {
+func (m *memoryBackend) read(_ context.Context, n string) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	d, ok := m.data[v]
+	d, ok := m.data[n]
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", m.name(v), fs.ErrNotExist)
+		return nil, fmt.Errorf("%s: %w", m.name(n), fs.ErrNotExist)
 	}
 	return slices.Clone(d), nil
 }
 
-func (m *memoryBackend) create(_ context.Context, v int64, data []byte) error {
+func (m *memoryBackend) create(_ context.Context, n string, data []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.data[v]; ok {
+	if _, ok := m.data[n]; ok {
 		return ErrConflict
 	}
-	m.data[v] = slices.Clone(data)
+	m.data[n] = slices.Clone(data)
 	return nil
 }
 
-func (m *memoryBackend) remove(_ context.Context, v int64) error {
+func (m *memoryBackend) remove(_ context.Context, n string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.data, v)
+	delete(m.data, n)
 	return nil
 }
 
-func (m *memoryBackend) name(v int64) string { return "memory://" + versionName(v) }
-func (m *memoryBackend) location() string    { return "memory://" }
+func (m *memoryBackend) name(n string) string { return "memory://" + n }
+func (m *memoryBackend) location() string     { return "memory://" }

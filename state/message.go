@@ -21,7 +21,7 @@ type Message struct {
 // unknown, a message was posted already, or another cycle holds a live
 // claim on posting it.
 func (s *Snapshot) ClaimMessage(exportKey, sink, cycle string, now time.Time, lease time.Duration) bool {
-	e := s.Exports[exportKey]
+	e := s.thaw(exportKey)
 	if e == nil {
 		return false
 	}
@@ -33,11 +33,12 @@ func (s *Snapshot) ClaimMessage(exportKey, sink, cycle string, now time.Time, le
 		e.Messages = map[string]*Message{}
 	}
 	e.Messages[sink] = &Message{ClaimedBy: cycle, ClaimUntil: now.Add(lease)}
+	e.change()
 	return true
 }
 
 // Message returns the message kept about the export key names for sink,
-// or nil.
+// or nil, to read: it is changed through ClaimMessage and SettleMessage.
 func (s *Snapshot) Message(exportKey, sink string) *Message {
 	if e := s.Exports[exportKey]; e != nil {
 		return e.Messages[sink]
@@ -49,7 +50,7 @@ func (s *Snapshot) Message(exportKey, sink string) *Message {
 // message to sink left: the handle (empty when the post failed, which
 // releases the claim for a later cycle) and what it shows.
 func (s *Snapshot) SettleMessage(exportKey, sink, cycle, handle, shown string) {
-	e := s.Exports[exportKey]
+	e := s.thaw(exportKey)
 	if e == nil {
 		return
 	}
@@ -66,6 +67,7 @@ func (s *Snapshot) SettleMessage(exportKey, sink, cycle, handle, shown string) {
 	case m.Handle == "" && m.ClaimedBy != cycle && handle == "":
 		return // another cycle's claim: leave it
 	}
+	e.change()
 	if handle != "" {
 		m.Handle = handle
 	}
@@ -80,7 +82,8 @@ func (s *Snapshot) SettleMessage(exportKey, sink, cycle, handle, shown string) {
 // ForgetMessage drops the message kept about the export key names for
 // sink, for a message its sink says is gone: the next cycle posts anew.
 func (s *Snapshot) ForgetMessage(exportKey, sink string) {
-	if e := s.Exports[exportKey]; e != nil {
+	if e := s.thaw(exportKey); e != nil && e.Messages[sink] != nil {
 		delete(e.Messages, sink)
+		e.change()
 	}
 }

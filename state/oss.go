@@ -8,22 +8,28 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	osscreds "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	osstransport "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/transport"
 
 	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/netguard"
 )
 
-// ossBackend keeps each version in its own object under a prefix of a
-// bucket. A version is created with a PutObject carrying
+// ossBackend keeps each record and checkpoint in its own object under a
+// prefix of a bucket. An object is created with a PutObject carrying
 // x-oss-forbid-overwrite: true, which OSS refuses with 409
 // FileAlreadyExists when the object exists: the create-if-absent step. OSS
 // reads and lists are strongly consistent after a put, so the newest
-// version is found by listing.
+// version is found by listing, after a known name when the store is warm.
 //
 // Forbid-overwrite does not hold on a bucket with versioning enabled or
 // suspended (the put silently makes a new object version), so Open refuses
@@ -47,8 +53,9 @@ type ossCalls struct {
 	// versioningStatus is the bucket's versioning status, "" if never
 	// enabled.
 	versioningStatus func(ctx context.Context) (string, error)
-	// listKeys lists every key under prefix, following pages.
-	listKeys func(ctx context.Context, prefix string) ([]string, error)
+	// listKeys lists every key under prefix after startAfter, following
+	// pages.
+	listKeys func(ctx context.Context, prefix, startAfter string) ([]string, error)
 	// get returns an object's bytes.
 	get func(ctx context.Context, key string) ([]byte, error)
 	// putNew stores an object with x-oss-forbid-overwrite: true.
@@ -67,11 +74,12 @@ func newOSSCalls(client *oss.Client, bucket string) ossCalls {
 			}
 			return oss.ToString(res.VersionStatus), nil
 		},
-		listKeys: func(ctx context.Context, prefix string) ([]string, error) {
-			p := client.NewListObjectsV2Paginator(&oss.ListObjectsV2Request{
-				Bucket: oss.Ptr(bucket),
-				Prefix: oss.Ptr(prefix),
-			})
+		listKeys: func(ctx context.Context, prefix, startAfter string) ([]string, error) {
+			req := &oss.ListObjectsV2Request{Bucket: oss.Ptr(bucket), Prefix: oss.Ptr(prefix)}
+			if startAfter != "" {
+				req.StartAfter = oss.Ptr(startAfter)
+			}
+			p := client.NewListObjectsV2Paginator(req)
 			var keys []string
 			for p.HasNext() {
 				page, err := p.NextPage(ctx)
@@ -134,15 +142,18 @@ func ossConfig(opts Options) (*oss.Config, error) {
 		provider = credential.Default()
 	}
 	endpoint := strings.TrimSpace(opts.Getenv("OSS_ENDPOINT"))
-	region := strings.TrimSpace(opts.Getenv("OSS_REGION"))
+	region, regionVar := strings.TrimSpace(opts.Getenv("OSS_REGION")), "OSS_REGION"
 	if region == "" {
-		region = opts.Region
+		region, regionVar = opts.Region, "FC_REGION"
 	}
 	if region == "" && endpoint != "" {
-		region = regionOfEndpoint(endpoint)
+		region, regionVar = regionOfEndpoint(endpoint), "OSS_ENDPOINT"
 	}
 	if region == "" {
 		return nil, fmt.Errorf("%w: the OSS state store needs a region: set OSS_REGION (e.g. cn-hangzhou), or OSS_ENDPOINT to an endpoint such as oss-cn-hangzhou.aliyuncs.com", ErrConfig)
+	}
+	if !ossRegionSyntax.MatchString(region) {
+		return nil, fmt.Errorf("%w: %s: %s is not a region ID such as cn-hangzhou (lower-case letters, digits and hyphens)", ErrConfig, regionVar, event.Quote(region))
 	}
 	cfg := oss.LoadDefaultConfig().
 		WithRegion(region).
@@ -161,28 +172,53 @@ func ossConfig(opts Options) (*oss.Config, error) {
 	} else if opts.OnFC {
 		cfg.UseInternalEndpoint = oss.Ptr(true)
 	}
-	if opts.RequestTimeout > 0 {
-		cfg = cfg.WithReadWriteTimeout(opts.RequestTimeout).WithConnectTimeout(opts.RequestTimeout)
-	}
-	return cfg, nil
+	return cfg.WithHttpClient(ossHTTPClient(opts.RequestTimeout, opts.resolver)), nil
 }
+
+// ossHTTPClient is the client the SDK would build for itself (its
+// timeouts, redirects not followed), except that plain http reaches
+// loopback addresses only, checked at dial time with names resolved by
+// resolver (nil: the system's). Given a client, the SDK ignores its
+// Config's timeouts, so timeout (the SDK's defaults when zero) is set here.
+func ossHTTPClient(timeout time.Duration, resolver *net.Resolver) *http.Client {
+	tcfg := &osstransport.Config{}
+	if timeout > 0 {
+		tcfg.ConnectTimeout, tcfg.ReadWriteTimeout = &timeout, &timeout
+	}
+	client := osstransport.NewHttpClient(tcfg)
+	client.Transport = netguard.Transport(client.Transport.(*http.Transport), resolver)
+	return client
+}
+
+// Region IDs, and host names with an optional port, as OSS_REGION and
+// OSS_ENDPOINT may give them.
+var (
+	ossRegionSyntax = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	hostSyntax      = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$`)
+)
 
 // checkEndpoint accepts https endpoints, host names (the SDK adds https),
 // and plain http only to a loopback host, such as a local test server.
 func checkEndpoint(endpoint string) error {
 	if !strings.Contains(endpoint, "://") {
+		if !hostSyntax.MatchString(endpoint) {
+			return fmt.Errorf("%w: OSS_ENDPOINT %s is not an https URL or a host name such as oss-cn-hangzhou.aliyuncs.com", ErrConfig, event.Quote(endpoint))
+		}
 		return nil
 	}
 	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%w: OSS_ENDPOINT %q is not a URL or host name", ErrConfig, endpoint)
+	if err != nil || u.Host == "" || !hostSyntax.MatchString(u.Host) && net.ParseIP(u.Hostname()) == nil {
+		return fmt.Errorf("%w: OSS_ENDPOINT %s is not a URL or host name", ErrConfig, event.Quote(endpoint))
+	}
+	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%w: OSS_ENDPOINT %s: want only a scheme and a host, no user, path or query", ErrConfig, event.Quote(u.Redacted()))
 	}
 	switch u.Scheme {
 	case "https":
 		return nil
 	case "http":
 		host := u.Hostname()
-		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		if netguard.IsLoopbackHost(host) {
 			return nil
 		}
 		return fmt.Errorf("%w: OSS_ENDPOINT %q: plain http is accepted only for a loopback host; use https", ErrConfig, u.Redacted())
@@ -221,41 +257,45 @@ func (b *ossBackend) refuseVersioning(ctx context.Context) error {
 	return nil
 }
 
-func (b *ossBackend) key(v int64) string  { return b.prefix + versionName(v) }
-func (b *ossBackend) name(v int64) string { return "oss://" + b.bucket + "/" + b.key(v) }
+func (b *ossBackend) key(n string) string  { return b.prefix + n }
+func (b *ossBackend) name(n string) string { return "oss://" + b.bucket + "/" + b.key(n) }
 func (b *ossBackend) location() string {
 	return "oss://" + b.bucket + "/" + strings.TrimSuffix(b.prefix, "/")
 }
 
-func (b *ossBackend) versions(ctx context.Context) ([]int64, error) {
-	keys, err := b.calls.listKeys(ctx, b.prefix+"snapshot-")
+func (b *ossBackend) list(ctx context.Context, after string) ([]string, error) {
+	startAfter := ""
+	if after != "" {
+		startAfter = b.key(after)
+	}
+	keys, err := b.calls.listKeys(ctx, b.prefix, startAfter)
 	if err != nil {
 		return nil, b.wrap("ListObjectsV2", err)
 	}
-	var vs []int64
+	var names []string
 	for _, key := range keys {
 		name, ok := strings.CutPrefix(key, b.prefix)
 		if !ok || strings.Contains(name, "/") {
 			continue
 		}
-		if v, ok := parseVersionName(name); ok {
-			vs = append(vs, v)
+		if _, _, ok := parseName(name); ok && name > after {
+			names = append(names, name)
 		}
 	}
-	slices.Sort(vs)
-	return vs, nil
+	slices.Sort(names)
+	return names, nil
 }
 
-func (b *ossBackend) read(ctx context.Context, v int64) ([]byte, error) {
-	data, err := b.calls.get(ctx, b.key(v))
+func (b *ossBackend) read(ctx context.Context, n string) ([]byte, error) {
+	data, err := b.calls.get(ctx, b.key(n))
 	if err != nil {
 		return nil, b.wrap("GetObject", err)
 	}
 	return data, nil
 }
 
-func (b *ossBackend) create(ctx context.Context, v int64, data []byte) error {
-	err := b.calls.putNew(ctx, b.key(v), data)
+func (b *ossBackend) create(ctx context.Context, n string, data []byte) error {
+	err := b.calls.putNew(ctx, b.key(n), data)
 	if err == nil {
 		return nil
 	}
@@ -265,16 +305,16 @@ func (b *ossBackend) create(ctx context.Context, v int64, data []byte) error {
 	}
 	// The SDK retries a put whose answer was lost (a timeout, a 5xx after
 	// OSS stored it); the retry then finds our own object. Its bytes are
-	// ours exactly when the commit landed, since every snapshot carries
-	// its commit time to the nanosecond.
-	if got, rerr := b.read(ctx, v); rerr == nil && bytes.Equal(got, data) {
+	// ours exactly when the commit landed, since every record and
+	// checkpoint carries its commit's random ID.
+	if got, rerr := b.read(ctx, n); rerr == nil && bytes.Equal(got, data) {
 		return nil
 	}
 	return ErrConflict
 }
 
-func (b *ossBackend) remove(ctx context.Context, v int64) error {
-	if err := b.calls.remove(ctx, b.key(v)); err != nil {
+func (b *ossBackend) remove(ctx context.Context, n string) error {
+	if err := b.calls.remove(ctx, b.key(n)); err != nil {
 		return b.wrap("DeleteObject", err)
 	}
 	return nil

@@ -36,6 +36,7 @@ type fakeOSS struct {
 	objects map[string][]byte
 	faults  []fault
 	ops     []string
+	queries []string // raw queries seen
 	auth    []string // Authorization headers seen
 	tokens  []string // x-oss-security-token headers seen
 }
@@ -124,6 +125,7 @@ func (f *fakeOSS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	f.mu.Lock()
 	f.ops = append(f.ops, op)
+	f.queries = append(f.queries, r.URL.RawQuery)
 	f.auth = append(f.auth, r.Header.Get("Authorization"))
 	f.tokens = append(f.tokens, r.Header.Get("x-oss-security-token"))
 	var flt *fault
@@ -200,7 +202,7 @@ func (f *fakeOSS) list(w http.ResponseWriter, r *http.Request) {
 	const page = 2
 	q := r.URL.Query()
 	prefix := q.Get("prefix")
-	after := q.Get("continuation-token")
+	after := max(q.Get("continuation-token"), q.Get("start-after"))
 	var keys []string
 	for k := range f.objects {
 		if strings.HasPrefix(k, prefix) && k > after {
@@ -297,10 +299,11 @@ func TestOSSCommitLoadPrune(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := []string{"export-notifier/prod/" + versionName(4), "export-notifier/prod/" + versionName(5), "export-notifier/prod/" + versionName(6)}
-	if got := f.keys(); !slices.Equal(got, want) {
-		t.Fatalf("bucket holds %v, want the newest three %v", got, want)
+	var names []string
+	for _, k := range f.keys() {
+		names = append(names, strings.TrimPrefix(k, "export-notifier/prod/"))
 	}
+	checkPruned(t, names, 3, 6)
 	stale, err := st.Load(ctx)
 	if err != nil || stale.Version != 6 || len(stale.Exports) != 6 {
 		t.Fatalf("Load: version %d with %d exports, %v", stale.Version, len(stale.Exports), err)
@@ -316,7 +319,7 @@ func TestOSSCommitLoadPrune(t *testing.T) {
 	// store commits between this commit's listing and its put.
 	other := openOSS(t, srv, "oss://state-bucket/export-notifier/prod")
 	raced := false
-	racy := &versioned{b: &raceBackend{backend: st.(*versioned).b, before: func() {
+	racy := newLogStore(&raceBackend{backend: st.(*logStore).b, before: func() {
 		if raced {
 			return
 		}
@@ -324,7 +327,7 @@ func TestOSSCommitLoadPrune(t *testing.T) {
 		if _, err := Update(ctx, other, func(s *Snapshot) error { s.Watch(event.Ref{Kind: event.Warning, ID: 100}, t0); return nil }); err != nil {
 			t.Error(err)
 		}
-	}}, keep: 3}
+	}}, ossOptions(srv))
 	s, err = racy.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -364,11 +367,11 @@ type raceBackend struct {
 	before, after func()
 }
 
-func (r *raceBackend) create(ctx context.Context, v int64, data []byte) error {
+func (r *raceBackend) create(ctx context.Context, name string, data []byte) error {
 	if r.before != nil {
 		r.before()
 	}
-	err := r.backend.create(ctx, v, data)
+	err := r.backend.create(ctx, name, data)
 	if r.after != nil {
 		r.after()
 	}
@@ -402,7 +405,7 @@ func TestOSSFaults(t *testing.T) {
 		{"list times out once, retried", []fault{{op: "ListObjectsV2", stall: 3 * time.Second}}, ""},
 		{"get times out once, retried", []fault{{op: "GetObject", stall: 3 * time.Second}}, ""},
 		{"503 on every put attempt", []fault{{op: "PutObject", status: 503}, {op: "PutObject", status: 503}, {op: "PutObject", status: 503}}, "503 InternalError"},
-		{"put times out on every attempt", []fault{{op: "PutObject", stall: 3 * time.Second}, {op: "PutObject", stall: 3 * time.Second}, {op: "PutObject", stall: 3 * time.Second}}, "write oss://b-faults/p/" + versionName(2) + ": OSS PutObject: operation error PutObject"},
+		{"put times out on every attempt", []fault{{op: "PutObject", stall: 3 * time.Second}, {op: "PutObject", stall: 3 * time.Second}, {op: "PutObject", stall: 3 * time.Second}}, "write oss://b-faults/p/" + recordName(2) + ": OSS PutObject: operation error PutObject"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -419,7 +422,7 @@ func TestOSSFaults(t *testing.T) {
 				if err == nil || errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Update = %v, want an error saying %q", err, tt.wantErr)
 				}
-				if _, ok := f.object("p/" + versionName(2)); ok {
+				if _, ok := f.object("p/" + recordName(2)); ok {
 					t.Fatal("a failed commit left its version behind")
 				}
 				return
@@ -454,14 +457,14 @@ func TestOSSDamagedObject(t *testing.T) {
 	if _, err := Update(ctx, st, func(s *Snapshot) error { s.Watch(event.Ref{Kind: event.Vul, ID: 1}, t0); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	key := "state/" + versionName(2)
+	key := "state/" + checkpointName(2)
 	f.setObject(key, []byte(`{"schema":1,"version":2,"exports":[{"kind":"vul"`))
 	_, err := Update(ctx, st, func(*Snapshot) error { return nil })
 	var de *DamagedError
 	if !errors.As(err, &de) || de.Location != "oss://b-damaged/"+key || !strings.Contains(err.Error(), "truncated") || !strings.Contains(err.Error(), "ossutil cp") {
 		t.Fatalf("Update over a damaged object: %v", err)
 	}
-	if got := f.keys(); !slices.Equal(got, []string{"state/" + versionName(1), key}) {
+	if got := f.keys(); !slices.Equal(got, []string{"state/" + recordName(1), "state/" + checkpointName(1), key}) {
 		t.Fatalf("bucket holds %v", got)
 	}
 }
@@ -524,6 +527,7 @@ func TestOSSConfig(t *testing.T) {
 		{name: "endpoint names the region", env: map[string]string{"OSS_ENDPOINT": "https://oss-ap-southeast-1.aliyuncs.com"}, endpoint: "https://oss-ap-southeast-1.aliyuncs.com", useReg: "ap-southeast-1"},
 		{name: "internal endpoint host", env: map[string]string{"OSS_ENDPOINT": "oss-cn-hangzhou-internal.aliyuncs.com"}, onFC: true, endpoint: "oss-cn-hangzhou-internal.aliyuncs.com", useReg: "cn-hangzhou"},
 		{name: "no region anywhere", wantErr: "set OSS_REGION"},
+		{name: "plain http to a localhost name", env: map[string]string{"OSS_ENDPOINT": "http://oss.localhost:9000", "OSS_REGION": "cn-hangzhou"}, endpoint: "http://oss.localhost:9000", useReg: "cn-hangzhou"},
 		{name: "plain http to a remote host", env: map[string]string{"OSS_ENDPOINT": "http://oss.example.com", "OSS_REGION": "cn-hangzhou"}, wantErr: "loopback"},
 		{name: "other scheme", env: map[string]string{"OSS_ENDPOINT": "ftp://oss.example.com", "OSS_REGION": "cn-hangzhou"}, wantErr: "https URL"},
 	}

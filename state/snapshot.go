@@ -31,9 +31,14 @@ type Snapshot struct {
 	Starts map[string]*StartRecord
 
 	// id names the commit this snapshot was loaded or committed as, and
-	// parent the commit it was built on; Commit uses them to tell its own
-	// write from a stale one (see versioned.Commit).
+	// parent the commit it was built on; a record names its parent, so
+	// that a reader can check the chain.
 	id, parent string
+	// shared says the snapshot came from a store's Load, its exports
+	// frozen until thawed; owned then holds the keys of the exports it
+	// thawed or added, the only ones a commit need look at.
+	shared bool
+	owned  map[string]struct{}
 }
 
 // Export is what the state remembers about one watched export.
@@ -61,6 +66,46 @@ type Export struct {
 	// Messages holds, per sink that edits its messages, the message kept
 	// about the export.
 	Messages map[string]*Message
+
+	// clean says the export is as the store last read or wrote it; every
+	// method that changes it clears this, and a commit writes only the
+	// exports that are not clean. An Export built outside the store is
+	// never clean, so it is written.
+	clean bool
+	// frozen says the export is the store's own, shared by the snapshots
+	// it handed out: a snapshot copies it before changing it (see thaw).
+	frozen bool
+}
+
+// Touch marks the export changed, so that the next commit writes it: for a
+// caller that set its fields directly rather than through its methods.
+func (e *Export) Touch() { e.change() }
+
+// change marks the export changed. A frozen export is shared with other
+// cycles: changing it would change their snapshots and the store's, so
+// it is a programming error, reported at once.
+func (e *Export) change() {
+	if e.frozen {
+		panic("state: an export shared by loaded snapshots was changed; get it through Snapshot.Watch or Snapshot.Export before changing it")
+	}
+	e.clean = false
+}
+
+// MarkChecked records that Security Center answered about the export at now.
+func (e *Export) MarkChecked(now time.Time) {
+	e.change()
+	e.LastChecked = now
+}
+
+// SetLastError records the error code of the export's last check (empty
+// when it succeeded) and reports whether that changed.
+func (e *Export) SetLastError(code string) bool {
+	if e.LastError == code {
+		return false
+	}
+	e.change()
+	e.LastError = code
+	return true
 }
 
 // Record is one event and its delivery to each sink.
@@ -109,15 +154,17 @@ func NewSnapshot() *Snapshot {
 
 // Watch returns the export ref names, adding it (first seen now) if the
 // snapshot does not hold it. A tombstone is returned as it is: callers
-// check Finished.
+// check Finished. Change the export through its methods, or Touch it after
+// setting its fields, so that the next commit writes it.
 func (s *Snapshot) Watch(ref event.Ref, now time.Time) *Export {
 	if s.Exports == nil {
 		s.Exports = map[string]*Export{}
 	}
 	key := ref.String()
-	if e, ok := s.Exports[key]; ok {
+	if e := s.thaw(key); e != nil {
 		return e
 	}
+	s.own(key)
 	e := &Export{
 		Ref:        ref,
 		Status:     event.Status{Ref: ref},
@@ -130,7 +177,7 @@ func (s *Snapshot) Watch(ref event.Ref, now time.Time) *Export {
 }
 
 // Export returns the export ref names, or nil.
-func (s *Snapshot) Export(ref event.Ref) *Export { return s.Exports[ref.String()] }
+func (s *Snapshot) Export(ref event.Ref) *Export { return s.thaw(ref.String()) }
 
 // Pending returns the exports that are not finished, sorted by key.
 func (s *Snapshot) Pending() []*Export {
@@ -151,6 +198,7 @@ func (e *Export) Observe(st event.Status, now time.Time) bool {
 	st.Ref = e.Ref
 	changed := e.Status.State == "" || st.State != e.Status.State ||
 		st.Progress != e.Status.Progress || st.CurrentCount != e.Status.CurrentCount
+	e.change()
 	e.Status = st
 	if changed {
 		e.LastChange = now
@@ -161,6 +209,7 @@ func (e *Export) Observe(st event.Status, now time.Time) bool {
 // Finish makes the export a tombstone as of now, unless it already is one.
 func (e *Export) Finish(now time.Time) {
 	if e.Finished.IsZero() {
+		e.change()
 		e.Finished = now
 	}
 }
@@ -192,6 +241,7 @@ func (s *Snapshot) AddEvent(ref event.Ref, ev event.Event, sinks []string) bool 
 		r.Deliveries[sink] = &Delivery{}
 	}
 	e.Events[key] = r
+	e.change()
 	return true
 }
 
@@ -236,30 +286,39 @@ func (s *Snapshot) Undelivered() []Due {
 	return out
 }
 
-// Delivery returns the delivery record d names, or nil.
+// Delivery returns the delivery record d names, or nil, to read: it is
+// changed through Claim and Settle.
 func (s *Snapshot) Delivery(d Due) *Delivery {
-	e, ok := s.Exports[d.ExportKey]
-	if !ok {
-		return nil
+	if e := s.Exports[d.ExportKey]; e != nil {
+		if r := e.Events[d.EventKey]; r != nil {
+			return r.Deliveries[d.Sink]
+		}
 	}
-	r, ok := e.Events[d.EventKey]
-	if !ok {
-		return nil
+	return nil
+}
+
+// delivery returns the delivery record d names and its export, this
+// snapshot's own, or nils.
+func (s *Snapshot) delivery(d Due) (*Export, *Delivery) {
+	if s.Delivery(d) == nil {
+		return nil, nil
 	}
-	return r.Deliveries[d.Sink]
+	e := s.thaw(d.ExportKey)
+	return e, e.Events[d.EventKey].Deliveries[d.Sink]
 }
 
 // Claim takes the delivery d names for cycle until now+lease. It returns
 // false if the delivery is gone or already delivered, or another cycle
 // holds a live claim on it; a cycle may renew its own claim.
 func (s *Snapshot) Claim(cycle string, d Due, now time.Time, lease time.Duration) bool {
-	del := s.Delivery(d)
+	e, del := s.delivery(d)
 	if del == nil || del.Delivered() {
 		return false
 	}
 	if del.ClaimedAt(now) && del.ClaimedBy != cycle {
 		return false
 	}
+	e.change()
 	del.ClaimedBy = cycle
 	del.ClaimUntil = now.Add(lease)
 	return true
@@ -272,10 +331,11 @@ func (s *Snapshot) Claim(cycle string, d Due, now time.Time, lease time.Duration
 // success is recorded all the same, since the sink did accept the event,
 // and ends the claim, since nothing is left to send.
 func (s *Snapshot) Settle(cycle string, d Due, sendErr error, now time.Time) {
-	del := s.Delivery(d)
+	e, del := s.delivery(d)
 	if del == nil {
 		return
 	}
+	e.change()
 	del.Attempts++
 	if sendErr == nil {
 		if !del.Delivered() {

@@ -24,6 +24,10 @@ type StartRecord struct {
 	// have reached Security Center all the same.
 	Error          string
 	MayHaveStarted bool
+
+	// clean says the record is as the store last read or wrote it (see
+	// Export's).
+	clean bool
 }
 
 // Intend records that cycle is about to start spec under key (an
@@ -50,7 +54,7 @@ func (s *Snapshot) SettleStart(key, cycle string, ref event.Ref, requestID strin
 	if !ok || r.ClaimedBy != cycle || !r.Settled.IsZero() {
 		return nil
 	}
-	r.Settled, r.RequestID = now, requestID
+	r.Settled, r.RequestID, r.clean = now, requestID, false
 	if startErr != nil {
 		r.Error, r.MayHaveStarted = startErr.Error(), mayHaveStarted
 		return nil

@@ -221,7 +221,21 @@ func TestConcurrentProcesses(t *testing.T) {
 	dir := t.TempDir()
 	st := openFile(t, dir)
 	seedSharedEvent(t, st)
-	const procs, commits = 4, 15
+	out := runCommitters(t, dir, 4, 15)
+	checkOutcome(t, st, out.added, out.claimers, out.landed)
+}
+
+// committed is what the processes runCommitters started report.
+type committed struct {
+	added, claimers   []string
+	landed, conflicts int
+}
+
+// runCommitters runs procs processes that each make commits commits to
+// the state in dir (see claimAndAdd), all starting at once, and collects
+// what they report.
+func runCommitters(t *testing.T, dir string, procs, commits int) committed {
+	t.Helper()
 	start := time.Now().Add(500 * time.Millisecond).UnixNano()
 	var cmds []*exec.Cmd
 	var outs []*bytes.Buffer
@@ -238,8 +252,7 @@ func TestConcurrentProcesses(t *testing.T) {
 		cmds = append(cmds, cmd)
 		outs = append(outs, out)
 	}
-	var added, claimers []string
-	landed := 0
+	var c committed
 	for p, cmd := range cmds {
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("process %d: %v\n%s", p, err, outs[p])
@@ -249,17 +262,19 @@ func TestConcurrentProcesses(t *testing.T) {
 			line := sc.Text()
 			switch {
 			case strings.HasPrefix(line, "added "):
-				added = append(added, strings.TrimPrefix(line, "added "))
+				c.added = append(c.added, strings.TrimPrefix(line, "added "))
+			case strings.HasPrefix(line, "conflict "):
+				c.conflicts++
 			case line == "claimed true":
-				claimers = append(claimers, fmt.Sprintf("process-%d", p))
+				c.claimers = append(c.claimers, fmt.Sprintf("process-%d", p))
 			case line == "claim landed":
-				landed++
+				c.landed++
 			case strings.HasPrefix(line, "error"):
 				t.Errorf("process %d: %s", p, line)
 			}
 		}
 	}
-	checkOutcome(t, st, added, claimers, landed)
+	return c
 }
 
 func TestKilledCycleIsTakenOverAfterLease(t *testing.T) {
@@ -420,10 +435,10 @@ func TestOldVersionsArePruned(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{".snapshot-2.tmp", versionName(8), versionName(9), versionName(10)}
-	if !slices.Equal(names, want) {
-		t.Fatalf("directory holds %v, want %v", names, want)
+	if names[0] != ".snapshot-2.tmp" {
+		t.Fatalf("directory holds %v, want the fresh temporary file kept and the stale one deleted", names)
 	}
+	checkPruned(t, names[1:], 3, 10)
 	s, err := st.Load(ctx)
 	if err != nil || len(s.Exports) != 10 {
 		t.Fatalf("newest snapshot: %v, %v", s, err)
@@ -461,7 +476,7 @@ func TestDamagedSnapshotIsReportedAndKept(t *testing.T) {
 			if err := st.Commit(ctx, s); err != nil {
 				t.Fatal(err)
 			}
-			damaged := filepath.Join(dir, versionName(2))
+			damaged := filepath.Join(dir, checkpointName(2))
 			if err := os.WriteFile(damaged, tt.data, 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -572,7 +587,8 @@ func TestStaleWriteIntoPrunedSlot(t *testing.T) {
 			} else {
 				b = newMemoryBackend()
 			}
-			other := &versioned{b: b, keep: 3}
+			opts := Options{Keep: 3, CheckpointEvery: 1}
+			other := newLogStore(b, opts)
 			watch := func(id int64) func(*Snapshot) error {
 				return func(s *Snapshot) error { s.Watch(event.Ref{Kind: event.Asset, ID: id}, t0); return nil }
 			}
@@ -583,7 +599,7 @@ func TestStaleWriteIntoPrunedSlot(t *testing.T) {
 			// Between the slow commit's listing and its write, five others
 			// land and prune its version's slot.
 			once := false
-			slow := &versioned{b: &raceBackend{backend: b, before: func() {
+			slow := newLogStore(&raceBackend{backend: b, before: func() {
 				if once {
 					return
 				}
@@ -593,7 +609,7 @@ func TestStaleWriteIntoPrunedSlot(t *testing.T) {
 						t.Error(err)
 					}
 				}
-			}}, keep: 3}
+			}}, opts)
 			s, err := slow.Load(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -613,7 +629,7 @@ func TestStaleWriteIntoPrunedSlot(t *testing.T) {
 
 			// A commit that others build on at once is still a success.
 			built := false
-			fast := &versioned{b: &raceBackend{backend: b, after: func() {
+			fast := newLogStore(&raceBackend{backend: b, after: func() {
 				if built {
 					return
 				}
@@ -621,7 +637,7 @@ func TestStaleWriteIntoPrunedSlot(t *testing.T) {
 				if _, err := Update(ctx, other, watch(200)); err != nil {
 					t.Error(err)
 				}
-			}}, keep: 3}
+			}}, opts)
 			got, err := Update(ctx, fast, watch(100))
 			if err != nil || got.Version != 8 {
 				t.Fatalf("a commit built upon at once: version %d, %v; want version 8 and success", got.Version, err)
@@ -631,5 +647,34 @@ func TestStaleWriteIntoPrunedSlot(t *testing.T) {
 				t.Fatalf("newest is version %d holding %v", newest.Version, sortedKeys(newest.Exports))
 			}
 		})
+	}
+}
+
+// checkPruned checks that names, a store's files or objects after
+// newest commits, are the newest keep checkpoints and every record after
+// the oldest of them, up to newest.
+func checkPruned(t *testing.T, names []string, keep int, newest int64) {
+	t.Helper()
+	var checkpoints, records []int64
+	for _, n := range names {
+		v, record, ok := parseName(n)
+		switch {
+		case !ok:
+			t.Errorf("unexpected name %s", n)
+		case record:
+			records = append(records, v)
+		default:
+			checkpoints = append(checkpoints, v)
+		}
+	}
+	if len(checkpoints) != keep || checkpoints[keep-1] > newest {
+		t.Fatalf("%v: want the newest %d checkpoints", names, keep)
+	}
+	var want []int64
+	for v := checkpoints[0] + 1; v <= newest; v++ {
+		want = append(want, v)
+	}
+	if !slices.Equal(records, want) {
+		t.Fatalf("%v: want the records after the oldest checkpoint kept, %v", names, want)
 	}
 }

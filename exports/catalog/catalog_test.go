@@ -109,6 +109,8 @@ func TestParseStartSpecRefuses(t *testing.T) {
 		{`null`, []string{"want a JSON object"}},
 		{`{"kind": "vul", "type": "cve"} {}`, []string{"want a JSON object"}},
 		{`{"kind": "vul", "type": "cve", "type": "sys"}`, []string{`field "type" is given twice`}},
+		{`{"kind": "asset", "exportType": "user", "params": {"a": "1", "a": "2"}}`, []string{`field "a" is given twice in params`}},
+		{`{"kind": "asset", "exportType": "user", "params": "{\"a\": \"1\", \"a\": \"2\"}"}`, []string{`params: field "a" is given twice`}},
 		{`{"kind": "asset", "exportType": "assetInstance", "exporttype": "x"}`, []string{`unknown field "exporttype"`, "exportType, type"}},
 		{`{"kind": "asset", "ExportType": "assetInstance"}`, []string{`unknown field "ExportType"`}},
 		{`{"kind": "disk", "exportType": "assetInstance"}`, []string{`start disk/assetInstance: unknown kind "disk" (want asset, vul or suspEvent)`}},
@@ -258,6 +260,8 @@ func FuzzParseStartSpec(f *testing.F) {
 		`{"kind": "vul", "type": "cve", "uuids": "a,a,b"}`,
 		`{"kind": "hc"}`,
 		`{}`,
+		`{"kind": "vul", "kind": "asset", "exportType": "user"}`,
+		`{"exportType": "port", "params": "{\"a\": 1, \"a\": 2}"}`,
 	} {
 		f.Add([]byte(seed))
 	}

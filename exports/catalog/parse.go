@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/jsonkeys"
 )
 
 // Parse parses one start item, such as
@@ -18,25 +18,25 @@ import (
 // (camelCase); unknown fields, fields of another kind's API and bad values
 // are refused, the error naming the item and what is allowed.
 func Parse(raw []byte) (event.StartSpec, error) {
-	item := snippet(raw)
+	item := event.Snippet(string(raw))
 	names, ok := objectKeys(raw)
 	if !ok {
 		return event.StartSpec{}, fmt.Errorf("start item %s: want a JSON object such as {\"kind\": \"asset\", \"exportType\": \"assetInstance\"}", item)
 	}
 	known := event.SpecFields()
-	for i, name := range names {
-		if slices.Contains(names[:i], name) {
-			return event.StartSpec{}, fmt.Errorf("start item %s: field %q is given twice", item, name)
-		}
+	if err := uniqueKeys(raw); err != nil {
+		return event.StartSpec{}, fmt.Errorf("start item %s: %w", item, err)
+	}
+	for _, name := range names {
 		if name != "kind" && !slices.Contains(known, name) {
-			return event.StartSpec{}, fmt.Errorf("start item %s: unknown field %q (known: kind, %s)", item, name, strings.Join(known, ", "))
+			return event.StartSpec{}, fmt.Errorf("start item %s: unknown field %s (known: kind, %s)", item, event.Quote(name), strings.Join(known, ", "))
 		}
 	}
 	var s event.StartSpec
 	if err := json.Unmarshal(raw, &s); err != nil { // names are exact by now, so its case folding never applies
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return event.StartSpec{}, fmt.Errorf("start item %s: field %q: want a %s, not a %s", item, typeErr.Field, jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)
+			return event.StartSpec{}, fmt.Errorf("start item %s: field %s: want a %s, not a %s", item, event.Quote(typeErr.Field), jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)
 		}
 		return event.StartSpec{}, fmt.Errorf("start item %s: %w", item, err)
 	}
@@ -49,8 +49,27 @@ func Parse(raw []byte) (event.StartSpec, error) {
 	return s, nil
 }
 
-// objectKeys returns the member names of the JSON object raw, in order,
-// duplicates included; ok is false when raw is not one JSON object.
+// uniqueKeys refuses a member named twice in the item, or in its params
+// when they are given as a string holding a JSON object.
+func uniqueKeys(raw []byte) error {
+	if err := jsonkeys.Unique(raw); err != nil {
+		return err
+	}
+	var item struct {
+		Params json.RawMessage `json:"params"`
+	}
+	var params string
+	if json.Unmarshal(raw, &item) != nil || json.Unmarshal(item.Params, &params) != nil {
+		return nil // not a string: checked above, or refused later
+	}
+	if err := jsonkeys.Unique([]byte(params)); err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	return nil
+}
+
+// objectKeys returns the member names of the JSON object raw, in order;
+// ok is false when raw is not one JSON object.
 func objectKeys(raw []byte) (names []string, ok bool) {
 	if !json.Valid(raw) {
 		return nil, false
@@ -83,13 +102,4 @@ func jsonTypeName(goKind string) string {
 	default:
 		return goKind
 	}
-}
-
-// snippet is raw on one line, bounded, for naming a bad item.
-func snippet(raw []byte) string {
-	s := strings.Join(strings.Fields(string(raw)), " ")
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "?")
-	}
-	return event.Clip(s, 120)
 }

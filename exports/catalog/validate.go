@@ -63,7 +63,7 @@ func problem(s event.StartSpec) error {
 		if _, err := event.ParseKind(string(kind)); err == nil {
 			return bad("kind", "%s exports cannot be started (only asset, vul and suspEvent can; an asset export with exportType exportHcWarning lists baseline risks)", kind)
 		}
-		return bad("kind", "unknown kind %q (want asset, vul or suspEvent)", kind)
+		return bad("kind", "unknown kind %s (want asset, vul or suspEvent)", event.Quote(string(kind)))
 	}
 	v := values(s.Values())
 	for _, name := range event.SpecFields() {
@@ -96,12 +96,12 @@ func (f Field) problem(v values) error {
 	case f.List && f.Values != nil:
 		for _, item := range strings.Split(value, ",") {
 			if !slices.Contains(f.Values, item) {
-				return bad(f.Name, "%s %q: want a comma-separated list of %s", f.Name, value, strings.Join(f.Values, ", "))
+				return bad(f.Name, "%s %s: want a comma-separated list of %s", f.Name, event.Quote(value), strings.Join(f.Values, ", "))
 			}
 		}
 	case f.Values != nil:
 		if !slices.Contains(f.Values, value) {
-			return bad(f.Name, "%s %q: want %s", f.Name, value, alternatives(f.Values))
+			return bad(f.Name, "%s %s: want %s", f.Name, event.Quote(value), alternatives(f.Values))
 		}
 	case f.check == nil && f.Type == Text:
 		return text(f.Name, value)
@@ -115,7 +115,7 @@ func text(name, value string) error {
 		return bad(name, "%s: at most %d bytes", name, maxTextLen)
 	}
 	if !utf8.ValidString(value) || strings.IndexFunc(value, unicode.IsControl) >= 0 {
-		return bad(name, "%s %q: want printable UTF-8 text", name, value)
+		return bad(name, "%s %s: want printable UTF-8 text", name, event.Quote(value))
 	}
 	return nil
 }
@@ -168,7 +168,7 @@ func params(name string, v values) error {
 func positive(what string) func(string, values) error {
 	return func(name string, v values) error {
 		if strings.HasPrefix(v[name], "-") {
-			return bad(name, "%s %s: want a positive %s", name, v[name], what)
+			return bad(name, "%s %s: want a positive %s", name, event.Snippet(v[name]), what)
 		}
 		return nil
 	}
@@ -176,7 +176,7 @@ func positive(what string) func(string, values) error {
 
 func millis(name string, v values) error {
 	if strings.HasPrefix(v[name], "-") {
-		return bad(name, "%s %s: want milliseconds since 1970-01-01 UTC", name, v[name])
+		return bad(name, "%s %s: want milliseconds since 1970-01-01 UTC", name, event.Snippet(v[name]))
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ var cveSyntax = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
 
 func cveID(name string, v values) error {
 	if id := v[name]; id != "" && !cveSyntax.MatchString(id) {
-		return bad(name, "%s %q: want a CVE ID such as CVE-2022-44702", name, id)
+		return bad(name, "%s %s: want a CVE ID such as CVE-2022-44702", name, event.Quote(id))
 	}
 	return nil
 }
@@ -216,7 +216,7 @@ func parseTime(name, value string) (time.Time, error) {
 	}
 	at, err := time.Parse(SuspEventTimeLayout, value)
 	if err != nil {
-		return time.Time{}, bad(name, "%s %q: want a time such as 2022-10-01 00:00:00", name, value)
+		return time.Time{}, bad(name, "%s %s: want a time such as 2022-10-01 00:00:00", name, event.Quote(value))
 	}
 	return at, nil
 }

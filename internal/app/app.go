@@ -15,6 +15,7 @@ import (
 	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/notify/sinks"
+	"github.com/export-notifier/export-notifier/scrub"
 	"github.com/export-notifier/export-notifier/state"
 )
 
@@ -34,6 +35,10 @@ type Setup struct {
 	Log     *slog.Logger
 	// OnFC selects FC's defaults: state in /tmp, OSS's internal endpoint.
 	OnFC bool
+	// Secrets is the process's set of secret values (NewSecrets): the
+	// credentials the cycle fetches join it, and Security Center's
+	// messages are scrubbed with it. nil scrubs nothing.
+	Secrets *scrub.Live
 }
 
 // NewCycle builds a cycle from the environment. Every error is bad
@@ -44,7 +49,8 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, _, err := NewClient(s.Getenv, s.Credentials, s.Log)
+	s.Credentials = LearnCredentials(s.Credentials, s.Secrets)
+	client, _, err := newClient(s.Getenv, s.Credentials, s.Log, s.Secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -74,14 +80,22 @@ func CredentialsFrom(getenv func(string) string) credential.Provider {
 
 // NewClient builds the Security Center client the environment describes,
 // signing with creds and logging each failed attempt to log (nil: none),
-// and returns the configuration it was built from.
+// and returns the configuration it was built from. Its errors are
+// scrubbed of NewSecrets(getenv) and the credentials creds hands out.
 func NewClient(getenv func(string) string, creds credential.Provider, log *slog.Logger) (*exports.Client, exports.Config, error) {
+	secrets := NewSecrets(getenv)
+	return newClient(getenv, LearnCredentials(creds, secrets), log, secrets)
+}
+
+// newClient is NewClient scrubbing with secrets.
+func newClient(getenv func(string) string, creds credential.Provider, log *slog.Logger, secrets *scrub.Live) (*exports.Client, exports.Config, error) {
 	cfg, err := exports.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, cfg, err
 	}
 	cfg.Credentials = creds
 	cfg.Logger = log
+	cfg.Secrets = secrets
 	client, err := exports.New(cfg)
 	return client, cfg, err
 }

@@ -32,7 +32,7 @@ func TestNewLoggerFormats(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			log, err := NewLogger(env(tc.vars), &out, tc.onFC)
+			log, err := NewLogger(env(tc.vars), &out, tc.onFC, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +46,7 @@ func TestNewLoggerFormats(t *testing.T) {
 
 func TestNewLoggerLevel(t *testing.T) {
 	var out bytes.Buffer
-	log, err := NewLogger(env(map[string]string{"LOG_LEVEL": "warn"}), &out, false)
+	log, err := NewLogger(env(map[string]string{"LOG_LEVEL": "warn"}), &out, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +63,18 @@ func TestSettingErrorsNameTheVariable(t *testing.T) {
 		read              func(getenv func(string) string) error
 	}{
 		{"LOG_LEVEL", "loud", `LOG_LEVEL: "loud" is not one of debug, info, warn, error`, func(g func(string) string) error {
-			_, err := NewLogger(g, &bytes.Buffer{}, false)
+			_, err := NewLogger(g, &bytes.Buffer{}, false, nil)
 			return err
 		}},
 		{"LOG_FORMAT", "xml", `LOG_FORMAT: "xml" is not json or text`, func(g func(string) string) error {
-			_, err := NewLogger(g, &bytes.Buffer{}, false)
+			_, err := NewLogger(g, &bytes.Buffer{}, false, nil)
 			return err
 		}},
 		{"POLL_TIMEOUT", "500ms", `POLL_TIMEOUT: "500ms" is not a duration of at least 1s, such as 60s`, func(g func(string) string) error {
+			_, err := PollTimeout(g)
+			return err
+		}},
+		{"POLL_TIMEOUT", "1500000h", `POLL_TIMEOUT: "1500000h" is more than the maximum, 24h`, func(g func(string) string) error {
 			_, err := PollTimeout(g)
 			return err
 		}},
@@ -88,7 +92,7 @@ func TestPollTimeout(t *testing.T) {
 	for _, tc := range []struct {
 		value string
 		want  time.Duration
-	}{{"", DefaultPollTimeout}, {"90s", 90 * time.Second}, {"1s", time.Second}} {
+	}{{"", DefaultPollTimeout}, {"90s", 90 * time.Second}, {"1s", time.Second}, {"24h", MaxPollTimeout}} {
 		got, err := PollTimeout(env(map[string]string{"POLL_TIMEOUT": tc.value}))
 		if err != nil || got != tc.want {
 			t.Errorf("POLL_TIMEOUT=%q: %v, %v; want %v", tc.value, got, err, tc.want)

@@ -27,7 +27,7 @@ func Variables() []setting.Var {
 // ownVariables are the settings this package reads itself.
 func ownVariables() []setting.Var {
 	return []setting.Var{
-		{Name: "POLL_TIMEOUT", Meaning: "deadline of one CLI cycle, retries included; on FC the invocation's deadline applies", Default: "60s"},
+		{Name: "POLL_TIMEOUT", Meaning: "deadline of one CLI cycle, retries included, 1s to 24h; on FC the invocation's deadline applies", Default: "60s"},
 		{Name: "LOG_LEVEL", Meaning: "debug, info, warn or error", Default: "info"},
 		{Name: "LOG_FORMAT", Meaning: "json or text", Default: "JSON on FC, text elsewhere"},
 	}

@@ -84,7 +84,7 @@ func variablesAsked(t *testing.T) []string {
 		t.Fatal("an oss:// store with no region opened")
 	}
 	CredentialsFrom(env(map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret"}))
-	if _, err := NewLogger(env(nil), io.Discard, false); err != nil {
+	if _, err := NewLogger(env(nil), io.Discard, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := PollTimeout(env(nil)); err != nil {

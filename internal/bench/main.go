@@ -50,7 +50,15 @@ func main() {
 	concurrencies := flag.String("concurrency", "1,8,16,32", "POLL_CONCURRENCY values to time")
 	startupRuns := flag.Int("startup-runs", 11, "runs of the binary whose median start-up is printed")
 	memoryAt := flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured")
+	stateOnly := flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)")
 	flag.Parse()
+	if *stateOnly {
+		if err := runState(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	conc, err := ints(*concurrencies)
 	if err == nil {
@@ -113,7 +121,7 @@ func run(opts options) error {
 	if err != nil {
 		return err
 	}
-	stateRows, err := stateSizeRows(ctx, opts.memoryAt, stateDirs)
+	stateRows, err := stateSizeRows(ctx, dir, opts.memoryAt, stateDirs)
 	if err != nil {
 		return err
 	}
@@ -146,6 +154,21 @@ func printReport(began time.Time, rows []row) {
 	fmt.Println()
 	fmt.Println("Cycles run in one process with the simulator (file state, console sink, JSON logs discarded), timed from Cycle.Run's start to its return.")
 	fmt.Println("ideal = latency × ceil(N / concurrency), or N / QPS when the rate binds. MB = 10^6 bytes.")
+}
+
+// runState prints the state layout's figures alone.
+func runState() error {
+	dir, err := os.MkdirTemp("", "export-notifier-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	rows, err := layoutRows(context.Background(), dir)
+	if err != nil {
+		return err
+	}
+	printTable(os.Stdout, rows)
+	return nil
 }
 
 // timedCycle runs one timed cycle in its own state directory.

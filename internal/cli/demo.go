@@ -144,12 +144,15 @@ func (w *demoWorld) settings(stateURL string) map[string]string {
 // adds the console sink: the demo shows both a local sink and the console
 // one.
 func newDemoCycle(ctx context.Context, env Env, vars map[string]string) (*handler.Cycle, error) {
-	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	getenv := func(name string) string { return vars[name] }
+	secrets := app.NewSecrets(getenv)
+	log := slog.New(secrets.Handler(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	cycle, err := app.NewCycle(ctx, app.Setup{
-		Getenv:      func(name string) string { return vars[name] },
+		Getenv:      getenv,
 		Credentials: credential.Static{AccessKeyID: sassim.DemoAccessKeyID, AccessKeySecret: sassim.DemoAccessKeySecret},
 		Console:     env.Stderr,
 		Log:         log,
+		Secrets:     secrets,
 	})
 	if err != nil {
 		return nil, err

@@ -31,7 +31,8 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 	if *every < 0 {
 		return fs.usageError(env, fmt.Sprintf("--every %s is negative", *every))
 	}
-	log, err := app.NewLogger(env.Getenv, env.Stderr, false)
+	secrets := app.NewSecrets(env.Getenv)
+	log, err := app.NewLogger(env.Getenv, env.Stderr, false, secrets)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
@@ -48,9 +49,9 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
 	}
-	cycle, err := app.NewCycle(ctx, app.Setup{Getenv: env.Getenv, Credentials: app.CredentialsFrom(env.Getenv), Console: env.Stderr, Log: log})
+	cycle, err := app.NewCycle(ctx, app.Setup{Getenv: env.Getenv, Credentials: app.CredentialsFrom(env.Getenv), Console: env.Stderr, Log: log, Secrets: secrets})
 	if err != nil {
-		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
+		fmt.Fprintln(env.Stderr, "export-notifier poll:", secrets.Secrets().Error(err))
 		return SetupExit(err)
 	}
 	p := poller{cycle: cycle, timeout: timeout, opts: handler.Options{Refs: in.Refs, DryRun: *dryRun}, log: log, env: env}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/jsonkeys"
 )
 
 // Scenario is a simulator's setup as a file describes it, for
@@ -79,6 +80,9 @@ func LoadScenario(path string) (Scenario, error) {
 
 // ParseScenario parses a scenario's JSON.
 func ParseScenario(data []byte) (Scenario, error) {
+	if err := jsonkeys.Unique(data); err != nil {
+		return Scenario{}, fmt.Errorf("not a scenario: %w", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var f scenarioFile

@@ -58,6 +58,7 @@ func TestParseScenarioRejectsBadItems(t *testing.T) {
 		{`{"securityToken": "t"}`, `securityToken needs`},
 		{`{} {}`, `data after the JSON object`},
 		{`[]`, `not a scenario`},
+		{`{"exports": [{"ref": 1, "steps": 2, "steps": 3}]}`, `field "steps" is given twice in exports[0]`},
 	}
 	for _, tt := range tests {
 		_, err := sassim.ParseScenario([]byte(tt.json))

@@ -156,7 +156,7 @@ func (s *slackBot) classify(err error) *notify.Error {
 		text := notify.ErrorText([]byte(resp.Err), []string{s.token})
 		return &notify.Error{Sink: s.name, StatusCode: http.StatusOK, Text: text, Retryable: retrySlackError(resp.Err)}
 	}
-	return &notify.Error{Sink: s.name, Retryable: true, Err: notify.RedactError(err, s.api, []string{s.token})}
+	return notify.TransportError(s.name, err, s.api, []string{s.token})
 }
 
 // retrySlackError reports whether a Web API error string is worth another

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"testing"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -26,7 +27,7 @@ func BenchmarkTemplateBody(b *testing.B) {
 	ev := notify.SampleEvent(event.Completed)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := w.render(ev); err != nil {
+		if _, _, err := w.render(context.Background(), ev); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,7 +21,7 @@ func Variables() []setting.Var {
 		{Name: "WEBHOOK_URL", Meaning: "generic webhook endpoints, comma separated; one request per event", Secret: true},
 		{Name: "WEBHOOK_SECRET", Meaning: "a Standard Webhooks signing secret, whsec_...; unset: requests are not signed", Secret: true},
 		{Name: "WEBHOOK_HEADERS", Meaning: "extra request headers, Name=value;Name2=value2", Secret: true},
-		{Name: "WEBHOOK_TEMPLATE", Meaning: "a text/template for the body, or @path to a file holding one", Default: "a CloudEvents 1.0 JSON body"},
+		{Name: "WEBHOOK_TEMPLATE", Meaning: "a text/template for the body, or @path to a file holding one; at most 256 KB rendered, valid JSON unless WEBHOOK_HEADERS sets another Content-Type", Default: "a CloudEvents 1.0 JSON body"},
 	}
 }
 
@@ -59,7 +60,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	}
 	if v := getenv("WEBHOOK_TEMPLATE"); strings.TrimSpace(v) != "" {
 		if s.Template, err = loadTemplate(v); err != nil {
-			return Settings{}, fmt.Errorf("WEBHOOK_TEMPLATE: %s", notify.OneLine(err.Error()))
+			return Settings{}, fmt.Errorf("WEBHOOK_TEMPLATE: %s", notify.Cut(notify.OneLine(err.Error()), 280, notify.Bytes))
 		}
 	}
 	return s, nil
@@ -112,10 +113,12 @@ func (s Settings) Notifiers(includeLink bool) []notify.Notifier {
 // Preview is the body a webhook receives for each event, one request per
 // event.
 func (s Settings) Preview(events []event.Event, includeLink bool) ([]notify.Rendering, error) {
-	w := &webhook{tmpl: s.Template, includeLink: includeLink}
+	w := &webhook{tmpl: s.Template, header: s.Headers, includeLink: includeLink}
+	ctx, cancel := context.WithTimeout(context.Background(), sampleTimeout)
+	defer cancel()
 	out := make([]notify.Rendering, len(events))
 	for i, ev := range events {
-		body, contentType, err := w.render(ev)
+		body, contentType, err := w.render(ctx, ev)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +126,13 @@ func (s Settings) Preview(events []event.Event, includeLink bool) ([]notify.Rend
 		if len(events) > 1 {
 			title = fmt.Sprintf("Webhook body %d of %d (one request per event)", i+1, len(events))
 		}
-		out[i] = notify.Rendering{Title: title + " (Content-Type: " + contentType + ")", Body: body}
+		title += " (Content-Type: " + contentType + ")"
+		if s.Template != nil {
+			if err := checkJSON(body, contentType); err != nil {
+				title += ", not sent: " + err.Error()
+			}
+		}
+		out[i] = notify.Rendering{Title: title, Body: body}
 	}
 	return out, nil
 }

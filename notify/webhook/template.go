@@ -1,7 +1,7 @@
 package webhook
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -28,6 +28,9 @@ func NewTemplateData(ev event.Event, includeLink bool) TemplateData {
 	if !includeLink {
 		ev.Status.Link = ""
 	}
+	// The API's raw answer holds the link, and is the one list in an event
+	// a template could loop over at length.
+	ev.Status.Raw = nil
 	d := TemplateData{CloudEvent: NewCloudEvent(ev, includeLink), Event: ev, Summary: notify.Summary(ev, includeLink)}
 	if ev.Error != nil {
 		d.Hint = notify.Hint(ev.Status.Kind, ev.Error.Code)
@@ -40,7 +43,8 @@ func NewTemplateData(ev event.Event, includeLink bool) TemplateData {
 // string) and jsonEscape (a string escaped for use inside a JSON string,
 // without the quotes). A template is tried on a sample of every event type,
 // so a reference to a field that does not exist fails here, not at the
-// first delivery.
+// first delivery. Loops that no event's data bounds (a range over a
+// number, a template that runs itself) are refused here too.
 func ParseTemplate(name, text string) (*template.Template, error) {
 	t, err := template.New(name).Option("missingkey=error").Funcs(template.FuncMap{
 		"json":       templateJSON,
@@ -49,8 +53,13 @@ func ParseTemplate(name, text string) (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseLoops(t); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sampleTimeout)
+	defer cancel()
 	for _, typ := range event.Types() {
-		if err := t.Execute(new(bytes.Buffer), NewTemplateData(notify.SampleEvent(typ), true)); err != nil {
+		if _, err := execute(ctx, t, NewTemplateData(notify.SampleEvent(typ), true)); err != nil {
 			return nil, fmt.Errorf("on a sample %s event: %w", typ, err)
 		}
 	}

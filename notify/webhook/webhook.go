@@ -4,7 +4,6 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -70,8 +69,14 @@ func (w *webhook) Notify(ctx context.Context, events []event.Event) error {
 }
 
 func (w *webhook) send(ctx context.Context, ev event.Event) error {
-	body, contentType, err := w.render(ev)
+	body, contentType, err := w.render(ctx, ev)
+	if err == nil && w.tmpl != nil {
+		err = checkJSON(body, contentType)
+	}
 	if err != nil {
+		// Permanent: the same template fails the same event again. Later
+		// cycles try it once each, so a corrected template still
+		// delivers it, until the export is no longer remembered.
 		return &notify.Error{Sink: w.name, Err: err}
 	}
 	header := make(http.Header, len(w.header)+4)
@@ -92,17 +97,22 @@ func (w *webhook) send(ctx context.Context, ev event.Event) error {
 	return nil
 }
 
-// render is the body for ev and its media type.
-func (w *webhook) render(ev event.Event) ([]byte, string, error) {
+// render is the body for ev and its media type: WEBHOOK_HEADERS' Content-Type
+// when it sets one. A template renders within ctx and MaxBodySize.
+func (w *webhook) render(ctx context.Context, ev event.Event) ([]byte, string, error) {
 	if w.tmpl == nil {
 		b, err := CloudEventBody(ev, w.includeLink)
 		return b, cloudEventsJSON, err
 	}
-	var buf bytes.Buffer
-	if err := w.tmpl.Execute(&buf, NewTemplateData(ev, w.includeLink)); err != nil {
-		return nil, "", fmt.Errorf("WEBHOOK_TEMPLATE: %w", err)
+	contentType := plainJSON
+	if v := w.header.Get("Content-Type"); v != "" {
+		contentType = v
 	}
-	return buf.Bytes(), plainJSON, nil
+	body, err := execute(ctx, w.tmpl, NewTemplateData(ev, w.includeLink))
+	if err != nil {
+		return nil, "", fmt.Errorf("WEBHOOK_TEMPLATE: %s", notify.Cut(notify.OneLine(err.Error()), 240, notify.Bytes))
+	}
+	return body, contentType, nil
 }
 
 // sign is the Standard Webhooks v1 signature: base64 HMAC-SHA256 over
