@@ -31,3 +31,22 @@ func Snippet(s string) string {
 // Quote is Snippet(s) in Go's quotes: how an error names a value it
 // refuses.
 func Quote(s string) string { return strconv.Quote(Snippet(s)) }
+
+// maxChoices bounds how much of a list of allowed values an error shows,
+// so that a long catalogue (dozens of export types, every region) keeps
+// the error within a few hundred bytes.
+const maxChoices = 80
+
+// Choices is how an error lists the values it would accept: "a, b, c",
+// or as many as fit in about maxChoices bytes followed by "… (N in all)".
+func Choices(values []string) string {
+	if joined := strings.Join(values, ", "); len(joined) <= maxChoices {
+		return joined
+	}
+	shown, size := 0, 0
+	for shown < len(values) && size+len(values[shown])+2 <= maxChoices {
+		size += len(values[shown]) + 2
+		shown++
+	}
+	return strings.Join(values[:max(shown, 1)], ", ") + ", … (" + strconv.Itoa(len(values)) + " in all)"
+}

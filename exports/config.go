@@ -135,7 +135,7 @@ func checkRegion(region string) error {
 		return fmt.Errorf("not a region ID (like cn-hangzhou or ap-southeast-1)")
 	}
 	if _, ok := sdkEndpointMap()[region]; !ok {
-		return fmt.Errorf("no Security Center endpoint for this region (known: %s)", strings.Join(Regions(), ", "))
+		return fmt.Errorf("no Security Center endpoint for this region (known: %s)", event.Choices(Regions()))
 	}
 	return nil
 }

@@ -116,7 +116,7 @@ func TestParseStartSpecRefuses(t *testing.T) {
 		{`{"kind": "disk", "exportType": "assetInstance"}`, []string{`start disk/assetInstance: unknown kind "disk" (want asset, vul or suspEvent)`}},
 		{`{"kind": "hc"}`, []string{"start hc: hc exports cannot be started (only asset, vul and suspEvent can"}},
 		{`{"kind": 5}`, []string{`field "kind": want a string, not a number`}},
-		{`{"kind": "asset"}`, []string{"start asset: exportType is required (one of assetInstance, user,", "raspInMemoryWebshellInsertion)"}},
+		{`{"kind": "asset"}`, []string{"start asset: exportType is required (one of assetInstance, user,", "(28 in all))"}},
 		{`{"kind": "asset", "exportType": "assetInstnce"}`, []string{`start asset/assetInstnce: exportType "assetInstnce": want one of assetInstance, user, port,`}},
 		{`{"kind": "asset", "exportType": "assetInstance", "lang": "fr"}`, []string{`start asset/assetInstance (fr): lang "fr": want zh or en`}},
 		{`{"kind": "asset", "exportType": "assetInstance", "type": "cve"}`, []string{"type is not a parameter of asset exports (ExportRecord takes exportType, exportFileType, resourceDirectoryAccountId, params, lang)"}},

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/internal/jsonkeys"
@@ -29,7 +28,7 @@ func Parse(raw []byte) (event.StartSpec, error) {
 	}
 	for _, name := range names {
 		if name != "kind" && !slices.Contains(known, name) {
-			return event.StartSpec{}, fmt.Errorf("start item %s: unknown field %s (known: kind, %s)", item, event.Quote(name), strings.Join(known, ", "))
+			return event.StartSpec{}, fmt.Errorf("start item %s: unknown field %s (known: %s)", item, event.Quote(name), event.Choices(append([]string{"kind"}, known...)))
 		}
 	}
 	var s event.StartSpec

@@ -83,7 +83,7 @@ func problem(s event.StartSpec) error {
 func (f Field) problem(v values) error {
 	value := v[f.Name]
 	if value == "" && f.Required {
-		return bad(f.Name, "%s is required (one of %s)", f.Name, strings.Join(f.Values, ", "))
+		return bad(f.Name, "%s is required (one of %s)", f.Name, event.Choices(f.Values))
 	}
 	if f.check != nil {
 		if err := f.check(f.Name, v); err != nil {
@@ -96,7 +96,7 @@ func (f Field) problem(v values) error {
 	case f.List && f.Values != nil:
 		for _, item := range strings.Split(value, ",") {
 			if !slices.Contains(f.Values, item) {
-				return bad(f.Name, "%s %s: want a comma-separated list of %s", f.Name, event.Quote(value), strings.Join(f.Values, ", "))
+				return bad(f.Name, "%s %s: want a comma-separated list of %s", f.Name, event.Quote(value), event.Choices(f.Values))
 			}
 		}
 	case f.Values != nil:
@@ -127,7 +127,7 @@ func alternatives(values []string) string {
 	case 2:
 		return values[0] + " or " + values[1]
 	default:
-		return "one of " + strings.Join(values, ", ")
+		return "one of " + event.Choices(values)
 	}
 }
 
