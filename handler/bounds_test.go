@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
 )
 
 // TestConfigBounds: a setting past its documented bounds, or a number that
