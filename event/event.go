@@ -147,23 +147,6 @@ func ParseRef(s string) (Ref, error) {
 	return r, nil
 }
 
-// ParseList parses a comma- or space-separated list of references, such as
-// EXPORT_IDS. The error names the first bad item.
-func ParseList(s string) ([]Ref, error) {
-	fields := strings.FieldsFunc(s, func(r rune) bool {
-		return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == ';'
-	})
-	refs := make([]Ref, 0, len(fields))
-	for _, f := range fields {
-		r, err := ParseRef(f)
-		if err != nil {
-			return nil, err
-		}
-		refs = append(refs, r)
-	}
-	return refs, nil
-}
-
 // State is an export's progress as Security Center reports it.
 type State string
 

@@ -65,11 +65,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	var err error
 	if v := getenv("EXPORT_IDS"); v != "" {
-		if c.ExportIDs, err = event.ParseList(v); err != nil {
+		if c.ExportIDs, err = ParseIDs(v); err != nil {
 			return Config{}, &InputError{Source: "EXPORT_IDS", Err: err}
-		}
-		if len(c.ExportIDs) > MaxIDs {
-			return Config{}, &InputError{Source: "EXPORT_IDS", Err: fmt.Errorf("%d exports named, at most %d allowed", len(c.ExportIDs), MaxIDs)}
 		}
 	}
 	if v := strings.TrimSpace(getenv("NOTIFY_ON")); v != "" {

@@ -80,7 +80,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 		return r.res, err
 	}
 	if opts.DryRun {
-		return r.dryRun(snap, polls), nil
+		return r.dryRun(snap, polls).summarised(snap, r.started), nil
 	}
 	snap, p, err := r.decide(ctx, snap, polls)
 	if err != nil {
@@ -90,7 +90,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if snap, err = r.settle(ctx, snap, out); err != nil {
 		return r.res, err
 	}
-	return r.report(snap, polls, out), nil
+	return r.report(snap, polls, out).summarised(snap, r.started), nil
 }
 
 // nothingToWatch tells someone whose cycle had nothing to check what

@@ -13,10 +13,6 @@ import (
 	"github.com/export-notifier/export-notifier/internal/jsonkeys"
 )
 
-// MaxIDs bounds how many exports one payload or EXPORT_IDS may name; a
-// larger list is refused rather than half-polled.
-const MaxIDs = 100_000
-
 // InputError is bad configuration or a bad invocation payload: the cycle
 // did not run and nothing changed. The CLI exits 2 for it; on FC the
 // invocation fails.
@@ -111,9 +107,6 @@ func ParsePayload(s string) (Input, error) {
 		if err != nil {
 			return Input{}, &InputError{Source: "payload", Err: err}
 		}
-		if len(refs) > MaxIDs {
-			return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("%d exports named, at most %d allowed", len(refs), MaxIDs)}
-		}
 		return Input{Refs: refs}, nil
 	}
 	var body struct {
@@ -131,8 +124,8 @@ func ParsePayload(s string) (Input, error) {
 	if dec.More() {
 		return Input{}, &InputError{Source: "payload", Err: errors.New("unexpected data after the JSON object")}
 	}
-	if len(body.Exports) > MaxIDs {
-		return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("%d exports named, at most %d allowed", len(body.Exports), MaxIDs)}
+	if err := event.CheckCount(len(body.Exports)); err != nil {
+		return Input{}, &InputError{Source: "payload", Err: err}
 	}
 	if len(body.Start) > MaxStarts {
 		return Input{}, &InputError{Source: "payload", Err: fmt.Errorf("%d exports to start, at most %d allowed", len(body.Start), MaxStarts)}

@@ -32,11 +32,12 @@ func (p poll) failure() *event.Failure {
 	return &event.Failure{Code: "CheckFailed", Message: p.err.Error()}
 }
 
-// checkAll asks about every ref with Concurrency workers under the QPS cap.
-// Once ctx is done no new call starts; the rest come back skipped.
-func (c *Cycle) checkAll(ctx context.Context, refs []event.Ref) []poll {
+// checkUntil asks about every ref with Concurrency workers under limiter,
+// the cycle's QPS cap. Once ctx is done, or stop is closed (nil never is),
+// no new call starts and the rest come back skipped; calls under way
+// finish.
+func (c *Cycle) checkUntil(ctx context.Context, refs []event.Ref, limiter *rate.Limiter, stop <-chan struct{}) []poll {
 	out := make([]poll, len(refs))
-	limiter := rate.NewLimiter(rate.Limit(c.Config.QPS), 1)
 	workers := min(max(c.Config.Concurrency, 1), len(refs))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -44,7 +45,7 @@ func (c *Cycle) checkAll(ctx context.Context, refs []event.Ref) []poll {
 		wg.Go(func() {
 			for i := range next {
 				out[i] = poll{ref: refs[i]}
-				if ctx.Err() != nil || limiter.Wait(ctx) != nil {
+				if stopped(stop) || ctx.Err() != nil || limiter.Wait(ctx) != nil || stopped(stop) {
 					out[i].skipped = true
 					continue
 				}
@@ -63,6 +64,15 @@ func (c *Cycle) checkAll(ctx context.Context, refs []event.Ref) []poll {
 	close(next)
 	wg.Wait()
 	return out
+}
+
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // safeGet turns a panic in one check into that check's failure: outside the

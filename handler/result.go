@@ -1,6 +1,8 @@
 package handler
 
 import (
+	"time"
+
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/state"
 )
@@ -16,10 +18,17 @@ type Result struct {
 	CheckFailed  int    `json:"checkFailed"`
 	// Skipped counts the exports left for the next cycle: this one ran out
 	// of time before checking them. The next cycle checks them first.
-	Skipped int            `json:"skipped"`
-	Starts  []StartResult  `json:"starts,omitempty"`
+	Skipped int           `json:"skipped"`
+	Starts  []StartResult `json:"starts,omitempty"`
+	// Exports are this cycle's checks, one per watched export; above
+	// SummariseAbove watched, only those that changed (Summarised).
 	Exports []ExportResult `json:"exports"`
-	Events  []EventResult  `json:"events"`
+	// Summarised says Exports lists only the exports that changed, and
+	// Statuses counts every watched export by status ("exporting",
+	// "success", "error", "skipped", ...).
+	Summarised bool           `json:"summarised,omitempty"`
+	Statuses   map[string]int `json:"statuses,omitempty"`
+	Events     []EventResult  `json:"events"`
 	// Messages are the posts and updates of self-updating messages.
 	Messages []MessageResult `json:"messages,omitempty"`
 	// Pending counts, per sink, the events not yet delivered to it.
@@ -79,5 +88,43 @@ func (r *Result) record(polls []poll, snap *state.Snapshot, sinks []string) {
 				}
 			}
 		}
+	}
+}
+
+// SummariseAbove is how many watched exports a cycle's result lists one by
+// one. Above it the result lists only the exports that changed this cycle
+// (new, moved, finished or failed) and counts the rest by status, so that
+// its size follows what moved rather than what is watched.
+const SummariseAbove = 1000
+
+// summarised is r as a large cycle reports it: see SummariseAbove. The
+// exports that changed are those snap saw change since the cycle began.
+func (r Result) summarised(snap *state.Snapshot, since time.Time) Result {
+	if r.Watched <= SummariseAbove {
+		return r
+	}
+	r.Summarised = true
+	r.Statuses = map[string]int{}
+	changed := make([]ExportResult, 0)
+	for _, e := range r.Exports {
+		r.Statuses[e.summaryStatus()]++
+		ex := snap.Exports[e.Export]
+		if !e.Skipped && (e.Error != "" || ex == nil || !ex.LastChange.Before(since)) {
+			changed = append(changed, e)
+		}
+	}
+	r.Exports = changed
+	return r
+}
+
+// summaryStatus is the status a summary counts e under.
+func (e ExportResult) summaryStatus() string {
+	switch {
+	case e.Skipped:
+		return "skipped"
+	case e.Error != "":
+		return "error"
+	default:
+		return e.Status
 	}
 }

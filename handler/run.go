@@ -98,24 +98,6 @@ func (r *run) start(ctx context.Context) error {
 	return err
 }
 
-// poll loads the state and checks the exports to watch, by pollBy.
-func (r *run) poll(ctx context.Context) (*state.Snapshot, []poll, error) {
-	snap, err := r.c.Store.Load(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load state from %s: %w", r.c.Store.Location(), err)
-	}
-	refs := watchList(r.c.Config, r.opts.Refs, snap, r.started)
-	r.res.Watched = len(refs)
-	if len(refs) == 0 {
-		r.log.Info(nothingToWatch)
-	} else if err := r.c.checkCredentials(ctx); err != nil {
-		return nil, nil, err
-	}
-	ctx, cancel := context.WithDeadline(ctx, r.pollBy)
-	defer cancel()
-	return snap, r.c.checkAll(ctx, refs), nil
-}
-
 // decideIn records in s what the polls mean and claims what this cycle is
 // to send. It is re-run on a freshly loaded snapshot when another cycle
 // committed first, so it decides from s alone.

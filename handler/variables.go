@@ -9,7 +9,7 @@ import (
 // Variables lists the environment variables ConfigFromEnv reads.
 func Variables() []setting.Var {
 	return []setting.Var{
-		{Name: "EXPORT_IDS", Meaning: "exports to watch, comma or space separated: 131231, vul:52, 131231@16670360956"},
+		{Name: "EXPORT_IDS", Meaning: "exports to watch, comma or space separated: 131231, vul:52, 131231@16670360956; @path reads them from a file"},
 		{Name: "NOTIFY_ON", Meaning: "events to send: completed, failed, stalled, and started for exports a payload starts", Default: "completed,failed,stalled"},
 		{Name: "STALL_AFTER", Meaning: "no progress for this long is a stall; 1m to 720h (30 days)", Default: "2h"},
 		{Name: "CLAIM_LEASE", Meaning: "how long a cycle's claim on an event holds before another cycle may take it over; 1s to 24h", Default: "twice the cycle's deadline"},

@@ -92,7 +92,7 @@ func startupAndSizeRows(ctx context.Context, binary, dir string, runs int) ([]ro
 		return nil, err
 	}
 	progress("start-up: %d runs of %s poll", runs, binary)
-	samples, err := startup(ctx, binary, dir, runs)
+	samples, err := startup(ctx, binary, dir, runs, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,15 @@ func main() {
 	startupRuns := flag.Int("startup-runs", 11, "runs of the binary whose median start-up is printed")
 	memoryAt := flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured")
 	stateOnly := flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)")
+	goalsOnly := flag.Bool("goals-only", false, "print only the state's goals: start-up with a large state, a warm cycle, peak RSS at scale")
 	flag.Parse()
+	if *goalsOnly {
+		if err := runGoals(*binary, *startupRuns); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *stateOnly {
 		if err := runState(); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -168,6 +176,22 @@ func runState() error {
 		return err
 	}
 	printTable(os.Stdout, rows)
+	return nil
+}
+
+// runGoals prints the state's goals alone.
+func runGoals(binary string, runs int) error {
+	began := time.Now()
+	dir, err := os.MkdirTemp("", "export-notifier-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	rows, err := goalRows(context.Background(), binary, dir, runs)
+	if err != nil {
+		return err
+	}
+	printReport(began, rows)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,8 +89,9 @@ func idList(first int64, n int) string {
 
 // startup measures, runs times, the time from starting the binary's poll
 // of one export to the simulator receiving its first request, and returns
-// the sorted samples.
-func startup(ctx context.Context, binary, dir string, runs int) ([]time.Duration, error) {
+// the sorted samples. With inState above 0, every run finds that many
+// settled exports in its state.
+func startup(ctx context.Context, binary, dir string, runs, inState int) ([]time.Duration, error) {
 	var (
 		mu    sync.Mutex
 		first time.Time
@@ -108,6 +110,11 @@ func startup(ctx context.Context, binary, dir string, runs int) ([]time.Duration
 		stateDir, err := os.MkdirTemp(dir, "startup-")
 		if err != nil {
 			return nil, err
+		}
+		if inState > 0 {
+			if err := fillState(ctx, stateDir, inState); err != nil {
+				return nil, err
+			}
 		}
 		mu.Lock()
 		first = time.Time{}
@@ -148,8 +155,14 @@ type memoryRun struct {
 // the memory it replaces, which under vfork is the parent's), so a big
 // parent would hide the child's own figure.
 func memory(ctx context.Context, binary, dir string, n int, extraEnv ...string) (memoryRun, error) {
-	const first = 100001
-	sim, err := startSimulatorChild(simulatorScript{First: first, Fast: (n + 9) / 10, Every: 10})
+	return memoryWith(ctx, binary, dir, n, simulatorScript{First: memoryFirstID, Fast: (n + 9) / 10, Every: 10}, extraEnv...)
+}
+
+// memoryWith is memory with the simulator scripted as script says. The
+// exports are named in a file (EXPORT_IDS=@file) when they would not fit
+// in one variable.
+func memoryWith(ctx context.Context, binary, dir string, n int, script simulatorScript, extraEnv ...string) (memoryRun, error) {
+	sim, err := startSimulatorChild(script)
 	if err != nil {
 		return memoryRun{}, err
 	}
@@ -158,7 +171,15 @@ func memory(ctx context.Context, binary, dir string, n int, extraEnv ...string) 
 	if err != nil {
 		return memoryRun{}, err
 	}
-	env := pollEnv(sim.URL, stateDir, idList(first, n), append([]string{"POLL_CONCURRENCY=16", "POLL_QPS=10000", "POLL_TIMEOUT=240s"}, extraEnv...)...)
+	ids := idList(memoryFirstID, n)
+	if len(ids) > 64<<10 {
+		file := filepath.Join(dir, fmt.Sprintf("ids-%d.txt", n))
+		if err := os.WriteFile(file, []byte(ids), 0o600); err != nil {
+			return memoryRun{}, err
+		}
+		ids = "@" + file
+	}
+	env := pollEnv(sim.URL, stateDir, ids, append([]string{"POLL_CONCURRENCY=16", "POLL_QPS=10000", "POLL_TIMEOUT=240s"}, extraEnv...)...)
 	out := memoryRun{StateDir: stateDir}
 	for _, run := range []*binaryRun{&out.First, &out.Next} {
 		if *run, err = runPoll(ctx, binary, env); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/export-notifier/export-notifier/handler"
@@ -15,16 +16,19 @@ import (
 // runPoll runs one poll cycle, or with --every one cycle that often until
 // ctx is cancelled.
 func runPoll(ctx context.Context, args []string, env Env) int {
-	fs := newFlags("poll", "poll [--every 5m] [--dry-run] [--ids 131231,vul:52]",
+	fs := newFlags("poll", "poll [--every 5m] [--dry-run] [--ids 131231,vul:52 | --ids @file]",
 		"Runs one poll cycle: checks the exports in EXPORT_IDS (and --ids) and those the\n"+
 			"state holds, notifies the sinks of what changed, and prints the cycle's result\n"+
 			"as JSON on stdout. Logs go to stderr. With --every it runs a cycle that often\n"+
-			"until interrupted. Reads its configuration from the environment.",
+			"until interrupted. Reads its configuration from the environment. --ids @file\n"+
+			"(and EXPORT_IDS=@file) reads the list from a file, for lists too long for\n"+
+			"one argument.",
 		"poll --dry-run --ids 131231,vul:52",
-		"poll --every 5m")
+		"poll --every 5m",
+		"poll --ids @ids.txt")
 	every := fs.Duration("every", 0, "run a cycle this often until interrupted (e.g. 5m); 0 runs one cycle")
 	dryRun := fs.Bool("dry-run", false, "decide and print, but send nothing and commit nothing")
-	ids := fs.String("ids", "", "exports to watch in addition to EXPORT_IDS, e.g. 131231,vul:52")
+	ids := fs.String("ids", "", "exports to watch in addition to EXPORT_IDS, e.g. 131231,vul:52, or @file to read them from a file")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
@@ -37,12 +41,9 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
 	}
-	in, err := handler.ParsePayload(*ids)
+	in, err := pollIDs(*ids)
 	if err != nil {
-		return fs.usageError(env, fmt.Sprintf("--ids: %v", errors.Unwrap(err)))
-	}
-	if len(in.Starts) > 0 {
-		return fs.usageError(env, "--ids names exports to watch; start exports with export-notifier start")
+		return fs.usageError(env, err.Error())
 	}
 	timeout, err := app.PollTimeout(env.Getenv)
 	if err != nil {
@@ -60,6 +61,25 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	return p.repeat(ctx, *every, code)
+}
+
+// pollIDs reads --ids: a list, a payload's JSON, or @file for a long list.
+func pollIDs(ids string) (handler.Input, error) {
+	if strings.HasPrefix(strings.TrimSpace(ids), "@") {
+		refs, err := handler.ParseIDs(ids)
+		if err != nil {
+			return handler.Input{}, fmt.Errorf("--ids: %w", err)
+		}
+		return handler.Input{Refs: refs}, nil
+	}
+	in, err := handler.ParsePayload(ids)
+	if err != nil {
+		return handler.Input{}, fmt.Errorf("--ids: %w", errors.Unwrap(err))
+	}
+	if len(in.Starts) > 0 {
+		return handler.Input{}, errors.New("--ids names exports to watch; start exports with export-notifier start")
+	}
+	return in, nil
 }
 
 // poller runs the cycles of one poll command.

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/handler"
+	"github.com/export-notifier/export-notifier/notify/sinks"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+// The state's goals measured on realistic scenarios.
+const (
+	goalStartupAtState  = 10000 // exports in the state at the second start-up figure
+	goalWarmCycleAt     = 10000
+	goalWarmCycle       = 20 * time.Millisecond
+	goalAllFinishAt     = 10000
+	goalPendingAt       = 50000
+	goalPendingRSSBytes = 96_000_000
+)
+
+// goalRows measures the state's goals: start-up to first request with 1
+// and goalStartupAtState exports in the state, a warm cycle with nothing
+// to poll, and peak RSS when every export finishes in one cycle and with
+// many pending. Peak RSS comes first, while this process is small.
+func goalRows(ctx context.Context, binary, dir string, runs int) ([]row, error) {
+	floor := selfPeakRSS()
+	progress("peak RSS: %d exports all finishing in one cycle", goalAllFinishAt)
+	all, err := memoryWith(ctx, binary, dir, goalAllFinishAt, simulatorScript{First: memoryFirstID, Fast: goalAllFinishAt, Every: 1})
+	if err != nil {
+		return nil, err
+	}
+	progress("peak RSS: %d exports pending", goalPendingAt)
+	pending, err := memoryWith(ctx, binary, dir, goalPendingAt, simulatorScript{First: memoryFirstID})
+	if err != nil {
+		return nil, err
+	}
+	floorNote := fmt.Sprintf("; figures under %s would be the measuring process's", megabytes(floor))
+	rows := []row{
+		{Figure: fmt.Sprintf("peak RSS, %s exports all finishing in one cycle", thousands(goalAllFinishAt)), Measured: megabytes(all.Next.MaxRSS),
+			Goal: "< 64 MB", Met: met(all.Next.MaxRSS < goalRSSBytes),
+			Notes: fmt.Sprintf("1 run: the second cycle of `poll` (all %s announced on the console) in %s; the first, every export new, %s%s", thousands(goalAllFinishAt), seconds(all.Next.Elapsed), megabytes(all.First.MaxRSS), floorNote)},
+		{Figure: fmt.Sprintf("peak RSS, %s exports pending", thousands(goalPendingAt)), Measured: megabytes(pending.Next.MaxRSS),
+			Goal: "< 96 MB", Met: met(pending.Next.MaxRSS < goalPendingRSSBytes),
+			Notes: fmt.Sprintf("1 run: the second cycle of `poll` over EXPORT_IDS=@file, all still exporting, in %s; the first %s%s", seconds(pending.Next.Elapsed), megabytes(pending.First.MaxRSS), floorNote)},
+	}
+	for _, inState := range []int{0, goalStartupAtState} {
+		progress("start-up: %d runs of %s poll, %d exports in the state", runs, binary, inState)
+		samples, err := startup(ctx, binary, dir, runs, inState)
+		if err != nil {
+			return nil, err
+		}
+		mid := median(samples)
+		rows = append(rows, row{Figure: fmt.Sprintf("start-up to first API request, %s settled in the state", thousands(inState)), Measured: millis(mid),
+			Goal: "< 30 ms", Met: met(mid < goalStartup),
+			Notes: fmt.Sprintf("median of %d runs of `poll` of 1 export (min %s, max %s)", len(samples), millis(samples[0]), millis(samples[len(samples)-1]))})
+	}
+	progress("warm cycle: nothing to poll over %d settled exports", goalWarmCycleAt)
+	warm, err := warmCycleRow(ctx, dir, layoutRuns)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, warm), nil
+}
+
+// memoryFirstID is the first export ID the peak-RSS runs watch.
+const memoryFirstID = 100001
+
+// fillState commits n settled exports to a file state in stateDir.
+func fillState(ctx context.Context, stateDir string, n int) error {
+	store, err := state.Open(ctx, "file://"+stateDir, state.Options{})
+	if err != nil {
+		return err
+	}
+	return store.Commit(ctx, settledState(n, time.Now()))
+}
+
+// warmCycleRow times, runs times, a cycle of one instance over a state of
+// goalWarmCycleAt settled exports with nothing to poll, after a first
+// cycle made it warm, and checks that none writes to the state.
+func warmCycleRow(ctx context.Context, dir string, runs int) (row, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute) // a cycle needs a deadline
+	defer cancel()
+	stateDir, err := os.MkdirTemp(dir, "warm-")
+	if err != nil {
+		return row{}, err
+	}
+	if err := fillState(ctx, stateDir, goalWarmCycleAt); err != nil {
+		return row{}, err
+	}
+	store, err := state.Open(ctx, "file://"+stateDir, state.Options{})
+	if err != nil {
+		return row{}, err
+	}
+	notifiers, err := sinks.FromEnv(func(string) string { return "" }, io.Discard)
+	if err != nil {
+		return row{}, err
+	}
+	cycle := &handler.Cycle{Config: cycleConfig(nil, 16, noBindingQPS), Checker: unusedChecker{}, Store: store, Sinks: notifiers,
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	if _, err := cycle.Run(ctx, handler.Options{}); err != nil {
+		return row{}, err
+	}
+	before, err := filesIn(stateDir)
+	if err != nil {
+		return row{}, err
+	}
+	var samples []time.Duration
+	for range runs {
+		start := time.Now()
+		if _, err := cycle.Run(ctx, handler.Options{}); err != nil {
+			return row{}, err
+		}
+		samples = append(samples, time.Since(start))
+	}
+	after, err := filesIn(stateDir)
+	if err != nil {
+		return row{}, err
+	}
+	mid := median(samples)
+	return row{Figure: fmt.Sprintf("warm cycle, nothing to poll, %s settled", thousands(goalWarmCycleAt)), Measured: millis(mid),
+		Goal: "< 20 ms, no write", Met: met(mid < goalWarmCycle && after == before),
+		Notes: fmt.Sprintf("median of %d Cycle.Run of one instance after a first; file state; %d files written", runs, after-before)}, nil
+}
+
+// filesIn counts the files under dir.
+func filesIn(dir string) (int, error) {
+	n := 0
+	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return err
+	})
+	return n, err
+}
+
+// unusedChecker is a Security Center nobody should call: the warm cycle
+// has nothing to poll.
+type unusedChecker struct{}
+
+func (unusedChecker) Get(_ context.Context, ref event.Ref) (event.Status, error) {
+	return event.Status{}, fmt.Errorf("%s: unexpected call", ref)
+}
