@@ -177,7 +177,8 @@ func TestFailureMessageOfAnExportNeverRead(t *testing.T) {
 }
 
 // TestVariablesNameEverySetting: every kind's variables are listed once,
-// then INCLUDE_LINK; credentials are marked secret.
+// then INCLUDE_LINK and a route for every kind and the console;
+// credentials are marked secret.
 func TestVariablesNameEverySetting(t *testing.T) {
 	vars := Variables()
 	seen := map[string]bool{}
@@ -192,7 +193,12 @@ func TestVariablesNameEverySetting(t *testing.T) {
 			t.Errorf("%s is not listed as a secret", name)
 		}
 	}
-	if last := vars[len(vars)-1]; last.Name != "INCLUDE_LINK" {
-		t.Errorf("last variable %q, want INCLUDE_LINK", last.Name)
+	if !seen["INCLUDE_LINK"] || !seen["CONSOLE_ROUTE"] {
+		t.Error("INCLUDE_LINK or CONSOLE_ROUTE is not listed")
+	}
+	for _, name := range Names() {
+		if !seen[RouteVariable(name)] {
+			t.Errorf("%s has no route variable", name)
+		}
 	}
 }
