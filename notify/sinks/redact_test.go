@@ -23,15 +23,16 @@ import (
 
 // The secrets of the redaction tests; none may appear in an error or a log.
 const (
-	secretPath   = "T0AAAA/B0BBBB/PATHSECRETxyz"
-	secretQuery  = "QUERYSECRETxyz"
-	secretToken  = "xoxb-1111-2222-TOKENSECRETxyz"
-	secretHeader = "HEADERSECRETxyz"
+	secretPath    = "T0AAAA/B0BBBB/PATHSECRETxyz"
+	secretQuery   = "QUERYSECRETxyz"
+	secretToken   = "xoxb-1111-2222-TOKENSECRETxyz"
+	secretHeader  = "HEADERSECRETxyz"
+	secretRouting = "ROUTINGKEYSECRETxyz0123456789abc"
 )
 
 func allSecrets() []string {
 	return []string{secretPath, "PATHSECRET", secretQuery, secretToken, "TOKENSECRET", secretHeader, testSecret, strings.TrimPrefix(testSecret, "whsec_"),
-		dingTalkToken, dingTalkSecret, larkHookID, larkSecret}
+		dingTalkToken, dingTalkSecret, larkHookID, larkSecret, secretRouting}
 }
 
 // echo is a sink endpoint that answers every request with an error whose
@@ -106,6 +107,11 @@ func redactionCases(base string) map[string]map[string]map[string]string {
 		},
 		"dingtalk": {"dingtalk": {"DINGTALK_WEBHOOK_URL": base + "/robot/send?access_token=" + dingTalkToken, "DINGTALK_SECRET": dingTalkSecret}},
 		"lark":     {"lark": {"LARK_WEBHOOK_URL": base + "/open-apis/bot/v2/hook/" + larkHookID, "LARK_SECRET": larkSecret}},
+		"pagerduty": {"pagerduty": {
+			"PAGERDUTY_ROUTING_KEY": secretRouting,
+			"PAGERDUTY_EVENTS_URL":  secretURL,
+			"WEBHOOK_SECRET":        testSecret,
+		}},
 		"webhook": {"webhook": {
 			"WEBHOOK_URL":     secretURL,
 			"WEBHOOK_SECRET":  testSecret,
@@ -127,7 +133,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 		for kind := range redactionCases("")[k.Name] {
 			for endpoint, status := range map[string]int{"refused": 0, "echoes 400": 400, "echoes 500": 500, "echoes 200": 200} {
 				t.Run(kind+"/"+endpoint, func(t *testing.T) {
-					if endpoint == "echoes 200" && (kind == "slack webhook" || kind == "webhook") {
+					if endpoint == "echoes 200" && (kind == "slack webhook" || kind == "webhook" || kind == "pagerduty") {
 						t.Skip("a 2xx is success for this sink")
 					}
 					signatures := &signatureLog{}

@@ -15,6 +15,7 @@ import (
 	"github.com/export-notifier/export-notifier/notify/console"
 	"github.com/export-notifier/export-notifier/notify/dingtalk"
 	"github.com/export-notifier/export-notifier/notify/lark"
+	"github.com/export-notifier/export-notifier/notify/pagerduty"
 	"github.com/export-notifier/export-notifier/notify/route"
 	"github.com/export-notifier/export-notifier/notify/slack"
 	"github.com/export-notifier/export-notifier/notify/webhook"
@@ -29,6 +30,7 @@ func Kinds() []notify.Kind {
 		dingtalk.Kind(),
 		lark.Kind(),
 		webhook.Kind(),
+		pagerduty.Kind(),
 	}
 }
 
