@@ -28,11 +28,12 @@ const (
 	secretToken   = "xoxb-1111-2222-TOKENSECRETxyz"
 	secretHeader  = "HEADERSECRETxyz"
 	secretRouting = "ROUTINGKEYSECRETxyz0123456789abc"
+	weComKey      = "WECOMKEYSECRETxyz-0ec2sifa5aaa"
 )
 
 func allSecrets() []string {
 	return []string{secretPath, "PATHSECRET", secretQuery, secretToken, "TOKENSECRET", secretHeader, testSecret, strings.TrimPrefix(testSecret, "whsec_"),
-		dingTalkToken, dingTalkSecret, larkHookID, larkSecret, secretRouting}
+		dingTalkToken, dingTalkSecret, larkHookID, larkSecret, secretRouting, weComKey}
 }
 
 // echo is a sink endpoint that answers every request with an error whose
@@ -52,6 +53,8 @@ func echo(t *testing.T, status int, signatures *signatureLog) string {
 			switch {
 			case strings.HasSuffix(r.URL.Path, "/chat.postMessage"):
 				_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth for `+quoted+`"}`)
+			case strings.HasSuffix(r.URL.Path, "/cgi-bin/webhook/send"):
+				_, _ = io.WriteString(w, `{"errcode":93000,"errmsg":"invalid webhook url, sign: `+quoted+`"}`)
 			case strings.HasSuffix(r.URL.Path, "/robot/send"):
 				_, _ = io.WriteString(w, `{"errcode":310000,"errmsg":"sign not match for `+quoted+`"}`)
 			default:
@@ -107,6 +110,7 @@ func redactionCases(base string) map[string]map[string]map[string]string {
 		},
 		"dingtalk": {"dingtalk": {"DINGTALK_WEBHOOK_URL": base + "/robot/send?access_token=" + dingTalkToken, "DINGTALK_SECRET": dingTalkSecret}},
 		"lark":     {"lark": {"LARK_WEBHOOK_URL": base + "/open-apis/bot/v2/hook/" + larkHookID, "LARK_SECRET": larkSecret}},
+		"wecom":    {"wecom": {"WECOM_WEBHOOK_URL": base + "/cgi-bin/webhook/send?key=" + weComKey}},
 		"pagerduty": {"pagerduty": {
 			"PAGERDUTY_ROUTING_KEY": secretRouting,
 			"PAGERDUTY_EVENTS_URL":  secretURL,
@@ -160,8 +164,8 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 					if logs.Len() == 0 {
 						t.Fatal("nothing was logged")
 					}
-					if kind == "dingtalk" || kind == "lark" {
-						if status != 0 && len(signatures.all()) == 0 {
+					if kind == "dingtalk" || kind == "lark" || kind == "wecom" {
+						if status != 0 && len(signatures.all()) == 0 && kind != "wecom" {
 							t.Fatal("the bot sink sent no signature")
 						}
 						if status == 200 && !strings.Contains(e.Text, "sign") {

@@ -19,6 +19,7 @@ import (
 	"github.com/export-notifier/export-notifier/notify/route"
 	"github.com/export-notifier/export-notifier/notify/slack"
 	"github.com/export-notifier/export-notifier/notify/webhook"
+	"github.com/export-notifier/export-notifier/notify/wecom"
 	"github.com/export-notifier/export-notifier/setting"
 )
 
@@ -29,6 +30,7 @@ func Kinds() []notify.Kind {
 		slack.Kind(),
 		dingtalk.Kind(),
 		lark.Kind(),
+		wecom.Kind(),
 		webhook.Kind(),
 		pagerduty.Kind(),
 	}
