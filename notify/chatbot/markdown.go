@@ -14,6 +14,7 @@ import (
 // text is at most maxBytes long, a long group's list cut to fit.
 func Markdown(events []event.Event, includeLink bool, maxBytes int) (title, text string) {
 	var md markdown
+	fits := func(string) bool { return md.Len() <= maxBytes }
 	switch {
 	case len(events) == 0:
 		title = "No export events"
@@ -22,22 +23,16 @@ func Markdown(events []event.Event, includeLink bool, maxBytes int) (title, text
 	case len(events) > 1:
 		// Long groups are cut to fit the limit: a shorter list of exports,
 		// with the count of the rest.
-		for budget := MaxList; ; budget /= 2 {
+		title = Shrink(MaxList, 100, func(budget int) string {
 			md.Reset()
-			title = markdownGroup(&md, events, budget)
-			if md.Len() <= maxBytes || budget < 100 {
-				break
-			}
-		}
+			return markdownGroup(&md, events, budget)
+		}, fits)
 	default:
 		// A long error message is cut further until the message fits.
-		for budget := MaxMessage; ; budget /= 2 {
+		title = Shrink(MaxMessage, 50, func(budget int) string {
 			md.Reset()
-			title = markdownSingle(&md, events[0], includeLink, budget)
-			if md.Len() <= maxBytes || budget < 50 {
-				break
-			}
-		}
+			return markdownSingle(&md, events[0], includeLink, budget)
+		}, fits)
 	}
 	return notify.Cut(title, MaxTitle, notify.Chars), notify.Cut(md.String(), maxBytes, notify.Bytes)
 }

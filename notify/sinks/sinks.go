@@ -18,6 +18,7 @@ import (
 	"github.com/export-notifier/export-notifier/notify/pagerduty"
 	"github.com/export-notifier/export-notifier/notify/route"
 	"github.com/export-notifier/export-notifier/notify/slack"
+	"github.com/export-notifier/export-notifier/notify/teams"
 	"github.com/export-notifier/export-notifier/notify/webhook"
 	"github.com/export-notifier/export-notifier/notify/wecom"
 	"github.com/export-notifier/export-notifier/setting"
@@ -31,6 +32,7 @@ func Kinds() []notify.Kind {
 		dingtalk.Kind(),
 		lark.Kind(),
 		wecom.Kind(),
+		teams.Kind(),
 		webhook.Kind(),
 		pagerduty.Kind(),
 	}

@@ -149,7 +149,7 @@ func TestEveryKindPreviews(t *testing.T) {
 			}
 		}
 	}
-	if _, err := s.Preview("teams", nil); err == nil || !strings.Contains(err.Error(), `unknown sink "teams"`) {
+	if _, err := s.Preview("discord", nil); err == nil || !strings.Contains(err.Error(), `unknown sink "discord"`) {
 		t.Errorf("preview of an unknown sink: err = %v", err)
 	}
 }
