@@ -207,6 +207,10 @@ func TestNoSecretInSettingsErrors(t *testing.T) {
 		{"channel without token", map[string]string{"SLACK_CHANNEL": "C1"}, "SLACK_BOT_TOKEN: required with SLACK_CHANNEL"},
 		{"plain http api", map[string]string{"SLACK_BOT_TOKEN": secretToken, "SLACK_CHANNEL": "C1", "SLACK_API_URL": "http://slack.example.com/api/"}, "SLACK_API_URL: http://slack.example.com/…: plain http"},
 		{"include link", map[string]string{"INCLUDE_LINK": "sometimes"}, `INCLUDE_LINK: want true or false, got "sometimes"`},
+		{"bad route", map[string]string{"SLACK_ROUTE": "type=failed;kind=vull"}, `SLACK_ROUTE: term 2 "kind=vull": unknown export kind "vull"`},
+		{"teams without sig", map[string]string{"TEAMS_WEBHOOK_URL": "https://prod.logic.azure.com/workflows/" + secretPath + "?sp=" + secretQuery}, "TEAMS_WEBHOOK_URL: https://prod.logic.azure.com/… has no sig"},
+		{"wecom without key", map[string]string{"WECOM_WEBHOOK_URL": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?k=" + weComKey}, "WECOM_WEBHOOK_URL: https://qyapi.weixin.qq.com/… has no key"},
+		{"pagerduty key with a space", map[string]string{"PAGERDUTY_ROUTING_KEY": secretRouting + " x"}, "PAGERDUTY_ROUTING_KEY: holds white space"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
