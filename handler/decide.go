@@ -81,14 +81,7 @@ func abandoned(cfg Config, ex *state.Export, now time.Time) bool {
 // takers names the sinks that take an event; an event none takes is
 // recorded (so it is decided once) and passed to unrouted.
 func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event.Event) []string, unrouted func(event.Event), now time.Time) (changed bool) {
-	add := func(ref event.Ref, ev event.Event) bool {
-		sinks := takers(ev)
-		added := s.AddEvent(ref, ev, sinks)
-		if added && len(sinks) == 0 {
-			unrouted(ev)
-		}
-		return added
-	}
+	add := eventAdder{s, takers, unrouted}.add
 	var checked, skipped bool
 	named := make(map[string]bool, len(polls))
 	for _, p := range polls {
@@ -141,6 +134,24 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event
 	// each was last checked, so that is worth a write; when all were
 	// checked, the order no longer matters.
 	return changed || (checked && skipped)
+}
+
+// eventAdder records events in a snapshot for the sinks that take them.
+type eventAdder struct {
+	s        *state.Snapshot
+	takers   func(event.Event) []string
+	unrouted func(event.Event) // told of each event recorded that no sink takes
+}
+
+// add records ev about ref, unless its export already has it, and reports
+// whether it did.
+func (a eventAdder) add(ref event.Ref, ev event.Event) bool {
+	sinks := a.takers(ev)
+	added := a.s.AddEvent(ref, ev, sinks)
+	if added && len(sinks) == 0 {
+		a.unrouted(ev)
+	}
+	return added
 }
 
 // openIncidents are the incidents the export's failed and stalled events

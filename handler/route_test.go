@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/slack-go/slack/slacktest"
+
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/internal/sassim"
 	"github.com/export-notifier/export-notifier/notify/console"
@@ -81,5 +83,40 @@ func TestRoutesChooseTheSinks(t *testing.T) {
 	}
 	if undelivered := snap.Undelivered(); len(undelivered) != 0 {
 		t.Errorf("deliveries left waiting: %+v", undelivered)
+	}
+}
+
+// TestSelfUpdatingMessagesFollowTheRoute: the Slack bot keeps a running
+// message only about exports whose completion its route takes.
+func TestSelfUpdatingMessagesFollowTheRoute(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131240}, Steps: 4})
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Vul, ID: 60}, Steps: 4, FileName: "vul_export_20261130"})
+	chat := &slackChat{}
+	sts := slacktest.NewTestServer(chat.bind)
+	sts.Start()
+	t.Cleanup(sts.Stop)
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_CHANNEL": "C0EXPORTS", "SLACK_API_URL": sts.GetAPIURL(),
+		"SLACK_UPDATE_MESSAGES": "true", "SLACK_ROUTE": "kind=vul",
+	}
+	settings, err := sinks.Read(func(name string) string { return env[name] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Cycle{Config: testConfig("131240, vul:60"), Checker: h.checker, Store: h.store, Sinks: settings.Notifiers(nil), Takes: settings.Takes}
+	for range 6 {
+		h.run(t, c, Options{})
+	}
+
+	chat.mu.Lock()
+	defer chat.mu.Unlock()
+	if len(chat.posts) != 1 || !strings.Contains(chat.posts[0].Get("text"), "vul:60") {
+		t.Fatalf("posts %v, want one running message, about vul:60", chat.posts)
+	}
+	for _, u := range chat.updates {
+		if strings.Contains(u.Get("text"), "131240") {
+			t.Errorf("an update about the asset export the route leaves out: %v", u)
+		}
 	}
 }
