@@ -48,8 +48,9 @@ func (r *recorder) decoded(t *testing.T) []map[string]any {
 
 // TestIncidentOpensAndResolves: an export whose check fails and that later
 // completes opens an incident in Alertmanager's format and in PagerDuty
-// and then resolves it, with the same fingerprint and dedup_key; an export
-// that completes without failing sends neither anything.
+// and then resolves it, with the same fingerprint and dedup_key, even
+// where their routes take failures only; an export that completes without
+// failing sends neither anything.
 func TestIncidentOpensAndResolves(t *testing.T) {
 	h := newHarness(t)
 	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131231}, Steps: 2, Fault: sassim.Fault{Code: "NoPermission", HTTPStatus: 403, Times: 1}})
@@ -57,8 +58,8 @@ func TestIncidentOpensAndResolves(t *testing.T) {
 	am, amURL := newRecorder(t, http.StatusOK)
 	pd, pdURL := newRecorder(t, http.StatusAccepted)
 	env := map[string]string{
-		"WEBHOOK_URL": amURL, "WEBHOOK_FORMAT": "alertmanager",
-		"PAGERDUTY_ROUTING_KEY": "0123456789abcdef0123456789abcdef", "PAGERDUTY_EVENTS_URL": pdURL,
+		"WEBHOOK_URL": amURL, "WEBHOOK_FORMAT": "alertmanager", "WEBHOOK_ROUTE": "type=failed",
+		"PAGERDUTY_ROUTING_KEY": "0123456789abcdef0123456789abcdef", "PAGERDUTY_EVENTS_URL": pdURL, "PAGERDUTY_ROUTE": "type=failed,stalled;kind=asset",
 	}
 	settings, err := sinks.Read(func(name string) string { return env[name] })
 	if err != nil {

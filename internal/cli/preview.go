@@ -98,12 +98,12 @@ func previewReach(settings sinks.Settings, ev event.Event) []byte {
 	for _, n := range settings.Notifiers(nil) {
 		kind := sinks.KindOf(n.Name())
 		switch {
+		case settings.Takes(n, ev):
+			reach = append(reach, n.Name())
 		case !settings.Routed(n.Name(), ev):
 			not = append(not, fmt.Sprintf("%s (%s=%s)", n.Name(), sinks.RouteVariable(kind), settings.Route(kind)))
-		case !notify.Takes(n, ev):
-			not = append(not, n.Name()+" (it sends nothing about such events)")
 		default:
-			reach = append(reach, n.Name())
+			not = append(not, n.Name()+" (it sends nothing about such events)")
 		}
 	}
 	var b bytes.Buffer

@@ -119,6 +119,9 @@ func (p *sink) Name() string { return "pagerduty" }
 // Takes reports whether ev opens or resolves an incident.
 func (p *sink) Takes(ev event.Event) bool { return incident.Takes(ev) }
 
+// ResolvesIncidents: a completion resolves what failures triggered.
+func (p *sink) ResolvesIncidents() bool { return true }
+
 // Group sends every event on its own: each is one PagerDuty event.
 func (p *sink) Group(events []event.Event) [][]event.Event { return notify.Singly(events) }
 

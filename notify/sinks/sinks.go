@@ -137,10 +137,27 @@ func (s Settings) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// Takes reports whether sink takes ev: its kind's route passes it, and
-// the sink itself would send something about it (see notify.Selective).
+// Takes reports whether sink takes ev: the sink itself would send
+// something about it (see notify.Selective), and its kind's route passes
+// it or, for an incident tool, passes what ev resolves.
 func (s Settings) Takes(sink notify.Notifier, ev event.Event) bool {
-	return s.Routed(sink.Name(), ev) && notify.Takes(sink, ev)
+	if !notify.Takes(sink, ev) {
+		return false
+	}
+	return s.Routed(sink.Name(), ev) || notify.ResolvesIncidents(sink) && s.routedResolved(sink.Name(), ev)
+}
+
+// routedResolved reports whether the route of the sink named sink passes
+// an event that opened an incident ev resolves.
+func (s Settings) routedResolved(sink string, ev event.Event) bool {
+	for _, in := range ev.Resolves {
+		opened := ev
+		opened.Type, opened.Resolves = in.Type, nil
+		if s.Routed(sink, opened) {
+			return true
+		}
+	}
+	return false
 }
 
 // Routed reports whether the route of the sink named sink passes ev.

@@ -66,6 +66,10 @@ func (w *webhook) Takes(ev event.Event) bool {
 	return w.format != FormatAlertmanager || incident.Takes(ev)
 }
 
+// ResolvesIncidents reports whether the webhook posts the Alertmanager
+// format, whose completions resolve what failures fired.
+func (w *webhook) ResolvesIncidents() bool { return w.format == FormatAlertmanager }
+
 // Notify sends one request per event, stopping at the first failure.
 func (w *webhook) Notify(ctx context.Context, events []event.Event) error {
 	for _, ev := range events {
