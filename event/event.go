@@ -232,6 +232,18 @@ type Event struct {
 	Error  *Failure  `json:"error,omitempty"`
 	// Start, for Started events, is what the payload asked to start.
 	Start *StartSpec `json:"start,omitempty"`
+	// Resolves, on a Completed event, are the incidents the export's
+	// earlier failed and stalled events opened, which the completion
+	// closes in incident tools; empty when it never failed or stalled.
+	Resolves []Incident `json:"resolves,omitempty"`
+}
+
+// Incident is what an incident tool was told about one export: its
+// failures (whatever their codes) are one incident, its stall another.
+type Incident struct {
+	Type  Type      `json:"type"`           // Failed or Stalled
+	Code  string    `json:"code,omitempty"` // the last failure's error code
+	Since time.Time `json:"since"`          // when its first event was decided
 }
 
 // Key names the event among the events of its export: the type, and for

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -35,7 +36,11 @@ type Cycle struct {
 	Starter Starter
 	Store   state.Store
 	Sinks   []notify.Notifier
-	Log     *slog.Logger
+	// Takes says whether a sink takes an event (its <SINK>_ROUTE, and the
+	// sink's own nature); nil: notify.Takes alone. An event no sink takes
+	// is recorded as decided and sent nowhere.
+	Takes func(sink notify.Notifier, ev event.Event) bool
+	Log   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -131,6 +136,20 @@ func (c *Cycle) sinkNames() []string {
 		names[i] = s.Name()
 	}
 	return names
+}
+
+// takers names the sinks among names that take ev.
+func (c *Cycle) takers(ev event.Event, names []string) []string {
+	var out []string
+	for _, sink := range c.Sinks {
+		if !slices.Contains(names, sink.Name()) {
+			continue
+		}
+		if c.Takes != nil && c.Takes(sink, ev) || c.Takes == nil && notify.Takes(sink, ev) {
+			out = append(out, sink.Name())
+		}
+	}
+	return out
 }
 
 func newCycleID(now time.Time) string {

@@ -77,7 +77,11 @@ func abandoned(cfg Config, ex *state.Export, now time.Time) bool {
 // new export, progress, a finish, an event, or a check when others were
 // left for the next cycle (a new request ID alone is not worth rewriting
 // the state for).
-func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, now time.Time) (changed bool) {
+//
+// takers names the sinks that take an event; an event none takes is
+// recorded (so it is decided once) and passed to unrouted.
+func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event.Event) []string, unrouted func(event.Event), now time.Time) (changed bool) {
+	add := eventAdder{s, takers, unrouted}.add
 	var checked, skipped bool
 	named := make(map[string]bool, len(polls))
 	for _, p := range polls {
@@ -101,7 +105,7 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 				f := p.failure()
 				last := ex.Status
 				last.Ref = p.ref
-				changed = s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Failed, last, f, now), sinks) || changed
+				changed = add(p.ref, newEvent(cfg, p.ref, event.Failed, last, f, now)) || changed
 			}
 			continue
 		}
@@ -112,10 +116,12 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 			ex.Finish(now)
 			changed = true
 			if cfg.NotifyOn[event.Completed] {
-				s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Completed, st, nil, now), sinks)
+				ev := newEvent(cfg, p.ref, event.Completed, st, nil, now)
+				ev.Resolves = openIncidents(ex)
+				add(p.ref, ev)
 			}
 		case now.Sub(ex.LastChange) >= cfg.StallAfter && cfg.NotifyOn[event.Stalled]:
-			changed = s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Stalled, st, nil, now), sinks) || changed
+			changed = add(p.ref, newEvent(cfg, p.ref, event.Stalled, st, nil, now)) || changed
 		}
 	}
 	for key, ex := range s.Exports {
@@ -128,6 +134,54 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 	// each was last checked, so that is worth a write; when all were
 	// checked, the order no longer matters.
 	return changed || (checked && skipped)
+}
+
+// eventAdder records events in a snapshot for the sinks that take them.
+type eventAdder struct {
+	s        *state.Snapshot
+	takers   func(event.Event) []string
+	unrouted func(event.Event) // told of each event recorded that no sink takes
+}
+
+// add records ev about ref, unless its export already has it, and reports
+// whether it did.
+func (a eventAdder) add(ref event.Ref, ev event.Event) bool {
+	sinks := a.takers(ev)
+	added := a.s.AddEvent(ref, ev, sinks)
+	if added && len(sinks) == 0 {
+		a.unrouted(ev)
+	}
+	return added
+}
+
+// openIncidents are the incidents the export's failed and stalled events
+// opened, which its completion resolves: for each type, since its first
+// event and with the last failure's code.
+func openIncidents(ex *state.Export) []event.Incident {
+	var out []event.Incident
+	for _, typ := range []event.Type{event.Failed, event.Stalled} {
+		var in *event.Incident
+		var lastAt time.Time // of the failure whose code in holds
+		for _, r := range ex.Events {
+			ev := r.Event
+			if ev.Type != typ {
+				continue
+			}
+			if in == nil {
+				in = &event.Incident{Type: typ, Since: ev.Time}
+			}
+			if !ev.Time.After(in.Since) {
+				in.Since = ev.Time
+			}
+			if ev.Error != nil && (in.Code == "" || !ev.Time.Before(lastAt)) {
+				in.Code, lastAt = ev.Error.Code, ev.Time
+			}
+		}
+		if in != nil {
+			out = append(out, *in)
+		}
+	}
+	return out
 }
 
 // noteError records the code of p's failure in ex, or clears it when p

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -41,7 +42,10 @@ func shown(st event.Status) string {
 // s, so that overlapping cycles post one) and which an update, because
 // what they show changed. Finished exports are left to their completion
 // event, which turns the message into the completion message.
-func planMessages(s *state.Snapshot, polls []poll, updaters []string, cycle string, now time.Time, lease time.Duration) []messageWork {
+//
+// A sink keeps a message only about exports whose completion it takes
+// (takes names those sinks), since the message ends as the completion.
+func planMessages(s *state.Snapshot, polls []poll, updaters []string, takes func(event.Event) []string, cycle string, now time.Time, lease time.Duration) []messageWork {
 	var work []messageWork
 	for _, sink := range updaters {
 		for _, p := range polls {
@@ -51,6 +55,9 @@ func planMessages(s *state.Snapshot, polls []poll, updaters []string, cycle stri
 			key := p.ref.String()
 			ex := s.Exports[key]
 			if ex == nil || !ex.Finished.IsZero() || ex.Status.State == event.Success {
+				continue
+			}
+			if !slices.Contains(takes(event.Event{Type: event.Completed, Status: ex.Status}), sink) {
 				continue
 			}
 			w := messageWork{exportKey: key, sink: sink, status: ex.Status, shown: shown(ex.Status)}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
 	"github.com/export-notifier/export-notifier/state"
 )
@@ -27,7 +28,10 @@ type run struct {
 	// failed attempt with the cycle's ID.
 	retrier         notify.Retrier
 	sinks, updaters []string
-	res             Result
+	// unrouted are the events the last decision recorded that no sink
+	// takes, logged once the decision is committed.
+	unrouted []event.Event
+	res      Result
 }
 
 // plan is what the decide step claimed for this cycle to send.
@@ -103,7 +107,10 @@ func (r *run) start(ctx context.Context) error {
 // committed first, so it decides from s alone.
 func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 	t := r.c.now()
-	changed := decideEvents(r.c.Config, s, polls, r.sinks, t)
+	r.unrouted = nil
+	takers := func(ev event.Event) []string { return r.c.takers(ev, r.sinks) }
+	unrouted := func(ev event.Event) { r.unrouted = append(r.unrouted, ev) }
+	changed := decideEvents(r.c.Config, s, polls, takers, unrouted, t)
 	p := plan{takeovers: map[string]bool{}}
 	for _, d := range s.Due(r.sinks, t) {
 		takeover := takenOver(s, d, r.id)
@@ -112,7 +119,7 @@ func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 			p.takeovers[dueKey(d)] = takeover
 		}
 	}
-	p.messages = planMessages(s, polls, r.updaters, r.id, t, r.lease)
+	p.messages = planMessages(s, polls, r.updaters, takers, r.id, t, r.lease)
 	pruned := s.Prune(t, r.c.Config.Retention)
 	if !changed && len(p.claimed) == 0 && len(p.messages) == 0 && len(pruned) == 0 {
 		// Nothing moved: rewriting the whole state every tick would cost a
@@ -135,6 +142,10 @@ func (r *run) decide(ctx context.Context, snap *state.Snapshot, polls []poll) (*
 	}
 	for _, checked := range polls {
 		logPoll(r.log, checked)
+	}
+	for _, ev := range r.unrouted {
+		r.log.Info("no sink takes the event; it is recorded and sent nowhere (see the sinks' _ROUTE settings)",
+			"export", ev.Status.Ref.String(), "event", ev.ID, "type", ev.Type)
 	}
 	return snap, p, nil
 }

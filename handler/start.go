@@ -142,7 +142,7 @@ func (c *Cycle) recordStarts(ctx context.Context, specs []event.StartSpec, keys 
 				st.Ref, st.RequestID = o.ref, o.requestID
 				ev := newEvent(c.Config, o.ref, event.Started, st, nil, now)
 				ev.Start = &specs[o.index]
-				s.AddEvent(o.ref, ev, startedSinks)
+				s.AddEvent(o.ref, ev, c.takers(ev, startedSinks))
 			}
 		}
 		return nil

@@ -55,7 +55,7 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 		return nil, err
 	}
 	cfg.Region = client.Region()
-	notifiers, err := sinks.FromEnv(s.Getenv, s.Console)
+	sinkSettings, err := sinks.Read(s.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,8 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store, Sinks: notifiers, Log: s.Log}, nil
+	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store,
+		Sinks: sinkSettings.Notifiers(s.Console), Takes: sinkSettings.Takes, Log: s.Log}, nil
 }
 
 // CredentialsFrom uses the ALIBABA_CLOUD_* variables getenv gives when it

@@ -118,7 +118,7 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 		{[]string{"demo", "--cycles", "many"}, "demo", `invalid value "many" for flag -cycles`},
 		{[]string{"preview", "--count", "x"}, "preview", `invalid value "x" for flag -count`},
 		{[]string{"preview", "--count", "0"}, "preview", "--count 0: want 1"},
-		{[]string{"preview", "--sinks", "slack,teams"}, "preview", `unknown sink "teams"`},
+		{[]string{"preview", "--sinks", "slack,discord"}, "preview", `unknown sink "discord"`},
 		{[]string{"version", "--short"}, "version", "flag provided but not defined: -short"},
 		{[]string{"completion"}, "completion", "want a shell: bash, fish, zsh"},
 		{[]string{"completion", "tcsh"}, "completion", `unknown shell "tcsh"`},

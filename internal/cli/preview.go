@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
@@ -20,17 +22,21 @@ import (
 // it can be piped.
 func runPreview(_ context.Context, args []string, env Env) int {
 	names := strings.Join(sinks.Names(), ",")
-	fs := newFlags("preview", "preview [--event completed|failed|stalled|started] [--count N] [--sinks "+names+"] [--json]",
-		"Prints the messages a sample event produces in each sink, and a Block Kit\n"+
+	fs := newFlags("preview", "preview [--event completed|failed|stalled|started] [--kind K] [--account ID|own] [--count N] [--sinks "+names+"] [--json]",
+		"Prints which configured sinks a sample event reaches (their _ROUTE settings),\n"+
+			"the messages it produces in each sink, and a Block Kit\n"+
 			"Builder link that shows the Slack message rendered. Sends nothing.\n"+
 			"Reads INCLUDE_LINK and WEBHOOK_TEMPLATE, so a custom template can be tried.\n"+
 			"With --json, prints one JSON object alone: each sink's name to its message bodies.",
 		"preview",
 		"preview --event failed --count 3 --sinks slack",
 		"preview --event completed --json | jq .webhook",
+		"preview --event failed --kind vul --account own",
 		"WEBHOOK_TEMPLATE=\"$(cat body.tmpl)\" preview --sinks webhook")
 	typeName := fs.String("event", string(event.Completed), "event type: completed, failed, stalled or started")
 	sinkList := fs.String("sinks", "slack,webhook", "messages to show, comma separated: "+strings.Join(sinks.Names(), ", "))
+	kindName := fs.String("kind", "", "the sample export's kind: asset, vul, hc, warning or suspEvent (default: the sample's)")
+	account := fs.String("account", "", "the sample export's member account ID, or own for the caller's account (default: the sample's)")
 	count := fs.Int("count", 1, "number of failures sharing one error code, to preview a grouped message (with --event failed)")
 	asJSON := fs.Bool("json", false, "print one JSON object alone: each sink's name to the list of its message bodies")
 	if code, done := parseFlags(fs, args, env); done {
@@ -47,6 +53,10 @@ func runPreview(_ context.Context, args []string, env Env) int {
 	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed) {
 		return fs.usageError(env, fmt.Sprintf("--count %d: want 1, or up to 1000 with --event failed", *count))
 	}
+	events, err := previewEvents(typ, *count, *kindName, *account)
+	if err != nil {
+		return fs.usageError(env, err.Error())
+	}
 	show, err := previewSinks(*sinkList)
 	if err != nil {
 		return fs.usageError(env, "--sinks: "+err.Error())
@@ -55,7 +65,7 @@ func runPreview(_ context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
-	out, err := previewOutput(settings, show, previewEvents(typ, *count), *asJSON)
+	out, err := previewOutput(settings, show, events, *asJSON)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
@@ -78,7 +88,35 @@ func previewOutput(settings sinks.Settings, show []string, events []event.Event,
 	if asJSON {
 		return previewJSON(show, rendered)
 	}
-	return previewText(rendered), nil
+	return append(previewReach(settings, events[0]), previewText(rendered)...), nil
+}
+
+// previewReach says which of the configured sinks (the console when none
+// is) ev reaches, and why the others do not.
+func previewReach(settings sinks.Settings, ev event.Event) []byte {
+	var reach, not []string
+	for _, n := range settings.Notifiers(nil) {
+		kind := sinks.KindOf(n.Name())
+		switch {
+		case settings.Takes(n, ev):
+			reach = append(reach, n.Name())
+		case !settings.Routed(n.Name(), ev):
+			not = append(not, fmt.Sprintf("%s (%s=%s)", n.Name(), sinks.RouteVariable(kind), settings.Route(kind)))
+		default:
+			not = append(not, n.Name()+" (it sends nothing about such events)")
+		}
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "A %s event about %s reaches: ", ev.Type, ev.Status.Ref)
+	if len(reach) == 0 {
+		b.WriteString("no sink (it would be recorded and sent nowhere)")
+	}
+	b.WriteString(strings.Join(reach, ", "))
+	if len(not) > 0 {
+		b.WriteString("; not " + strings.Join(not, ", "))
+	}
+	b.WriteString("\n\n")
+	return b.Bytes()
 }
 
 // previewSinks are the sinks a --sinks list names, in its order.
@@ -136,17 +174,49 @@ func previewJSON(names []string, rendered [][]notify.Rendering) ([]byte, error) 
 	return b.Bytes(), nil
 }
 
-// previewEvents are count sample events of type typ; several failures
-// share the sample's error code, as one cycle's would.
-func previewEvents(typ event.Type, count int) []event.Event {
+// previewEvents are count sample events of type typ, of the kind and
+// member account given (empty: the sample's); several failures share the
+// sample's error code, as one cycle's would. A completion resolves a
+// failure, so that incident tools show what they would receive.
+func previewEvents(typ event.Type, count int, kind, account string) ([]event.Event, error) {
 	events := make([]event.Event, count)
 	for i := range events {
 		ev := notify.SampleEvent(typ)
-		ev.Status.Ref.ID += int64(i)
-		ev.ID = event.NewID(ev.Status.Ref, ev.Key())
+		ref := &ev.Status.Ref
+		ref.ID += int64(i)
+		if kind != "" {
+			k, err := event.ParseKind(kind)
+			if err != nil {
+				return nil, fmt.Errorf("--kind: %w", err)
+			}
+			ref.Kind = k
+		}
+		switch account {
+		case "":
+		case "own":
+			ref.Account = 0
+		default:
+			a, err := strconv.ParseInt(account, 10, 64)
+			if err != nil || a <= 0 {
+				return nil, fmt.Errorf("--account: %s is neither a member account ID nor own", event.Quote(account))
+			}
+			ref.Account = a
+		}
+		if ref.Account != 0 && ref.Kind != event.Asset {
+			// The sample's own account goes with its kind; a kind that
+			// takes none drops it.
+			if account != "" {
+				return nil, fmt.Errorf("--account: only asset exports belong to a member account; %s exports do not", ref.Kind)
+			}
+			ref.Account = 0
+		}
+		if typ == event.Completed {
+			ev.Resolves = []event.Incident{{Type: event.Failed, Code: "NoPermission", Since: ev.Time.Add(-time.Hour)}}
+		}
+		ev.ID = event.NewID(*ref, ev.Key())
 		events[i] = ev
 	}
-	return events
+	return events, nil
 }
 
 // indentJSON indents body when it is JSON, and leaves any other template

@@ -21,7 +21,7 @@ func TestPreview(t *testing.T) {
 		{name: "stalled", args: []string{"--event", "stalled"}, want: []string{"export-notifier.export.stalled"}},
 		{name: "no link", args: []string{"--event", "completed"}, env: map[string]string{"INCLUDE_LINK": "false"}, want: []string{"Export ready"}},
 		{name: "chat bots", args: []string{"--event", "completed", "--sinks", "dingtalk,lark"}, want: []string{"DingTalk message", `"msgtype": "markdown"`, "Lark/Feishu message", `"msg_type": "interactive"`}},
-		{name: "unknown sink", args: []string{"--sinks", "slack,teams"}, wantCode: ExitUsage, want: []string{`unknown sink "teams"`}},
+		{name: "unknown sink", args: []string{"--sinks", "slack,discord"}, wantCode: ExitUsage, want: []string{`unknown sink "discord"`}},
 		{name: "unknown event", args: []string{"--event", "bogus"}, wantCode: ExitUsage, want: []string{"bogus"}},
 		{name: "broken template", args: []string{"--event", "completed"}, env: map[string]string{"WEBHOOK_TEMPLATE": "{{.Nope}}"}, wantCode: ExitUsage, want: []string{"WEBHOOK_TEMPLATE"}},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/export-notifier/export-notifier/notify/chatbot"
 	"github.com/export-notifier/export-notifier/notify/dingtalk"
 	"github.com/export-notifier/export-notifier/notify/lark"
+	"github.com/export-notifier/export-notifier/notify/wecom"
 )
 
 // FuzzBotAnswers feeds arbitrary answers to the DingTalk and Lark sinks'
@@ -25,7 +26,8 @@ func FuzzBotAnswers(f *testing.F) {
 	f.Add(200, []byte(`{"StatusCode":0,"code":1}`))
 	f.Add(502, []byte("<html>\n\tSECRETPART</html>"))
 	f.Add(200, []byte{0xff, 0xfe, '{'})
-	d, l := dingtalk.Answer(1), lark.Answer()
+	f.Add(200, []byte(`{"errcode":45009,"errmsg":"api freq out of limit SECRETPART"}`))
+	d, l, w := dingtalk.Answer(1), lark.Answer(), wecom.Answer(1)
 	secrets := []string{"SECRETPART"}
 	f.Fuzz(func(t *testing.T, status int, answer []byte) {
 		var httpErr *notify.Error
@@ -35,6 +37,7 @@ func FuzzBotAnswers(f *testing.F) {
 		for name, e := range map[string]*notify.Error{
 			"dingtalk": d.Verdict("dingtalk", chatbot.Reply{Status: status, Answer: answer, Err: httpErr}, secrets),
 			"lark":     l.Verdict("lark", chatbot.Reply{Status: status, Answer: answer, Err: httpErr}, secrets),
+			"wecom":    w.Verdict("wecom", chatbot.Reply{Status: status, Answer: answer, Err: httpErr}, secrets),
 		} {
 			if e == nil {
 				var a map[string]any

@@ -5,6 +5,7 @@ package chatbot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -140,4 +141,25 @@ func checkSecret(variable, secret string) error {
 		return errors.New(variable + ": holds a URL; want the bot's signing secret")
 	}
 	return nil
+}
+
+// The rate of the bots that take 20 messages a minute (DingTalk, WeCom): a
+// token bucket of TwentyAMinuteBurst refilled every TwentyAMinuteEvery
+// never sends more than 20 in any minute.
+const (
+	TwentyAMinuteBurst = 10
+	TwentyAMinuteEvery = 6 * time.Second
+)
+
+// DecodeErrcode reads the verdict of a bot that answers
+// {"errcode": 0, "errmsg": "ok"} (DingTalk, WeCom): see Answer.Decode.
+func DecodeErrcode(answer []byte) (code *int64, msg string) {
+	var a struct {
+		Code *int64 `json:"errcode"`
+		Msg  string `json:"errmsg"`
+	}
+	if json.Unmarshal(answer, &a) != nil {
+		return nil, ""
+	}
+	return a.Code, a.Msg
 }

@@ -3,6 +3,7 @@ package chatbot
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 type Spec struct {
 	Name      string // the sink's name, "dingtalk"
 	URLVar    string // e.g. "DINGTALK_WEBHOOK_URL"
-	SecretVar string // e.g. "DINGTALK_SECRET"
+	SecretVar string // e.g. "DINGTALK_SECRET"; "" for a bot that signs nothing (WeCom)
 	// URLMeaning and SecretMeaning describe the two variables.
 	URLMeaning, SecretMeaning string
 	// Credential is the part of a URL that is the bot's credential (a
@@ -43,10 +44,11 @@ type Spec struct {
 
 // Kind is the bot as the list of sinks knows it.
 func (sp Spec) Kind() notify.Kind {
-	return notify.Kind{Name: sp.Name, Variables: []setting.Var{
-		{Name: sp.URLVar, Meaning: sp.URLMeaning, Secret: true},
-		{Name: sp.SecretVar, Meaning: sp.SecretMeaning, Secret: true},
-	}, FromEnv: func(getenv func(string) string) (notify.Config, error) {
+	vars := []setting.Var{{Name: sp.URLVar, Meaning: sp.URLMeaning, Secret: true}}
+	if sp.SecretVar != "" {
+		vars = append(vars, setting.Var{Name: sp.SecretVar, Meaning: sp.SecretMeaning, Secret: true})
+	}
+	return notify.Kind{Name: sp.Name, Variables: vars, FromEnv: func(getenv func(string) string) (notify.Config, error) {
 		s, err := sp.FromEnv(getenv)
 		return config{s, sp}, err
 	}}
@@ -73,7 +75,10 @@ type Settings struct {
 
 // FromEnv reads the bot's URL and signing secret; a secret needs the URL.
 func (sp Spec) FromEnv(getenv func(string) string) (Settings, error) {
-	target, secret := strings.TrimSpace(getenv(sp.URLVar)), strings.TrimSpace(getenv(sp.SecretVar))
+	target, secret := strings.TrimSpace(getenv(sp.URLVar)), ""
+	if sp.SecretVar != "" {
+		secret = strings.TrimSpace(getenv(sp.SecretVar))
+	}
 	if target == "" {
 		if secret != "" {
 			return Settings{}, fmt.Errorf("%s: set without %s", sp.SecretVar, sp.URLVar)
@@ -117,4 +122,16 @@ func (c config) Preview(events []event.Event, includeLink bool) ([]notify.Render
 		return nil, err
 	}
 	return []notify.Rendering{{Title: c.spec.PreviewTitle, Body: body}}, nil
+}
+
+// QueryCredential is a Spec.Credential for a bot whose credential is the
+// query parameter param of its URL (DingTalk's access_token, WeCom's key).
+func QueryCredential(param string) func(target string) string {
+	return func(target string) string {
+		u, err := url.Parse(target)
+		if err != nil {
+			return ""
+		}
+		return u.Query().Get(param)
+	}
 }

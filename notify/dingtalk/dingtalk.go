@@ -8,7 +8,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -23,10 +22,8 @@ import (
 // messages a minute per bot; more are refused with errcode 130101).
 const (
 	maxText = 20000 // bytes
-	// A token bucket of 10 refilled every 6s never sends more than 20 in
-	// any minute.
-	burst = 10
-	every = 6 * time.Second
+	burst   = chatbot.TwentyAMinuteBurst
+	every   = chatbot.TwentyAMinuteEvery
 	// After "send too fast", wait for the minute's window to pass.
 	rateLimitWait = time.Minute
 )
@@ -41,7 +38,7 @@ func Kind() notify.Kind {
 			return d
 		},
 		Render: func(events []event.Event, includeLink bool) any { return Render(events, includeLink) },
-		Every:  every, Burst: burst, Credential: accessToken,
+		Every:  every, Burst: burst, Credential: chatbot.QueryCredential("access_token"),
 		Missing:       "access_token query parameter; copy the whole webhook URL from the bot's settings",
 		URLMeaning:    "a DingTalk custom bot's webhook URL, .../robot/send?access_token=...",
 		SecretMeaning: "the bot's signing secret (SEC...); unset if the bot checks a keyword or IPs instead",
@@ -63,16 +60,7 @@ func Answer(wait time.Duration) chatbot.Answer {
 }
 
 func answer(retry func(int64, string) (bool, time.Duration)) chatbot.Answer {
-	return chatbot.Answer{Label: "errcode", Retry: retry, Decode: func(answer []byte) (*int64, string) {
-		var a struct {
-			Code *int64 `json:"errcode"`
-			Msg  string `json:"errmsg"`
-		}
-		if json.Unmarshal(answer, &a) != nil {
-			return nil, ""
-		}
-		return a.Code, a.Msg
-	}}
+	return chatbot.Answer{Label: "errcode", Retry: retry, Decode: chatbot.DecodeErrcode}
 }
 
 // Notify posts one markdown message about events. DingTalk reports errors
@@ -91,16 +79,6 @@ func (d *sink) Notify(ctx context.Context, events []event.Event) error {
 		target := withQuery(d.URL, url.Values{"timestamp": {ts}, "sign": {sig}})
 		return target, body, []string{sig, url.QueryEscape(sig), target}, nil
 	})
-}
-
-// accessToken is the bot's access token, its credential, "" when target
-// has none.
-func accessToken(target string) string {
-	u, err := url.Parse(target)
-	if err != nil {
-		return ""
-	}
-	return u.Query().Get("access_token")
 }
 
 // retry says whether a DingTalk errcode may clear by itself, and how long

@@ -93,12 +93,10 @@ func Render(events []event.Event, includeLink bool) Message {
 	case len(events) > 1:
 		// Long groups are cut to fit the body limit: a shorter list of
 		// exports, with the count of the rest.
-		for budget := chatbot.MaxList; ; budget /= 2 {
-			card = larkGroup(events, budget)
-			if b, err := json.Marshal(card); err != nil || len(b) <= maxBody-500 || budget < 100 {
-				break
-			}
-		}
+		card = chatbot.Shrink(chatbot.MaxList, 100, func(budget int) Card { return larkGroup(events, budget) }, func(c Card) bool {
+			b, err := json.Marshal(c)
+			return err != nil || len(b) <= maxBody-500
+		})
 	default:
 		card = larkSingle(events[0], includeLink)
 	}

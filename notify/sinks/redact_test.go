@@ -23,15 +23,17 @@ import (
 
 // The secrets of the redaction tests; none may appear in an error or a log.
 const (
-	secretPath   = "T0AAAA/B0BBBB/PATHSECRETxyz"
-	secretQuery  = "QUERYSECRETxyz"
-	secretToken  = "xoxb-1111-2222-TOKENSECRETxyz"
-	secretHeader = "HEADERSECRETxyz"
+	secretPath    = "T0AAAA/B0BBBB/PATHSECRETxyz"
+	secretQuery   = "QUERYSECRETxyz"
+	secretToken   = "xoxb-1111-2222-TOKENSECRETxyz"
+	secretHeader  = "HEADERSECRETxyz"
+	secretRouting = "ROUTINGKEYSECRETxyz0123456789abc"
+	weComKey      = "WECOMKEYSECRETxyz-0ec2sifa5aaa"
 )
 
 func allSecrets() []string {
 	return []string{secretPath, "PATHSECRET", secretQuery, secretToken, "TOKENSECRET", secretHeader, testSecret, strings.TrimPrefix(testSecret, "whsec_"),
-		dingTalkToken, dingTalkSecret, larkHookID, larkSecret}
+		dingTalkToken, dingTalkSecret, larkHookID, larkSecret, secretRouting, weComKey}
 }
 
 // echo is a sink endpoint that answers every request with an error whose
@@ -51,6 +53,8 @@ func echo(t *testing.T, status int, signatures *signatureLog) string {
 			switch {
 			case strings.HasSuffix(r.URL.Path, "/chat.postMessage"):
 				_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth for `+quoted+`"}`)
+			case strings.HasSuffix(r.URL.Path, "/cgi-bin/webhook/send"):
+				_, _ = io.WriteString(w, `{"errcode":93000,"errmsg":"invalid webhook url, sign: `+quoted+`"}`)
 			case strings.HasSuffix(r.URL.Path, "/robot/send"):
 				_, _ = io.WriteString(w, `{"errcode":310000,"errmsg":"sign not match for `+quoted+`"}`)
 			default:
@@ -106,6 +110,13 @@ func redactionCases(base string) map[string]map[string]map[string]string {
 		},
 		"dingtalk": {"dingtalk": {"DINGTALK_WEBHOOK_URL": base + "/robot/send?access_token=" + dingTalkToken, "DINGTALK_SECRET": dingTalkSecret}},
 		"lark":     {"lark": {"LARK_WEBHOOK_URL": base + "/open-apis/bot/v2/hook/" + larkHookID, "LARK_SECRET": larkSecret}},
+		"wecom":    {"wecom": {"WECOM_WEBHOOK_URL": base + "/cgi-bin/webhook/send?key=" + weComKey}},
+		"teams":    {"teams": {"TEAMS_WEBHOOK_URL": base + "/workflows/" + secretPath + "/triggers/manual/paths/invoke?api-version=1&sig=" + secretQuery}},
+		"pagerduty": {"pagerduty": {
+			"PAGERDUTY_ROUTING_KEY": secretRouting,
+			"PAGERDUTY_EVENTS_URL":  secretURL,
+			"WEBHOOK_SECRET":        testSecret,
+		}},
 		"webhook": {"webhook": {
 			"WEBHOOK_URL":     secretURL,
 			"WEBHOOK_SECRET":  testSecret,
@@ -127,7 +138,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 		for kind := range redactionCases("")[k.Name] {
 			for endpoint, status := range map[string]int{"refused": 0, "echoes 400": 400, "echoes 500": 500, "echoes 200": 200} {
 				t.Run(kind+"/"+endpoint, func(t *testing.T) {
-					if endpoint == "echoes 200" && (kind == "slack webhook" || kind == "webhook") {
+					if endpoint == "echoes 200" && (kind == "slack webhook" || kind == "webhook" || kind == "pagerduty" || kind == "teams") {
 						t.Skip("a 2xx is success for this sink")
 					}
 					signatures := &signatureLog{}
@@ -154,8 +165,8 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 					if logs.Len() == 0 {
 						t.Fatal("nothing was logged")
 					}
-					if kind == "dingtalk" || kind == "lark" {
-						if status != 0 && len(signatures.all()) == 0 {
+					if kind == "dingtalk" || kind == "lark" || kind == "wecom" {
+						if status != 0 && len(signatures.all()) == 0 && kind != "wecom" {
 							t.Fatal("the bot sink sent no signature")
 						}
 						if status == 200 && !strings.Contains(e.Text, "sign") {
@@ -196,6 +207,10 @@ func TestNoSecretInSettingsErrors(t *testing.T) {
 		{"channel without token", map[string]string{"SLACK_CHANNEL": "C1"}, "SLACK_BOT_TOKEN: required with SLACK_CHANNEL"},
 		{"plain http api", map[string]string{"SLACK_BOT_TOKEN": secretToken, "SLACK_CHANNEL": "C1", "SLACK_API_URL": "http://slack.example.com/api/"}, "SLACK_API_URL: http://slack.example.com/…: plain http"},
 		{"include link", map[string]string{"INCLUDE_LINK": "sometimes"}, `INCLUDE_LINK: want true or false, got "sometimes"`},
+		{"bad route", map[string]string{"SLACK_ROUTE": "type=failed;kind=vull"}, `SLACK_ROUTE: term 2 "kind=vull": unknown export kind "vull"`},
+		{"teams without sig", map[string]string{"TEAMS_WEBHOOK_URL": "https://prod.logic.azure.com/workflows/" + secretPath + "?sp=" + secretQuery}, "TEAMS_WEBHOOK_URL: https://prod.logic.azure.com/… has no sig"},
+		{"wecom without key", map[string]string{"WECOM_WEBHOOK_URL": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?k=" + weComKey}, "WECOM_WEBHOOK_URL: https://qyapi.weixin.qq.com/… has no key"},
+		{"pagerduty key with a space", map[string]string{"PAGERDUTY_ROUTING_KEY": secretRouting + " x"}, "PAGERDUTY_ROUTING_KEY: holds white space"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

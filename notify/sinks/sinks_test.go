@@ -149,7 +149,7 @@ func TestEveryKindPreviews(t *testing.T) {
 			}
 		}
 	}
-	if _, err := s.Preview("teams", nil); err == nil || !strings.Contains(err.Error(), `unknown sink "teams"`) {
+	if _, err := s.Preview("discord", nil); err == nil || !strings.Contains(err.Error(), `unknown sink "discord"`) {
 		t.Errorf("preview of an unknown sink: err = %v", err)
 	}
 }
@@ -177,7 +177,8 @@ func TestFailureMessageOfAnExportNeverRead(t *testing.T) {
 }
 
 // TestVariablesNameEverySetting: every kind's variables are listed once,
-// then INCLUDE_LINK; credentials are marked secret.
+// then INCLUDE_LINK and a route for every kind and the console;
+// credentials are marked secret.
 func TestVariablesNameEverySetting(t *testing.T) {
 	vars := Variables()
 	seen := map[string]bool{}
@@ -192,7 +193,12 @@ func TestVariablesNameEverySetting(t *testing.T) {
 			t.Errorf("%s is not listed as a secret", name)
 		}
 	}
-	if last := vars[len(vars)-1]; last.Name != "INCLUDE_LINK" {
-		t.Errorf("last variable %q, want INCLUDE_LINK", last.Name)
+	if !seen["INCLUDE_LINK"] || !seen["CONSOLE_ROUTE"] {
+		t.Error("INCLUDE_LINK or CONSOLE_ROUTE is not listed")
+	}
+	for _, name := range Names() {
+		if !seen[RouteVariable(name)] {
+			t.Errorf("%s has no route variable", name)
+		}
 	}
 }

@@ -22,6 +22,7 @@ func Variables() []setting.Var {
 		{Name: "WEBHOOK_SECRET", Meaning: "a Standard Webhooks signing secret, whsec_...; unset: requests are not signed", Secret: true},
 		{Name: "WEBHOOK_HEADERS", Meaning: "extra request headers, Name=value;Name2=value2", Secret: true},
 		{Name: "WEBHOOK_TEMPLATE", Meaning: "a text/template for the body, or @path to a file holding one; at most 256 KB rendered, valid JSON unless WEBHOOK_HEADERS sets another Content-Type", Default: "a CloudEvents 1.0 JSON body"},
+		{Name: "WEBHOOK_FORMAT", Meaning: "the body: cloudevents, or alertmanager (the Alertmanager webhook body, version 4: failures and stalls fire, a later completion resolves)", Default: FormatCloudEvents},
 	}
 }
 
@@ -38,13 +39,14 @@ type Settings struct {
 	Secret   string             // WEBHOOK_SECRET: Standard Webhooks secret, "whsec_..."
 	Headers  http.Header        // WEBHOOK_HEADERS: "Name=value;Name2=value2"
 	Template *template.Template // WEBHOOK_TEMPLATE: a custom body (see ParseTemplate); nil for CloudEvents
+	Format   string             // WEBHOOK_FORMAT: FormatCloudEvents or FormatAlertmanager
 	key      []byte             // the signing key Secret holds; nil: unsigned
 }
 
 // FromEnv reads and checks the webhook variables through getenv.
 func FromEnv(getenv func(string) string) (Settings, error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
-	var s Settings
+	s := Settings{Format: FormatCloudEvents}
 	var err error
 	if s.URLs, err = parseURLList("WEBHOOK_URL", get("WEBHOOK_URL")); err != nil {
 		return Settings{}, err
@@ -63,6 +65,16 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 			return Settings{}, fmt.Errorf("WEBHOOK_TEMPLATE: %s", notify.Cut(notify.OneLine(err.Error()), 280, notify.Bytes))
 		}
 	}
+	switch v := get("WEBHOOK_FORMAT"); v {
+	case "", FormatCloudEvents:
+	case FormatAlertmanager:
+		if s.Template != nil {
+			return Settings{}, fmt.Errorf("WEBHOOK_FORMAT: alertmanager is a body of its own; unset WEBHOOK_TEMPLATE or WEBHOOK_FORMAT")
+		}
+		s.Format = v
+	default:
+		return Settings{}, fmt.Errorf("WEBHOOK_FORMAT: %s is not a format (want cloudevents or alertmanager)", event.Quote(v))
+	}
 	return s, nil
 }
 
@@ -78,6 +90,7 @@ func (s Settings) LogValue() slog.Value {
 		slog.Bool("signed", s.Secret != ""),
 		slog.Int("extraHeaders", len(s.Headers)),
 		slog.Bool("template", s.Template != nil),
+		slog.String("format", s.Format),
 	)
 }
 
@@ -102,6 +115,7 @@ func (s Settings) Notifiers(includeLink bool) []notify.Notifier {
 			header:      s.Headers.Clone(),
 			key:         s.key,
 			tmpl:        s.Template,
+			format:      s.Format,
 			includeLink: includeLink,
 			now:         time.Now,
 			secrets:     append(notify.URLSecrets(u), secrets...),
@@ -113,7 +127,7 @@ func (s Settings) Notifiers(includeLink bool) []notify.Notifier {
 // Preview is the body a webhook receives for each event, one request per
 // event.
 func (s Settings) Preview(events []event.Event, includeLink bool) ([]notify.Rendering, error) {
-	w := &webhook{tmpl: s.Template, header: s.Headers, includeLink: includeLink}
+	w := &webhook{tmpl: s.Template, format: s.Format, header: s.Headers, includeLink: includeLink}
 	ctx, cancel := context.WithTimeout(context.Background(), sampleTimeout)
 	defer cancel()
 	out := make([]notify.Rendering, len(events))
@@ -122,11 +136,18 @@ func (s Settings) Preview(events []event.Event, includeLink bool) ([]notify.Rend
 		if err != nil {
 			return nil, err
 		}
+		if !w.Takes(ev) {
+			out[i] = notify.Rendering{Title: fmt.Sprintf("Webhook: nothing is sent about this %s event in the alertmanager format (only failures, stalls and the completions that resolve them)", ev.Type), Body: []byte("null")}
+			continue
+		}
 		title := "Webhook body"
 		if len(events) > 1 {
 			title = fmt.Sprintf("Webhook body %d of %d (one request per event)", i+1, len(events))
 		}
 		title += " (Content-Type: " + contentType + ")"
+		if s.Format == FormatAlertmanager {
+			title = "Alertmanager webhook body, version 4" + strings.TrimPrefix(title, "Webhook body")
+		}
 		if s.Template != nil {
 			if err := checkJSON(body, contentType); err != nil {
 				title += ", not sent: " + err.Error()

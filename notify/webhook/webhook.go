@@ -19,6 +19,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/incident"
 )
 
 // Media types of webhook bodies.
@@ -35,6 +36,7 @@ type webhook struct {
 	header      http.Header
 	key         []byte // Standard Webhooks signing key; nil: unsigned
 	tmpl        *template.Template
+	format      string // FormatCloudEvents or FormatAlertmanager
 	includeLink bool
 	now         func() time.Time
 	secrets     []string // what must never appear in an error
@@ -58,6 +60,16 @@ func (w *webhook) Name() string { return w.name }
 // deal in one item per request, and deduplicate by the event ID.
 func (w *webhook) Group(events []event.Event) [][]event.Event { return notify.Singly(events) }
 
+// Takes reports whether the webhook sends anything about ev: in the
+// alertmanager format, only what opens or resolves an incident.
+func (w *webhook) Takes(ev event.Event) bool {
+	return w.format != FormatAlertmanager || incident.Takes(ev)
+}
+
+// ResolvesIncidents reports whether the webhook posts the Alertmanager
+// format, whose completions resolve what failures fired.
+func (w *webhook) ResolvesIncidents() bool { return w.format == FormatAlertmanager }
+
 // Notify sends one request per event, stopping at the first failure.
 func (w *webhook) Notify(ctx context.Context, events []event.Event) error {
 	for _, ev := range events {
@@ -69,6 +81,9 @@ func (w *webhook) Notify(ctx context.Context, events []event.Event) error {
 }
 
 func (w *webhook) send(ctx context.Context, ev event.Event) error {
+	if !w.Takes(ev) {
+		return nil // recorded before a change of WEBHOOK_FORMAT: nothing to send
+	}
 	body, contentType, err := w.render(ctx, ev)
 	if err == nil && w.tmpl != nil {
 		err = checkJSON(body, contentType)
@@ -86,10 +101,7 @@ func (w *webhook) send(ctx context.Context, ev event.Event) error {
 		header[name] = values
 	}
 	if w.key != nil {
-		ts := strconv.FormatInt(w.now().Unix(), 10)
-		header.Set("webhook-id", ev.ID)
-		header.Set("webhook-timestamp", ts)
-		header.Set("webhook-signature", "v1,"+sign(w.key, ev.ID, ts, body))
+		SignHeaders(header, w.key, ev.ID, w.now(), body)
 	}
 	if e := notify.Post(ctx, w.client, w.name, w.url, header, body, w.secrets); e != nil {
 		return e
@@ -100,7 +112,11 @@ func (w *webhook) send(ctx context.Context, ev event.Event) error {
 // render is the body for ev and its media type: WEBHOOK_HEADERS' Content-Type
 // when it sets one. A template renders within ctx and MaxBodySize.
 func (w *webhook) render(ctx context.Context, ev event.Event) ([]byte, string, error) {
-	if w.tmpl == nil {
+	switch {
+	case w.format == FormatAlertmanager:
+		b, err := AlertmanagerBody(ev, w.includeLink)
+		return b, plainJSON, err
+	case w.tmpl == nil:
 		b, err := CloudEventBody(ev, w.includeLink)
 		return b, cloudEventsJSON, err
 	}
@@ -114,6 +130,19 @@ func (w *webhook) render(ctx context.Context, ev event.Event) ([]byte, string, e
 	}
 	return body, contentType, nil
 }
+
+// SignHeaders sets the Standard Webhooks headers of a request with the
+// given message id and body, signed with key at now.
+func SignHeaders(header http.Header, key []byte, id string, now time.Time, body []byte) {
+	ts := strconv.FormatInt(now.Unix(), 10)
+	header.Set("webhook-id", id)
+	header.Set("webhook-timestamp", ts)
+	header.Set("webhook-signature", "v1,"+sign(key, id, ts, body))
+}
+
+// SigningKey is the HMAC key of a Standard Webhooks secret ("whsec_" and
+// base64), as WEBHOOK_SECRET holds it.
+func SigningKey(secret string) ([]byte, error) { return decodeSigningSecret(secret) }
 
 // sign is the Standard Webhooks v1 signature: base64 HMAC-SHA256 over
 // "id.timestamp.body".

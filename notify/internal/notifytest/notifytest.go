@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
@@ -58,4 +59,19 @@ func Golden(t *testing.T, name string, got []byte, update bool) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s changed; if that is intended, run go test -run Golden -update and review the diff.\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
+}
+
+// IncidentEvents are a failure and a stall of one export, then its
+// completion that resolves both: what the incident formats receive.
+func IncidentEvents() (failed, stalled, completed event.Event) {
+	failed = notify.SampleEvent(event.Failed)
+	ref := failed.Status.Ref
+	stalled = notify.SampleEvent(event.Stalled)
+	stalled.Status.Ref, stalled.Time = ref, failed.Time.Add(time.Hour)
+	stalled.ID = event.NewID(ref, stalled.Key())
+	completed = notify.SampleEvent(event.Completed)
+	completed.Status.Ref, completed.Time = ref, failed.Time.Add(3*time.Hour)
+	completed.Resolves = []event.Incident{{Type: event.Failed, Code: "NoPermission", Since: failed.Time}, {Type: event.Stalled, Since: stalled.Time}}
+	completed.ID = event.NewID(ref, completed.Key())
+	return failed, stalled, completed
 }
