@@ -39,12 +39,14 @@ test: lint
 # keeping go to the package's testdata/fuzz.
 FUZZTIME ?= 15s
 FUZZ := ./event:FuzzParseList ./exports/catalog:FuzzParseStartSpec ./handler:FuzzParseInvocation \
-	./state:FuzzDecode ./state:FuzzDecodeRecord ./internal/sassim:FuzzParseScenario ./notify/sinks:FuzzSettingsFromEnv \
+	./state:FuzzDecode ./state:FuzzDecodeRecord ./internal/sassim:FuzzParseScenario ./notify/sinks:FuzzRead \
 	./notify/webhook:FuzzParseHeaders ./notify/webhook:FuzzParseTemplate ./internal/jsonkeys:FuzzUnique \
-	./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings ./notify/route:FuzzParse ./notify/pagerduty:FuzzAnswerText
+	./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings ./notify/route:FuzzParse ./notify/pagerduty:FuzzAnswerText \
+	./scrub:FuzzString
 fuzz:
 	@for t in $(FUZZ); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \
+	  $(GO) test -list="^$${t#*:}$$" "$${t%%:*}" | grep -qx "$${t#*:}" || { echo "no fuzz target $${t#*:} in $${t%%:*}"; exit 1; }; \
 	  $(GO) test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) "$${t%%:*}" || exit 1; \
 	done
 
