@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/export-notifier/export-notifier/event"
 )
 
 // Errors a copy fails with, each wrapped with its reason. Match them with
@@ -70,7 +72,7 @@ func (a *Archiver) Location() string { return a.store.location("") }
 // Copy streams the file at link into the store under key (relative to the
 // archive's prefix; see Key) and returns the stored object.
 func (a *Archiver) Copy(ctx context.Context, link, key string) (Object, error) {
-	if exp, ok := LinkExpires(link); ok && !a.now().Before(exp) {
+	if exp, ok := event.LinkExpires(link); ok && !a.now().Before(exp) {
 		return Object{}, fmt.Errorf("%w at %s", ErrLinkExpired, exp.UTC().Format(time.RFC3339))
 	}
 	body, size, srcCRC, err := a.open(ctx, link)

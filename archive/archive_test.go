@@ -23,6 +23,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"github.com/export-notifier/export-notifier/credential"
+	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/internal/osstest"
 	"github.com/export-notifier/export-notifier/state"
 )
@@ -36,9 +37,9 @@ const linkSignature = "sas-link-signature-must-not-show"
 // presigned URL serving body, which it may cut short or refuse.
 type source struct {
 	body     []byte
-	truncate bool  // send half the body, then close
-	status   int   // answer this instead
-	withCRC  bool  // send x-oss-hash-crc64ecma
+	truncate bool // send half the body, then close
+	status   int  // answer this instead
+	withCRC  bool // send x-oss-hash-crc64ecma
 	hits     atomic.Int32
 	srv      *httptest.Server
 }
@@ -363,7 +364,7 @@ func TestPresignedLink(t *testing.T) {
 	if !strings.Contains(link.URL, "x-oss-signature-version=OSS4-HMAC-SHA256") || !strings.Contains(link.URL, "x-oss-expires=86400") {
 		t.Fatalf("link %s is not a V4 presigned URL valid for a day", link.URL)
 	}
-	if exp, ok := LinkExpires(link.URL); !ok || !exp.Equal(link.Expires.Truncate(time.Second)) && exp.Sub(link.Expires).Abs() > time.Second {
+	if exp, ok := event.LinkExpires(link.URL); !ok || !exp.Equal(link.Expires.Truncate(time.Second)) && exp.Sub(link.Expires).Abs() > time.Second {
 		t.Fatalf("LinkExpires(presigned) = %v, %v; want %v", exp, ok, link.Expires)
 	}
 	res, err := http.Get(link.URL)

@@ -7,33 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 )
-
-// LinkExpires reads until when a presigned OSS link works: its Expires
-// (V1 signatures, as Security Center's links carry, Unix seconds), or
-// x-oss-date plus x-oss-expires (V4). ok is false when the link says
-// nothing.
-func LinkExpires(link string) (t time.Time, ok bool) {
-	u, err := url.Parse(link)
-	if err != nil {
-		return time.Time{}, false
-	}
-	q := u.Query()
-	if s := q.Get("Expires"); s != "" {
-		if sec, err := strconv.ParseInt(s, 10, 64); err == nil && sec > 0 {
-			return time.Unix(sec, 0).UTC(), true
-		}
-	}
-	if d, e := q.Get("x-oss-date"), q.Get("x-oss-expires"); d != "" && e != "" {
-		start, err1 := time.Parse("20060102T150405Z", d)
-		sec, err2 := strconv.ParseInt(e, 10, 64)
-		if err1 == nil && err2 == nil && sec > 0 {
-			return start.Add(time.Duration(sec) * time.Second), true
-		}
-	}
-	return time.Time{}, false
-}
 
 // open starts downloading link. It returns the body, its length (the
 // answer must carry Content-Length) and the CRC-64 OSS sent with it, if

@@ -232,6 +232,9 @@ type Event struct {
 	Error  *Failure  `json:"error,omitempty"`
 	// Start, for Started events, is what the payload asked to start.
 	Start *StartSpec `json:"start,omitempty"`
+	// Archive, for Completed events with ARCHIVE_URL set, is where the
+	// file was copied; Status.Link then links to the copy.
+	Archive *Archive `json:"archive,omitempty"`
 }
 
 // Key names the event among the events of its export: the type, and for

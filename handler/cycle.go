@@ -35,7 +35,10 @@ type Cycle struct {
 	Starter Starter
 	Store   state.Store
 	Sinks   []notify.Notifier
-	Log     *slog.Logger
+	// Archiver copies each completed export's file before it is
+	// announced; nil archives nothing.
+	Archiver Archiver
+	Log      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -82,6 +85,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.DryRun {
 		return r.dryRun(snap, polls).summarised(snap, r.started), nil
 	}
+	r.archive(ctx, snap, polls)
 	snap, p, err := r.decide(ctx, snap, polls)
 	if err != nil {
 		return r.res, err

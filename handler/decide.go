@@ -108,11 +108,15 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 		changed = ex.Observe(p.status, now) || changed
 		st := ex.Status
 		switch {
+		case st.State == event.Success && p.archivePending:
+			changed = ex.SetLastError(archivePendingCode) || changed
 		case st.State == event.Success:
 			ex.Finish(now)
 			changed = true
 			if cfg.NotifyOn[event.Completed] {
-				s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Completed, st, nil, now), sinks)
+				ev := newEvent(cfg, p.ref, event.Completed, st, nil, now)
+				ev.Archive = p.archived
+				s.AddEvent(p.ref, ev, sinks)
 			}
 		case now.Sub(ex.LastChange) >= cfg.StallAfter && cfg.NotifyOn[event.Stalled]:
 			changed = s.AddEvent(p.ref, newEvent(cfg, p.ref, event.Stalled, st, nil, now), sinks) || changed

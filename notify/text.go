@@ -26,6 +26,9 @@ func Summary(ev event.Event, includeLink bool) string {
 			b.WriteString(", link ")
 			b.WriteString(OneLine(st.Link))
 		}
+		for _, f := range ArchiveFacts(ev) {
+			b.WriteString("; " + f[0] + ": " + f[1])
+		}
 	case event.Failed:
 		b.WriteString("Export check failed: ")
 		b.WriteString(st.Ref.String())

@@ -63,7 +63,11 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store, Sinks: notifiers, Log: s.Log}, nil
+	archiver, err := OpenArchive(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store, Sinks: notifiers, Archiver: archiver, Log: s.Log}, nil
 }
 
 // CredentialsFrom uses the ALIBABA_CLOUD_* variables getenv gives when it

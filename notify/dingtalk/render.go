@@ -56,7 +56,7 @@ func dingTalkSingle(md *markdown, ev event.Event, includeLink bool) string {
 	md.heading(title)
 	switch ev.Type {
 	case event.Completed:
-		md.facts(chatbot.Facts(ev, chatbot.Fact{Name: "Total rows", Value: notify.Thousands(st.TotalCount)}))
+		md.facts(chatbot.CompletedFacts(ev))
 		if link := chatbot.Link(st, includeLink); link != "" {
 			md.link("Download", link)
 		}
