@@ -1,0 +1,145 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/export-notifier/export-notifier/archive"
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/sassim"
+)
+
+// fileServer stands in for the host of Security Center's links: it
+// serves each file's name as its contents, and refuses the first refuse
+// requests with 403, as an expired link is.
+type fileServer struct {
+	srv    *httptest.Server
+	refuse atomic.Int32
+	hits   atomic.Int32
+}
+
+func newFileServer(t *testing.T) *fileServer {
+	f := &fileServer{}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.hits.Add(1)
+		if f.refuse.Add(-1) >= 0 {
+			http.Error(w, "AccessDenied", http.StatusForbidden)
+			return
+		}
+		_, _ = w.Write([]byte("contents of " + r.URL.Path))
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// localLinks points the simulator's links at files: the simulator's
+// links name a host that does not exist.
+type localLinks struct {
+	Checker
+	base string
+	gets atomic.Int32
+}
+
+func (l *localLinks) Get(ctx context.Context, ref event.Ref) (event.Status, error) {
+	l.gets.Add(1)
+	st, err := l.Checker.Get(ctx, ref)
+	if u, perr := url.Parse(st.Link); err == nil && perr == nil && st.Link != "" {
+		st.Link = l.base + u.EscapedPath() + "?" + u.RawQuery
+	}
+	return st, err
+}
+
+func fileArchiver(t *testing.T, dir string) Archiver {
+	t.Helper()
+	a, err := archive.Open(context.Background(), "file://"+dir, archive.Options{HTTP: archive.NewHTTPClient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestOverlappingCyclesArchiveAndAnnounceOnce: exports completing at once
+// are each archived once and announced once, with the copy's link and
+// data.archive, however many cycles overlap.
+func TestOverlappingCyclesArchiveAndAnnounceOnce(t *testing.T) {
+	h := newHarness(t)
+	files := newFileServer(t)
+	const n = 12
+	var ids []string
+	for i := range n {
+		ref := event.Ref{Kind: event.Asset, ID: int64(1000 + i)}
+		h.sim.Add(sassim.Export{Ref: ref, Steps: 1, FileName: fmt.Sprintf("export_%d", i), TotalCount: 10})
+		ids = append(ids, ref.String())
+	}
+	dir := t.TempDir()
+	hook := newReceiver(t)
+	checker := &localLinks{Checker: h.checker, base: files.srv.URL}
+	var wg sync.WaitGroup
+	for range 4 {
+		c := &Cycle{Config: testConfig(strings.Join(ids, ",")), Checker: checker, Store: h.store, Sinks: webhookSinks(t, hook), Archiver: fileArchiver(t, dir)}
+		wg.Go(func() { h.run(t, c, Options{}) })
+	}
+	wg.Wait()
+	c := &Cycle{Config: testConfig(strings.Join(ids, ",")), Checker: checker, Store: h.store, Sinks: webhookSinks(t, hook), Archiver: fileArchiver(t, dir)}
+	h.run(t, c, Options{}) // whatever the overlap left
+	stored := 0
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			stored++
+		}
+		return nil
+	})
+	if stored != n {
+		t.Fatalf("%d files archived, want %d", stored, n)
+	}
+	for i := range n {
+		subject := fmt.Sprint(1000 + i)
+		if got := hook.count(event.Completed, subject); got != 1 {
+			t.Fatalf("export %s announced %d times", subject, got)
+		}
+	}
+	for _, ev := range hook.events() {
+		arch, _ := ev.Data["archive"].(map[string]any)
+		link, _ := ev.Data["link"].(string)
+		if arch == nil || link != arch["url"] || !strings.HasPrefix(link, "file://"+dir) {
+			t.Fatalf("event %s: link %q, archive %v; want the copy's", ev.Subject, link, arch)
+		}
+		data, err := os.ReadFile(strings.TrimPrefix(link, "file://"))
+		if err != nil || !strings.HasPrefix(string(data), "contents of /exports/") {
+			t.Fatalf("the archived file %s: %q, %v", link, data, err)
+		}
+	}
+}
+
+func TestExpiredLinkRefreshedOnce(t *testing.T) {
+	for _, refuse := range []int32{1, 2} {
+		t.Run(fmt.Sprint(refuse), func(t *testing.T) {
+			h := newHarness(t)
+			files := newFileServer(t)
+			files.refuse.Store(refuse)
+			h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 7}, Steps: 1, FileName: "f", TotalCount: 1})
+			hook := newReceiver(t)
+			checker := &localLinks{Checker: h.checker, base: files.srv.URL}
+			c := &Cycle{Config: testConfig("7"), Checker: checker, Store: h.store, Sinks: webhookSinks(t, hook), Archiver: fileArchiver(t, t.TempDir())}
+			h.run(t, c, Options{})
+			evs := hook.events()
+			if len(evs) != 1 || checker.gets.Load() != 2 || files.hits.Load() != min(refuse+1, 2) {
+				t.Fatalf("%d events, %d checks, %d downloads; want 1 event after one refresh", len(evs), checker.gets.Load(), files.hits.Load())
+			}
+			arch, _ := evs[0].Data["archive"].(map[string]any)
+			reason, _ := arch["error"].(string)
+			if refuse == 1 && (arch["url"] == nil || reason != "") || refuse == 2 && !strings.Contains(reason, "403") {
+				t.Fatalf("refused %d times: archive %v", refuse, arch)
+			}
+		})
+	}
+}
