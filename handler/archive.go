@@ -78,3 +78,12 @@ func (r *run) archiveOne(ctx context.Context, p *poll, day time.Time) {
 func (r *run) archiveBy() time.Time {
 	return r.pollBy.Add(r.stopBy.Sub(r.pollBy) / 2)
 }
+
+// withLiveLink is st without its link when the link has already expired
+// (its Expires is past): a dead Download button helps no one.
+func withLiveLink(st event.Status, now time.Time) event.Status {
+	if exp, ok := event.LinkExpires(st.Link); ok && !now.Before(exp) {
+		st.Link = ""
+	}
+	return st
+}

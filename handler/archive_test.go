@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/export-notifier/export-notifier/archive"
 	"github.com/export-notifier/export-notifier/event"
@@ -141,5 +142,20 @@ func TestExpiredLinkRefreshedOnce(t *testing.T) {
 				t.Fatalf("refused %d times: archive %v", refuse, arch)
 			}
 		})
+	}
+}
+
+// TestExpiredLinkNotPosted: without archiving, a completion whose link
+// has expired by the time the cycle sees it is announced without it.
+func TestExpiredLinkNotPosted(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 8}, Steps: 1, FileName: "f", TotalCount: 1})
+	hook := newReceiver(t)
+	c := &Cycle{Config: testConfig("8"), Checker: h.checker, Store: h.store, Sinks: webhookSinks(t, hook),
+		Now: func() time.Time { return time.Now().Add(2 * time.Hour) }} // the simulator's links last an hour
+	h.run(t, c, Options{})
+	evs := hook.events()
+	if len(evs) != 1 || evs[0].Data["link"] != nil {
+		t.Fatalf("events %v; want one completion without its expired link", evs)
 	}
 }

@@ -114,7 +114,7 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, sinks []string, n
 			ex.Finish(now)
 			changed = true
 			if cfg.NotifyOn[event.Completed] {
-				ev := newEvent(cfg, p.ref, event.Completed, st, nil, now)
+				ev := newEvent(cfg, p.ref, event.Completed, withLiveLink(st, now), nil, now)
 				ev.Archive = p.archived
 				s.AddEvent(p.ref, ev, sinks)
 			}

@@ -7,21 +7,28 @@ import (
 	"github.com/export-notifier/export-notifier/event"
 )
 
-// ArchiveFacts say, for a completion whose file was archived
-// (ARCHIVE_URL), where the file is kept and until when the link to it
-// works, or why it could not be archived; nothing otherwise. Every sink
-// shows them with the completion.
-func ArchiveFacts(ev event.Event) [][2]string {
-	a := ev.Archive
-	if ev.Type != event.Completed || a == nil {
+// FileFacts are what every sink shows about a completion's file besides
+// its rows: where it is kept when it was archived (ARCHIVE_URL), or why it
+// could not be; and, with includeLink, until when the link works (the
+// archive's presigned link, or Security Center's own, read from its
+// Expires).
+func FileFacts(ev event.Event, includeLink bool) [][2]string {
+	if ev.Type != event.Completed {
 		return nil
 	}
-	if a.Error != "" {
-		return [][2]string{{"Not archived", OneLine(a.Error)}}
+	var facts [][2]string
+	until := time.Time{}
+	if a := ev.Archive; a != nil && a.Error != "" {
+		facts = append(facts, [2]string{"Not archived", OneLine(a.Error)})
+	} else if a != nil {
+		facts = append(facts, [2]string{"Kept at", fmt.Sprintf("%s (%s)", OneLine(a.URL), SizeText(a.Size))})
+		until = a.LinkExpires
 	}
-	facts := [][2]string{{"Kept at", fmt.Sprintf("%s (%s)", OneLine(a.URL), SizeText(a.Size))}}
-	if !a.LinkExpires.IsZero() {
-		facts = append(facts, [2]string{"Link works until", linkUntil(a.LinkExpires)})
+	if until.IsZero() {
+		until, _ = event.LinkExpires(ev.Status.Link)
+	}
+	if includeLink && ev.Status.Link != "" && !until.IsZero() {
+		facts = append(facts, [2]string{"Link works until", until.UTC().Format("2006-01-02 15:04 UTC")})
 	}
 	return facts
 }
@@ -39,6 +46,3 @@ func SizeText(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }
-
-// linkUntil is time t as messages show it.
-func linkUntil(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

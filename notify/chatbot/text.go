@@ -89,11 +89,11 @@ func Facts(ev event.Event, extra ...Fact) []Fact {
 	return append(facts, Fact{"Account", account}, Fact{"Region", region})
 }
 
-// CompletedFacts are a completion's facts: its rows, and where its file
-// is archived.
-func CompletedFacts(ev event.Event) []Fact {
+// CompletedFacts are a completion's facts: its rows, where its file is
+// archived, and until when its link works.
+func CompletedFacts(ev event.Event, includeLink bool) []Fact {
 	facts := []Fact{{"Total rows", notify.Thousands(ev.Status.TotalCount)}}
-	for _, f := range notify.ArchiveFacts(ev) {
+	for _, f := range notify.FileFacts(ev, includeLink) {
 		facts = append(facts, Fact{f[0], f[1]})
 	}
 	return Facts(ev, facts...)

@@ -56,7 +56,7 @@ func dingTalkSingle(md *markdown, ev event.Event, includeLink bool) string {
 	md.heading(title)
 	switch ev.Type {
 	case event.Completed:
-		md.facts(chatbot.CompletedFacts(ev))
+		md.facts(chatbot.CompletedFacts(ev, includeLink))
 		if link := chatbot.Link(st, includeLink); link != "" {
 			md.link("Download", link)
 		}

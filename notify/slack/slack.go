@@ -117,7 +117,7 @@ func slackCompleted(ev event.Event, includeLink bool) Message {
 	st := ev.Status
 	blocks := []slackgo.Block{
 		header("Export ready: " + notify.NameOf(st)),
-		slackgo.NewSectionBlock(nil, exportFields(ev, completedFields(ev)...), nil),
+		slackgo.NewSectionBlock(nil, exportFields(ev, completedFields(ev, includeLink)...), nil),
 	}
 	if includeLink && st.Link != "" && len(st.Link) <= slackMaxButtonURL {
 		button := slackgo.NewButtonBlockElement("download", "", plain("Download")).WithURL(st.Link).WithStyle(slackgo.StylePrimary)
@@ -221,11 +221,11 @@ func exportFields(ev event.Event, extra ...*slackgo.TextBlockObject) []*slackgo.
 	return fields[:min(len(fields), slackMaxFields)]
 }
 
-// completedFields are a completion's: its rows, and where its file is
-// archived.
-func completedFields(ev event.Event) []*slackgo.TextBlockObject {
+// completedFields are a completion's: its rows, where its file is
+// archived, and until when its link works.
+func completedFields(ev event.Event, includeLink bool) []*slackgo.TextBlockObject {
 	fields := []*slackgo.TextBlockObject{field("Total entries", notify.Thousands(ev.Status.TotalCount))}
-	for _, f := range notify.ArchiveFacts(ev) {
+	for _, f := range notify.FileFacts(ev, includeLink) {
 		fields = append(fields, field(f[0], f[1]))
 	}
 	return fields
