@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"hash/crc64"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/crc64ecma"
 )
 
 // Errors a copy fails with, each wrapped with its reason. Match them with
@@ -33,8 +33,6 @@ var (
 
 // errExists is what a store's create returns when the key is taken.
 var errExists = errors.New("the key exists")
-
-var ecma = crc64.MakeTable(crc64.ECMA)
 
 // Object is an archived file.
 type Object struct {
@@ -80,21 +78,20 @@ func (a *Archiver) Copy(ctx context.Context, link, key string) (Object, error) {
 		return Object{}, err
 	}
 	defer body.Close()
-	src := &hashingReader{r: body, h: crc64.New(ecma)}
+	src := &stream{hashingReader: hashingReader{r: body, h: crc64ecma.New()}, size: size}
 	if held, found, err := a.store.stat(ctx, key); err != nil {
 		return Object{}, err
 	} else if found {
-		return a.compare(held, src, size, srcCRC)
+		return a.compare(held, &src.hashingReader, size, srcCRC)
 	}
-	verify := func() error { return src.complete(size) }
-	stored, err := a.store.create(ctx, key, src, size, verify)
+	stored, err := a.store.create(ctx, key, src)
 	if errors.Is(err, errExists) {
 		// Another writer won the race; its object is ours if it matches.
 		held, found, err := a.store.stat(ctx, key)
 		if err != nil || !found {
 			return Object{}, fmt.Errorf("%s: after a conflict: %w", a.store.location(key), errors.Join(err, errExists))
 		}
-		return a.compare(held, src, size, srcCRC)
+		return a.compare(held, &src.hashingReader, size, srcCRC)
 	}
 	if err != nil {
 		if src.err != nil {
@@ -163,6 +160,19 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// stream is a download on its way into a store: size bytes, counted and
+// hashed as they pass.
+type stream struct {
+	hashingReader
+	size int64
+}
+
+// sum is the CRC-64 of what has passed so far.
+func (s *stream) sum() uint64 { return s.h.Sum64() }
+
+// verify says whether the whole download passed, no more and no less.
+func (s *stream) verify() error { return s.complete(s.size) }
 
 // complete says whether exactly size bytes passed and the body ended.
 func (h *hashingReader) complete(size int64) error {

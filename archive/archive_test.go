@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/crc64ecma"
 	"github.com/export-notifier/export-notifier/internal/osstest"
 	"github.com/export-notifier/export-notifier/state"
 )
@@ -63,7 +63,7 @@ func (s *source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(s.body)))
 	if s.withCRC {
-		w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(crc64.Checksum(s.body, ecma), 10))
+		w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(crc64ecma.Checksum(s.body), 10))
 	}
 	if !s.truncate {
 		_, _ = w.Write(s.body)
@@ -146,7 +146,7 @@ func TestCopyStoresTheSameBytes(t *testing.T) {
 			if !ok || !bytes.Equal(got.Data, body) {
 				t.Fatalf("stored %d bytes (found %v), want the %d downloaded", len(got.Data), ok, len(body))
 			}
-			want := Object{URL: "oss://archive-bucket/exports/" + testKey, Bucket: "archive-bucket", Key: "exports/" + testKey, Size: int64(size), CRC64: crc64.Checksum(body, ecma)}
+			want := Object{URL: "oss://archive-bucket/exports/" + testKey, Bucket: "archive-bucket", Key: "exports/" + testKey, Size: int64(size), CRC64: crc64ecma.Checksum(body)}
 			if obj != want {
 				t.Fatalf("Copy = %+v, want %+v", obj, want)
 			}
@@ -170,7 +170,7 @@ func TestCopyStoresTheSameBytes(t *testing.T) {
 			if err != nil || !bytes.Equal(got, body) {
 				t.Fatalf("stored %d bytes (%v), want the %d downloaded", len(got), err, len(body))
 			}
-			if obj.Size != int64(size) || obj.CRC64 != crc64.Checksum(body, ecma) || obj.URL != "file://"+filepath.ToSlash(dir)+"/"+testKey {
+			if obj.Size != int64(size) || obj.CRC64 != crc64ecma.Checksum(body) || obj.URL != "file://"+filepath.ToSlash(dir)+"/"+testKey {
 				t.Fatalf("Copy = %+v", obj)
 			}
 			checkNoPartials(t, dir)

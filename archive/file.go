@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/export-notifier/export-notifier/internal/crc64ecma"
 )
 
 // fileStore keeps copies under a directory: each is written to a
@@ -47,7 +48,7 @@ func (s *fileStore) stat(_ context.Context, key string) (Object, bool, error) {
 		return Object{}, false, err
 	}
 	defer f.Close()
-	h := crc64.New(ecma)
+	h := crc64ecma.New()
 	n, err := io.Copy(h, f)
 	if err != nil {
 		return Object{}, false, fmt.Errorf("read %s: %w", s.location(key), err)
@@ -55,7 +56,7 @@ func (s *fileStore) stat(_ context.Context, key string) (Object, bool, error) {
 	return Object{URL: s.location(key), Key: key, Size: n, CRC64: h.Sum64()}, true, nil
 }
 
-func (s *fileStore) create(_ context.Context, key string, body io.Reader, size int64, verify func() error) (Object, error) {
+func (s *fileStore) create(ctx context.Context, key string, src *stream) (Object, error) {
 	final := s.path(key)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return Object{}, err
@@ -65,10 +66,9 @@ func (s *fileStore) create(_ context.Context, key string, body io.Reader, size i
 		return Object{}, err
 	}
 	defer os.Remove(tmp.Name())
-	h := crc64.New(ecma)
-	n, err := io.Copy(io.MultiWriter(tmp, h), body)
+	_, err = io.Copy(tmp, src)
 	if err == nil {
-		err = verify()
+		err = src.verify()
 	}
 	if err == nil {
 		err = tmp.Sync()
@@ -84,7 +84,10 @@ func (s *fileStore) create(_ context.Context, key string, body io.Reader, size i
 	} else if err != nil {
 		return Object{}, fmt.Errorf("write %s: %w", s.location(key), err)
 	}
-	return Object{URL: s.location(key), Key: key, Size: n, CRC64: h.Sum64()}, nil
+	// The file's CRC is read back from the disk, as OSS computes its own,
+	// so that what was written is what is compared with the download.
+	obj, _, err := s.stat(ctx, key)
+	return obj, err
 }
 
 func (s *fileStore) remove(_ context.Context, key string) error {

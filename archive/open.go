@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"fmt"
-	"hash/crc64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -98,5 +97,3 @@ func validBucket(b string) bool {
 	}
 	return strings.Trim(b, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
 }
-
-func crc64Of(b []byte) uint64 { return crc64.Checksum(b, ecma) }

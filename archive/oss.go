@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,10 +10,15 @@ import (
 	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+
+	"github.com/export-notifier/export-notifier/internal/crc64ecma"
 )
 
 // Multipart sizes: a file above MultipartThreshold goes up in parts of
-// PartSize, each held in memory once (so it can be retried).
+// PartSize. Each part streams from the download as the file does (nothing
+// is buffered, so download and upload overlap); the SDK cannot retry a
+// part it cannot rewind, so a part that fails fails the copy, and the next
+// cycle copies again.
 const (
 	MultipartThreshold int64 = 64 << 20
 	PartSize           int64 = 8 << 20
@@ -39,7 +43,7 @@ type ossCalls struct {
 	head       func(ctx context.Context, key string) (size int64, crc string, err error)
 	put        func(ctx context.Context, key string, body io.Reader, size int64) (crc string, err error)
 	initiate   func(ctx context.Context, key string) (uploadID string, err error)
-	part       func(ctx context.Context, key, uploadID string, n int32, data []byte) (etag, crc string, err error)
+	part       func(ctx context.Context, key, uploadID string, n int32, body io.Reader, size int64) (etag, crc string, err error)
 	complete   func(ctx context.Context, key, uploadID string, parts []oss.UploadPart) (crc string, err error)
 	abort      func(ctx context.Context, key, uploadID string) error
 	remove     func(ctx context.Context, key string) error
@@ -78,8 +82,8 @@ func newOSSCalls(c *oss.Client, bucket string) ossCalls {
 			}
 			return oss.ToString(res.UploadId), nil
 		},
-		part: func(ctx context.Context, key, id string, n int32, data []byte) (string, string, error) {
-			res, err := c.UploadPart(ctx, &oss.UploadPartRequest{Bucket: b, Key: oss.Ptr(key), UploadId: oss.Ptr(id), PartNumber: n, Body: bytes.NewReader(data)})
+		part: func(ctx context.Context, key, id string, n int32, body io.Reader, size int64) (string, string, error) {
+			res, err := c.UploadPart(ctx, &oss.UploadPartRequest{Bucket: b, Key: oss.Ptr(key), UploadId: oss.Ptr(id), PartNumber: n, Body: body, ContentLength: oss.Ptr(size)})
 			if err != nil {
 				return "", "", err
 			}
@@ -152,29 +156,29 @@ func (s *ossStore) stat(ctx context.Context, key string) (Object, bool, error) {
 	return obj, err == nil, err
 }
 
-func (s *ossStore) create(ctx context.Context, key string, body io.Reader, size int64, verify func() error) (Object, error) {
-	if size > s.threshold {
-		return s.createParts(ctx, key, body, size, verify)
+func (s *ossStore) create(ctx context.Context, key string, src *stream) (Object, error) {
+	if src.size > s.threshold {
+		return s.createParts(ctx, key, src)
 	}
-	crc, err := s.calls.put(ctx, s.prefix+key, body, size)
+	crc, err := s.calls.put(ctx, s.prefix+key, src, src.size)
 	if err != nil {
 		return Object{}, conflictOr("PutObject", err)
 	}
-	return s.object(key, size, crc)
+	return s.object(key, src.size, crc)
 }
 
 // createParts uploads body in parts, checking each part's CRC, and
 // completes the upload only when the whole body verified; on any failure
 // it aborts, so OSS keeps no parts.
-func (s *ossStore) createParts(ctx context.Context, key string, body io.Reader, size int64, verify func() error) (Object, error) {
+func (s *ossStore) createParts(ctx context.Context, key string, src *stream) (Object, error) {
 	full := s.prefix + key
 	id, err := s.calls.initiate(ctx, full)
 	if err != nil {
 		return Object{}, conflictOr("InitiateMultipartUpload", err)
 	}
-	parts, err := s.uploadParts(ctx, full, id, body, size)
+	parts, err := s.uploadParts(ctx, full, id, src)
 	if err == nil {
-		err = verify()
+		err = src.verify()
 	}
 	var crc string
 	if err == nil {
@@ -190,25 +194,28 @@ func (s *ossStore) createParts(ctx context.Context, key string, body io.Reader, 
 		}
 		return Object{}, err
 	}
-	return s.object(key, size, crc)
+	return s.object(key, src.size, crc)
 }
 
-func (s *ossStore) uploadParts(ctx context.Context, key, id string, body io.Reader, size int64) ([]oss.UploadPart, error) {
-	buf := make([]byte, s.partSize)
+// uploadParts streams src into the upload's parts, checking each part's
+// CRC against the one OSS reports; the part's own CRC follows from the
+// stream's before and after it, so no byte is hashed twice.
+func (s *ossStore) uploadParts(ctx context.Context, key, id string, src *stream) ([]oss.UploadPart, error) {
 	var parts []oss.UploadPart
-	for n, left := int32(1), size; left > 0; n++ {
-		chunk := buf[:min(left, s.partSize)]
-		if _, err := io.ReadFull(body, chunk); err != nil {
-			return nil, fmt.Errorf("%w: the download broke off: %w", ErrVerify, err)
+	for n, left := int32(1), src.size; left > 0; n++ {
+		size := min(left, s.partSize)
+		before, at := src.sum(), src.n
+		etag, crc, err := s.calls.part(ctx, key, id, n, io.LimitReader(src, size), size)
+		if src.err != nil || err == nil && src.n-at != size {
+			return nil, fmt.Errorf("%w: the download broke off after %d of %d bytes", ErrVerify, src.n, src.size)
 		}
-		left -= int64(len(chunk))
-		etag, crc, err := s.calls.part(ctx, key, id, n, chunk)
 		if err != nil {
 			return nil, ossErr("UploadPart", err)
 		}
-		if want := strconv.FormatUint(crc64Of(chunk), 10); crc != want {
+		if want := strconv.FormatUint(crc64ecma.Part(before, src.sum(), size), 10); crc != want {
 			return nil, fmt.Errorf("%w: OSS stored part %d of %s with CRC-64 %s, sent %s", ErrVerify, n, s.location(key), crc, want)
 		}
+		left -= size
 		parts = append(parts, oss.UploadPart{PartNumber: n, ETag: oss.Ptr(etag)})
 	}
 	return parts, nil

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"io"
 	"time"
 )
 
@@ -12,12 +11,12 @@ type store interface {
 	location(key string) string
 	// stat returns the object under key, found false when there is none.
 	stat(ctx context.Context, key string) (obj Object, found bool, err error)
-	// create stores size bytes from body under key only if the key is
-	// free (errExists otherwise). It calls verify before the object
+	// create stores src.size bytes from src under key only if the key is
+	// free (errExists otherwise). It calls src.verify before the object
 	// becomes visible where it can (a file's link, a multipart
 	// completion) and fails without storing when verify does. It returns
 	// the object with the size and CRC-64 the store computed.
-	create(ctx context.Context, key string, body io.Reader, size int64, verify func() error) (Object, error)
+	create(ctx context.Context, key string, src *stream) (Object, error)
 	// remove deletes the object under key (one that failed to verify).
 	remove(ctx context.Context, key string) error
 	// link is a link to an object (its Object.Key, the prefix included)

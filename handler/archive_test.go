@@ -68,13 +68,13 @@ func fileArchiver(t *testing.T, dir string) Archiver {
 	return a
 }
 
-// TestOverlappingCyclesArchiveAndAnnounceOnce: exports completing at once
+// TestOverlappingCyclesArchiveAndAnnounceOnce: 100 exports completing at once
 // are each archived once and announced once, with the copy's link and
 // data.archive, however many cycles overlap.
 func TestOverlappingCyclesArchiveAndAnnounceOnce(t *testing.T) {
 	h := newHarness(t)
 	files := newFileServer(t)
-	const n = 12
+	const n = 100
 	var ids []string
 	for i := range n {
 		ref := event.Ref{Kind: event.Asset, ID: int64(1000 + i)}

@@ -11,8 +11,6 @@ package osstest
 import (
 	"encoding/xml"
 	"fmt"
-	"hash"
-	"hash/crc64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,9 +18,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-)
 
-var ecma = crc64.MakeTable(crc64.ECMA)
+	"github.com/export-notifier/export-notifier/internal/crc64ecma"
+)
 
 // Server is the fake OSS. Set its fields before the first request.
 type Server struct {
@@ -54,8 +52,8 @@ type Object struct {
 type upload struct {
 	key    string
 	parts  map[int]Object
-	next   int         // Discard: the next part number expected
-	hash   hash.Hash64 // Discard: the CRC of the parts so far
+	next   int    // Discard: the next part number expected
+	crc    uint64 // Discard: the CRC of the parts so far
 	size   int64
 	forbid bool
 }
@@ -95,7 +93,7 @@ func (s *Server) Get(key string) (Object, bool) {
 func (s *Server) Put(key string, data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.objects[key] = Object{Data: data, Size: int64(len(data)), CRC64: crc64.Checksum(data, ecma)}
+	s.objects[key] = Object{Data: data, Size: int64(len(data)), CRC64: crc64ecma.Checksum(data)}
 }
 
 // Keys lists the keys held, sorted.
@@ -236,7 +234,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, key string, w
 
 // read takes a request body, keeping its bytes unless Discard.
 func (s *Server) read(r io.Reader) (Object, error) {
-	h := crc64.New(ecma)
+	h := crc64ecma.New()
 	var o Object
 	var err error
 	if s.Discard {
@@ -304,7 +302,7 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request, key string) {
 	}
 	s.nextID++
 	id := fmt.Sprintf("upload-%d", s.nextID)
-	s.uploads[id] = &upload{key: key, parts: map[int]Object{}, next: 1, hash: crc64.New(ecma), forbid: forbids(r)}
+	s.uploads[id] = &upload{key: key, parts: map[int]Object{}, next: 1, forbid: forbids(r)}
 	writeXML(w, struct {
 		XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
 		Bucket   string   `xml:"Bucket"`
@@ -331,17 +329,14 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, wrongCRC boo
 		writeError(w, http.StatusBadRequest, "InvalidPartOrder", "this fake takes parts in order when it discards data")
 		return
 	}
-	body := io.Reader(r.Body)
-	if s.Discard {
-		body = io.TeeReader(r.Body, u.hash) // parts arrive one at a time
-	}
-	o, err := s.read(body)
+	o, err := s.read(r.Body)
 	if err != nil {
 		return
 	}
 	s.mu.Lock()
 	u.parts[n] = o
 	u.size += o.Size
+	u.crc = crc64ecma.Combine(u.crc, o.CRC64, o.Size) // parts in order when Discard
 	s.mu.Unlock()
 	writeCRC(w, o.CRC64, wrongCRC)
 	w.WriteHeader(http.StatusOK)
@@ -369,9 +364,9 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, key string, wr
 		writeError(w, http.StatusConflict, "FileAlreadyExists", "The object you specified already exists and can not be overwritten.")
 		return
 	}
-	o := Object{Size: u.size, CRC64: u.hash.Sum64()}
+	o := Object{Size: u.size, CRC64: u.crc}
 	if !s.Discard {
-		h := crc64.New(ecma)
+		h := crc64ecma.New()
 		for _, p := range req.Parts {
 			part, ok := u.parts[p.PartNumber]
 			if !ok {
