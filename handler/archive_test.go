@@ -1,8 +1,11 @@
 package handler
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,9 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+
 	"github.com/export-notifier/export-notifier/archive"
+	"github.com/export-notifier/export-notifier/credential"
 	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/osstest"
 	"github.com/export-notifier/export-notifier/internal/sassim"
+	"github.com/export-notifier/export-notifier/state"
 )
 
 // fileServer stands in for the host of Security Center's links: it
@@ -157,5 +165,57 @@ func TestExpiredLinkNotPosted(t *testing.T) {
 	evs := hook.events()
 	if len(evs) != 1 || evs[0].Data["link"] != nil {
 		t.Fatalf("events %v; want one completion without its expired link", evs)
+	}
+}
+
+// TestArchiveShowsNoSecret: a cycle archiving to OSS, one copy failing,
+// logs at debug level and returns a result without the AccessKey secret,
+// the STS token, or a signature (Security Center's or the presigned
+// link's).
+func TestArchiveShowsNoSecret(t *testing.T) {
+	h := newHarness(t)
+	files := newFileServer(t)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 21}, Steps: 1, FileName: "kept", TotalCount: 1})
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 22}, Steps: 1, FileName: "refused", TotalCount: 1})
+	fake, ossSrv := osstest.New("archive-bucket")
+	t.Cleanup(ossSrv.Close)
+	creds := credential.Static{AccessKeyID: "AKIDHANDLER", AccessKeySecret: "handler-secret-never-shown", SecurityToken: "handler-sts-token-never-shown"}
+	env := map[string]string{"OSS_ENDPOINT": ossSrv.URL, "OSS_REGION": "cn-hangzhou"}
+	a, err := archive.Open(context.Background(), "oss://archive-bucket/sas", archive.Options{
+		OSSConfig: func() (*oss.Config, error) {
+			return state.OSSConfig(state.Options{Credentials: creds, Getenv: func(k string) string { return env[k] }})
+		},
+		HTTP: archive.NewHTTPClient(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	hook := newReceiver(t)
+	checker := &localLinks{Checker: h.checker, base: files.srv.URL}
+	c := &Cycle{Config: testConfig("21,22"), Checker: checker, Store: h.store, Sinks: webhookSinks(t, hook), Archiver: a,
+		Log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	fake.Inject(osstest.Fault{Op: "PutObject", Status: 403, Code: "AccessDenied"})
+	first := h.run(t, c, Options{})
+	out, _ := json.Marshal([]Result{first, h.run(t, c, Options{})})
+	var signatures []string
+	for _, ev := range hook.events() {
+		link, _ := ev.Data["link"].(string)
+		u, _ := url.Parse(link)
+		signatures = append(signatures, u.Query().Get("x-oss-signature"), u.Query().Get("Signature"))
+	}
+	if len(hook.events()) != 2 || len(fake.Keys()) != 1 {
+		t.Fatalf("%d completions told, OSS holds %v; want both told, one archived", len(hook.events()), fake.Keys())
+	}
+	for _, secret := range append(signatures, creds.AccessKeySecret, creds.SecurityToken) {
+		if secret == "" {
+			continue
+		}
+		if strings.Contains(logs.String(), secret) || strings.Contains(string(out), secret) {
+			t.Errorf("%q shows in the logs or the result:\n%s\n%s", secret, logs.String(), out)
+		}
+	}
+	if !strings.Contains(logs.String(), "403 AccessDenied") {
+		t.Errorf("the failed copy's reason is not logged:\n%s", logs.String())
 	}
 }
