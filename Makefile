@@ -41,7 +41,8 @@ FUZZTIME ?= 15s
 FUZZ := ./event:FuzzParseList ./exports/catalog:FuzzParseStartSpec ./handler:FuzzParseInvocation \
 	./state:FuzzDecode ./state:FuzzDecodeRecord ./internal/sassim:FuzzParseScenario ./notify/sinks:FuzzSettingsFromEnv \
 	./notify/webhook:FuzzParseHeaders ./notify/webhook:FuzzParseTemplate ./internal/jsonkeys:FuzzUnique \
-	./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings
+	./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings \
+	./event:FuzzLinkExpires ./archive:FuzzKey ./archive:FuzzSettingsFromEnv
 fuzz:
 	@for t in $(FUZZ); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \
