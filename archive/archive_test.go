@@ -330,16 +330,27 @@ func TestKeyAlreadyHeld(t *testing.T) {
 	}
 }
 
-func TestVersionedBucketRefused(t *testing.T) {
-	for _, status := range []string{"Enabled", "Suspended"} {
+// TestVersionedBucket: a bucket with versioning is used only where
+// create-if-absent still holds, which a probe object shows.
+func TestVersionedBucket(t *testing.T) {
+	for _, tt := range []struct {
+		status string
+		holds  bool
+	}{{"Enabled", false}, {"Suspended", false}, {"Enabled", true}} {
 		fake, srv := newOSS(t)
-		fake.Versioning = status
+		fake.Versioning, fake.ForbidHoldsWhenVersioned = tt.status, tt.holds
 		env := map[string]string{"OSS_ENDPOINT": srv.URL, "OSS_REGION": "cn-hangzhou"}
 		_, err := Open(context.Background(), "oss://archive-bucket/x", Options{OSSConfig: func() (*oss.Config, error) {
 			return state.OSSConfig(state.Options{Credentials: testCreds, Getenv: func(k string) string { return env[k] }})
 		}})
-		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), strings.ToLower(status)) {
-			t.Fatalf("versioning %s: %v, want ErrConfig naming it", status, err)
+		if tt.holds && err != nil {
+			t.Errorf("versioning %s where create-if-absent holds: %v", tt.status, err)
+		}
+		if !tt.holds && (!errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), strings.ToLower(tt.status))) {
+			t.Errorf("versioning %s: %v, want ErrConfig naming it", tt.status, err)
+		}
+		if keys := fake.Keys(); len(keys) != 1 || keys[0] != "x/"+probeName {
+			t.Errorf("versioning %s: the bucket holds %v, want the probe alone", tt.status, keys)
 		}
 	}
 }

@@ -114,19 +114,36 @@ func newOSSCalls(c *oss.Client, bucket string) ossCalls {
 	}
 }
 
-// refuseVersioning refuses a bucket with versioning enabled or suspended:
-// there x-oss-forbid-overwrite does not hold (a put silently adds a
-// version), so two cycles could each store a copy.
+// refuseVersioning refuses a bucket with versioning enabled or suspended
+// unless create-if-absent still holds there: OSS documents that
+// x-oss-forbid-overwrite does not take effect on such a bucket (a put
+// silently adds a version), and then two cycles could each store a copy.
+// It is tried with a probe object under the prefix, put twice: the
+// second put must be refused.
 func (s *ossStore) refuseVersioning(ctx context.Context) error {
 	status, err := s.calls.versioning(ctx)
 	if err != nil {
 		return fmt.Errorf("ARCHIVE_URL oss://%s: check versioning (grant oss:GetBucketVersioning): %w", s.bucket, ossErr("GetBucketVersioning", err))
 	}
-	if status != "" {
-		return fmt.Errorf("%w: ARCHIVE_URL oss://%s has versioning %s, where x-oss-forbid-overwrite does not stop a second copy; use a bucket without versioning", ErrConfig, s.bucket, strings.ToLower(status))
+	if status == "" {
+		return nil
 	}
-	return nil
+	probe := s.prefix + probeName
+	for range 2 {
+		_, err := s.calls.put(ctx, probe, strings.NewReader("create-if-absent probe"), int64(len("create-if-absent probe")))
+		if errors.Is(conflictOr("PutObject", err), errExists) {
+			return nil // refused: create-if-absent holds
+		}
+		if err != nil {
+			return fmt.Errorf("ARCHIVE_URL oss://%s has versioning %s; trying whether x-oss-forbid-overwrite still holds: %w", s.bucket, strings.ToLower(status), ossErr("PutObject", err))
+		}
+	}
+	return fmt.Errorf("%w: ARCHIVE_URL oss://%s has versioning %s, and x-oss-forbid-overwrite does not stop a second copy there (oss://%s/%s was written twice); use a bucket without versioning", ErrConfig, s.bucket, strings.ToLower(status), s.bucket, probe)
 }
+
+// probeName is the object, under the prefix, that tries create-if-absent
+// on a bucket with versioning.
+const probeName = ".export-notifier-create-if-absent"
 
 func (s *ossStore) location(key string) string {
 	if key == "" {

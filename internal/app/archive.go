@@ -35,7 +35,8 @@ func OpenArchive(ctx context.Context, s Setup) (handler.Archiver, error) {
 		if errors.Is(err, archive.ErrConfig) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: %w", ErrStateUnavailable, err)
+		// Unreachable, as opposed to misconfigured: the next run may work.
+		return nil, fmt.Errorf("%w (the archive, not the state): %w", ErrStateUnavailable, err)
 	}
 	return &secretLinks{a: a, secrets: s.Secrets}, nil
 }

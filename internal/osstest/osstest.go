@@ -26,8 +26,10 @@ import (
 type Server struct {
 	Bucket string
 	// Versioning is the bucket's versioning status: "", Enabled or
-	// Suspended.
-	Versioning string
+	// Suspended. With versioning, x-oss-forbid-overwrite is ignored, as
+	// OSS documents, unless ForbidHoldsWhenVersioned.
+	Versioning               string
+	ForbidHoldsWhenVersioned bool
 	// Discard keeps only each object's size and CRC, not its bytes, so
 	// that gigabytes can pass through; parts must then arrive in order.
 	Discard bool
@@ -247,8 +249,9 @@ func (s *Server) read(r io.Reader) (Object, error) {
 	return o, err
 }
 
-func forbids(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("x-oss-forbid-overwrite"), "true")
+// forbids says whether r may not overwrite an object.
+func (s *Server) forbids(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("x-oss-forbid-overwrite"), "true") && (s.Versioning == "" || s.ForbidHoldsWhenVersioned)
 }
 
 func (s *Server) putObject(w http.ResponseWriter, r *http.Request, key string, wrongCRC bool) {
@@ -258,7 +261,7 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request, key string, w
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, exists := s.objects[key]; exists && forbids(r) && s.Versioning == "" {
+	if _, exists := s.objects[key]; exists && s.forbids(r) {
 		writeError(w, http.StatusConflict, "FileAlreadyExists", "The object you specified already exists and can not be overwritten.")
 		return
 	}
@@ -296,13 +299,13 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, key string) {
 func (s *Server) initiate(w http.ResponseWriter, r *http.Request, key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, exists := s.objects[key]; exists && forbids(r) && s.Versioning == "" {
+	if _, exists := s.objects[key]; exists && s.forbids(r) {
 		writeError(w, http.StatusConflict, "FileAlreadyExists", "The object you specified already exists and can not be overwritten.")
 		return
 	}
 	s.nextID++
 	id := fmt.Sprintf("upload-%d", s.nextID)
-	s.uploads[id] = &upload{key: key, parts: map[int]Object{}, next: 1, forbid: forbids(r)}
+	s.uploads[id] = &upload{key: key, parts: map[int]Object{}, next: 1, forbid: s.forbids(r)}
 	writeXML(w, struct {
 		XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
 		Bucket   string   `xml:"Bucket"`
@@ -360,7 +363,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, key string, wr
 		writeError(w, http.StatusNotFound, "NoSuchUpload", "The specified upload does not exist.")
 		return
 	}
-	if _, exists := s.objects[key]; exists && (u.forbid || forbids(r)) && s.Versioning == "" {
+	if _, exists := s.objects[key]; exists && (u.forbid || s.forbids(r)) {
 		writeError(w, http.StatusConflict, "FileAlreadyExists", "The object you specified already exists and can not be overwritten.")
 		return
 	}
