@@ -219,3 +219,49 @@ func TestArchiveShowsNoSecret(t *testing.T) {
 		t.Errorf("the failed copy's reason is not logged:\n%s", logs.String())
 	}
 }
+
+// TestArchiveCutShortWaitsForTheNextCycle: a copy the cycle runs out of
+// time for is not announced; the next cycle copies it and announces it
+// once, with the copy's link.
+func TestArchiveCutShortWaitsForTheNextCycle(t *testing.T) {
+	h := newHarness(t)
+	stall := make(chan struct{})
+	var stalled atomic.Bool
+	stalled.Store(true)
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stalled.Load() {
+			select { // slower than the cycle's deadline
+			case <-stall:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Header().Set("Content-Length", "4")
+		_, _ = w.Write([]byte("data"))
+	}))
+	defer files.Close()
+	defer close(stall)
+	h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 31}, Steps: 1, FileName: "slow", TotalCount: 1})
+	hook := newReceiver(t)
+	dir := t.TempDir()
+	c := &Cycle{Config: testConfig("31"), Checker: &localLinks{Checker: h.checker, base: files.URL}, Store: h.store, Sinks: webhookSinks(t, hook), Archiver: fileArchiver(t, dir)}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	res, err := c.Run(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hook.events()) != 0 {
+		t.Fatalf("a completion whose copy was cut short was announced: %v", hook.events())
+	}
+	if len(res.Exports) != 1 || res.Exports[0].Error != archivePendingCode {
+		t.Fatalf("result exports %+v, want the export pending its archive", res.Exports)
+	}
+	stalled.Store(false)
+	h.run(t, c, Options{})
+	h.run(t, c, Options{})
+	evs := hook.events()
+	if len(evs) != 1 || !strings.HasPrefix(evs[0].Data["link"].(string), "file://"+dir) {
+		t.Fatalf("events %v, want one completion linking to the copy", evs)
+	}
+}
