@@ -42,7 +42,7 @@ FUZZ := ./event:FuzzParseList ./exports/catalog:FuzzParseStartSpec ./handler:Fuz
 	./state:FuzzDecode ./state:FuzzDecodeRecord ./internal/sassim:FuzzParseScenario ./notify/sinks:FuzzRead \
 	./notify/webhook:FuzzParseHeaders ./notify/webhook:FuzzParseTemplate ./internal/jsonkeys:FuzzUnique \
 	./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings ./notify/route:FuzzParse ./notify/pagerduty:FuzzAnswerText \
-	./scrub:FuzzString
+	./scrub:FuzzString ./event:FuzzLinkExpires ./archive:FuzzKey ./archive:FuzzSettingsFromEnv
 fuzz:
 	@for t in $(FUZZ); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

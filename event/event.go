@@ -236,6 +236,9 @@ type Event struct {
 	// earlier failed and stalled events opened, which the completion
 	// closes in incident tools; empty when it never failed or stalled.
 	Resolves []Incident `json:"resolves,omitempty"`
+	// Archive, for Completed events with ARCHIVE_URL set, is where the
+	// file was copied; Status.Link then links to the copy.
+	Archive *Archive `json:"archive,omitempty"`
 }
 
 // Incident is what an incident tool was told about one export: its

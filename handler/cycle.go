@@ -40,7 +40,10 @@ type Cycle struct {
 	// sink's own nature); nil: notify.Takes alone. An event no sink takes
 	// is recorded as decided and sent nowhere.
 	Takes func(sink notify.Notifier, ev event.Event) bool
-	Log   *slog.Logger
+	// Archiver copies each completed export's file before it is
+	// announced; nil archives nothing.
+	Archiver Archiver
+	Log      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -87,6 +90,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.DryRun {
 		return r.dryRun(snap, polls).summarised(snap, r.started), nil
 	}
+	r.archive(ctx, snap, polls)
 	snap, p, err := r.decide(ctx, snap, polls)
 	if err != nil {
 		return r.res, err

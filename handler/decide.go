@@ -112,12 +112,15 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event
 		changed = ex.Observe(p.status, now) || changed
 		st := ex.Status
 		switch {
+		case st.State == event.Success && p.archivePending:
+			changed = ex.SetLastError(archivePendingCode) || changed
 		case st.State == event.Success:
 			ex.Finish(now)
 			changed = true
 			if cfg.NotifyOn[event.Completed] {
-				ev := newEvent(cfg, p.ref, event.Completed, st, nil, now)
+				ev := newEvent(cfg, p.ref, event.Completed, withLiveLink(st, now), nil, now)
 				ev.Resolves = openIncidents(ex)
+				ev.Archive = p.archived
 				add(p.ref, ev)
 			}
 		case now.Sub(ex.LastChange) >= cfg.StallAfter && cfg.NotifyOn[event.Stalled]:

@@ -20,6 +20,10 @@ type poll struct {
 	// skipped means the cycle ran out of time before asking; the export
 	// stays pending for the next cycle.
 	skipped bool
+	// archived is what archiving the completed export's file gave (see
+	// archive.go); archivePending holds its completion for the next cycle.
+	archived       *event.Archive
+	archivePending bool
 }
 
 // failure describes a failed check for the people being told.

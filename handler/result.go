@@ -73,6 +73,9 @@ func (r *Result) record(polls []poll, snap *state.Snapshot, sinks []string) {
 		default:
 			r.Checked++
 			e.Status, e.Progress, e.CurrentCount, e.TotalCount, e.FileName = string(p.status.State), p.status.Progress, p.status.CurrentCount, p.status.TotalCount, p.status.FileName
+			if p.archivePending {
+				e.Error = archivePendingCode // announced once the copy is made
+			}
 		}
 		r.Exports = append(r.Exports, e)
 	}

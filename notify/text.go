@@ -26,6 +26,9 @@ func Summary(ev event.Event, includeLink bool) string {
 			b.WriteString(", link ")
 			b.WriteString(OneLine(st.Link))
 		}
+		for _, f := range FileFacts(ev, includeLink) {
+			b.WriteString("; " + f[0] + ": " + f[1])
+		}
 	case event.Failed:
 		b.WriteString("Export check failed: ")
 		b.WriteString(st.Ref.String())
@@ -214,7 +217,7 @@ func SampleEvent(t event.Type) event.Event {
 		CurrentCount: 1234,
 		TotalCount:   1234,
 		FileName:     "health_check_export_20171123",
-		Link:         "https://sas-export-cn-shanghai.oss-cn-shanghai.aliyuncs.com/health_check_export_20171123.zip?Expires=1700000000&OSSAccessKeyId=LTAI-sample&Signature=sample%3D",
+		Link:         "https://sas-export-cn-shanghai.oss-cn-shanghai.aliyuncs.com/health_check_export_20171123.zip?Expires=1795596540&OSSAccessKeyId=LTAI-sample&Signature=sample%3D",
 		RequestID:    "2C0B5BC5-0E2C-5C80-A6B1-9F1E3CE2D4A7",
 	}
 	ev := event.Event{Type: t, Time: time.Date(2026, 11, 25, 7, 49, 0, 0, time.UTC), Region: "cn-shanghai", Status: st}

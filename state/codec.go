@@ -88,6 +88,7 @@ type wireEvent struct {
 	Status     wireStatus              `json:"status"`
 	Error      *wireFailure            `json:"error,omitempty"`
 	Start      json.RawMessage         `json:"start,omitempty"`
+	Archive    *event.Archive          `json:"archive,omitempty"`
 	Deliveries map[string]wireDelivery `json:"sinks"`
 }
 
@@ -195,6 +196,7 @@ func toWireEvent(r *Record) (wireEvent, error) {
 	wv := wireEvent{
 		ID: r.Event.ID, Type: r.Event.Type, Time: r.Event.Time, Region: r.Event.Region,
 		Status:     toWireStatus(r.Event.Status),
+		Archive:    r.Event.Archive,
 		Deliveries: make(map[string]wireDelivery, len(r.Deliveries)),
 	}
 	if f := r.Event.Error; f != nil {

@@ -84,7 +84,7 @@ func decodeEventRecord(ref event.Ref, wv wireEvent) (*Record, error) {
 	if wv.ID == "" {
 		return nil, errors.New("the event has no ID")
 	}
-	ev := event.Event{ID: wv.ID, Type: wv.Type, Time: wv.Time, Region: wv.Region, Status: fromWireStatus(ref, wv.Status)}
+	ev := event.Event{ID: wv.ID, Type: wv.Type, Time: wv.Time, Region: wv.Region, Status: fromWireStatus(ref, wv.Status), Archive: wv.Archive}
 	if wv.Error != nil {
 		ev.Error = &event.Failure{Code: wv.Error.Code, Message: wv.Error.Message, HTTPStatus: wv.Error.HTTPStatus}
 	}

@@ -63,8 +63,12 @@ func NewCycle(ctx context.Context, s Setup) (*handler.Cycle, error) {
 	if err != nil {
 		return nil, err
 	}
+	archiver, err := OpenArchive(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	return &handler.Cycle{Config: cfg, Checker: client, Starter: client, Store: store,
-		Sinks: sinkSettings.Notifiers(s.Console), Takes: sinkSettings.Takes, Log: s.Log}, nil
+		Sinks: sinkSettings.Notifiers(s.Console), Takes: sinkSettings.Takes, Archiver: archiver, Log: s.Log}, nil
 }
 
 // CredentialsFrom uses the ALIBABA_CLOUD_* variables getenv gives when it

@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 
+	"github.com/export-notifier/export-notifier/archive"
 	"github.com/export-notifier/export-notifier/exports"
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/notify/sinks"
@@ -19,6 +20,7 @@ func Variables() []setting.Var {
 		handler.Variables(),
 		exports.Variables(),
 		state.Variables(),
+		archive.Variables(),
 		sinks.Variables(),
 		ownVariables(),
 	)

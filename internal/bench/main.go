@@ -39,7 +39,7 @@ const (
 )
 
 func main() {
-	if serveSimulatorIfChild() {
+	if serveSimulatorIfChild() || copyIfArchiveChild() {
 		return
 	}
 	binary := flag.String("binary", "target/main", "the built binary (make build) whose start-up, size and memory are measured")
@@ -52,7 +52,18 @@ func main() {
 	memoryAt := flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured")
 	stateOnly := flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)")
 	goalsOnly := flag.Bool("goals-only", false, "print only the state's goals: start-up with a large state, a warm cycle, peak RSS at scale")
+	archiveOnly := flag.Bool("archive-only", false, "print only the archive's figures: a 1 GiB file's peak RSS and throughput against a plain copy (no binary needed)")
 	flag.Parse()
+	if *archiveOnly {
+		began := time.Now()
+		rows, err := archiveRows(context.Background())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		printReport(began, rows)
+		return
+	}
 	if *goalsOnly {
 		if err := runGoals(*binary, *startupRuns); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -142,6 +153,7 @@ func run(opts options) error {
 		cpuRows,
 		func() ([]row, error) { return concurrencyRows(ctx, opts, dir) },
 		func() ([]row, error) { return cappedRows(ctx, opts, dir) },
+		func() ([]row, error) { return archiveRows(ctx) },
 	} {
 		more, err := step()
 		if err != nil {

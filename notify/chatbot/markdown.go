@@ -43,7 +43,7 @@ func markdownSingle(md *markdown, ev event.Event, includeLink bool, maxMessage i
 	md.heading(title)
 	switch ev.Type {
 	case event.Completed:
-		md.facts(Facts(ev, Fact{Name: "Total rows", Value: notify.Thousands(st.TotalCount)}))
+		md.facts(CompletedFacts(ev, includeLink))
 		if link := Link(st, includeLink); link != "" {
 			md.link("Download", link)
 		}

@@ -89,6 +89,16 @@ func Facts(ev event.Event, extra ...Fact) []Fact {
 	return append(facts, Fact{"Account", account}, Fact{"Region", region})
 }
 
+// CompletedFacts are a completion's facts: its rows, where its file is
+// archived, and until when its link works.
+func CompletedFacts(ev event.Event, includeLink bool) []Fact {
+	facts := []Fact{{"Total rows", notify.Thousands(ev.Status.TotalCount)}}
+	for _, f := range notify.FileFacts(ev, includeLink) {
+		facts = append(facts, Fact{f[0], f[1]})
+	}
+	return Facts(ev, facts...)
+}
+
 // Failure is "Code (HTTP n)" and the message, each cleaned.
 func Failure(f event.Failure) (code, message string) {
 	code = notify.Cut(notify.OneLine(f.Code), MaxValue, notify.Chars)

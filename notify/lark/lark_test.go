@@ -188,7 +188,7 @@ func TestLarkSignedCards(t *testing.T) {
 		}
 	}
 	wantIn(0, "green", "Export ready: health_check_export_20171123", "1,234", "131231", "hc", "cn-shanghai",
-		"Download https://sas-export-cn-shanghai.oss-cn-shanghai.aliyuncs.com/health_check_export_20171123.zip?Expires=1700000000&OSSAccessKeyId=LTAI-sample&Signature=sample%3D")
+		"Download https://sas-export-cn-shanghai.oss-cn-shanghai.aliyuncs.com/health_check_export_20171123.zip?Expires=1795596540&OSSAccessKeyId=LTAI-sample&Signature=sample%3D")
 	wantIn(1, "red", "2 export checks failed: NoPermission", "asset:131232@16670360956", "asset:131299@16670360956", "HTTP 403", "You are not authorized", "yundun-sas:DescribeExportInfo")
 	wantIn(2, "orange", "Export stalled", "exporting at 40% (400 of 1,234 rows)")
 }

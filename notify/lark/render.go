@@ -111,7 +111,7 @@ func larkSingle(ev event.Event, includeLink bool) Card {
 	switch ev.Type {
 	case event.Completed:
 		colour = "green"
-		elements = append(elements, larkFields(chatbot.Facts(ev, chatbot.Fact{Name: "Total rows", Value: notify.Thousands(st.TotalCount)})))
+		elements = append(elements, larkFields(chatbot.CompletedFacts(ev, includeLink)))
 		if link := chatbot.Link(st, includeLink); link != "" {
 			elements = append(elements, Element{Tag: "action", Actions: []Button{{
 				Tag: "button", Text: Text{Tag: "plain_text", Content: "Download"}, Type: "primary", URL: link,

@@ -20,6 +20,7 @@ func Variables() []setting.Var {
 		{Name: "SLACK_CHANNEL", Meaning: "where the bot posts: a channel ID such as C0123456789, or #name"},
 		{Name: "SLACK_API_URL", Meaning: "Slack's Web API base URL", Default: "https://slack.com/api/"},
 		{Name: "SLACK_UPDATE_MESSAGES", Meaning: "the bot keeps one message per export and edits it as the export progresses", Default: "false"},
+		{Name: "SLACK_ATTACH_FILE", Meaning: "the bot posts each completed export's file (up to 1 GiB) in its message's thread; scope files:write", Default: "false"},
 	}
 }
 
@@ -39,6 +40,9 @@ type Settings struct {
 	// UpdateMessages (SLACK_UPDATE_MESSAGES): the bot keeps one message
 	// per export and edits it (see notify.Updater).
 	UpdateMessages bool
+	// AttachFile (SLACK_ATTACH_FILE): the bot posts each completion's
+	// file in its message's thread.
+	AttachFile bool
 }
 
 // updateNeedsBot refuses SLACK_UPDATE_MESSAGES without a bot token.
@@ -79,6 +83,14 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 			return Settings{}, errors.New(updateNeedsBot)
 		}
 	}
+	if v := get("SLACK_ATTACH_FILE"); v != "" {
+		if s.AttachFile, err = notify.ParseBool("SLACK_ATTACH_FILE", v); err != nil {
+			return Settings{}, err
+		}
+		if s.AttachFile && s.BotToken == "" {
+			return Settings{}, errors.New("SLACK_ATTACH_FILE: needs SLACK_BOT_TOKEN and SLACK_CHANNEL (an incoming webhook cannot upload files)")
+		}
+	}
 	return s, nil
 }
 
@@ -90,6 +102,7 @@ func (s Settings) LogValue() slog.Value {
 		slog.Bool("bot", s.BotToken != ""),
 		slog.String("channel", s.Channel),
 		slog.Bool("updateMessages", s.UpdateMessages),
+		slog.Bool("attachFile", s.AttachFile),
 	)
 }
 
@@ -102,6 +115,7 @@ func (s Settings) Notifiers(includeLink bool) []notify.Notifier {
 	}
 	if s.BotToken != "" {
 		bot := newSlackBot(s.APIURL, s.BotToken, s.Channel, includeLink)
+		bot.attachFile = s.AttachFile
 		if s.UpdateMessages {
 			sinks = append(sinks, slackUpdater{bot})
 		} else {

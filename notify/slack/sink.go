@@ -52,6 +52,9 @@ type slackBot struct {
 	channel     string
 	web         webAPI
 	includeLink bool
+	// attachFile posts each completion's file in its message's thread
+	// (SLACK_ATTACH_FILE).
+	attachFile bool
 }
 
 func newSlackBot(api, token, channel string, includeLink bool) *slackBot {
@@ -71,11 +74,12 @@ func (s *slackBot) Group(events []event.Event) [][]event.Event { return notify.G
 
 func (s *slackBot) Notify(ctx context.Context, events []event.Event) error {
 	m := Render(events, s.includeLink)
-	_, _, err := s.web.postMessage(ctx, s.channel, m, eventMetadata(events))
-	if err == nil {
-		return nil
+	channel, ts, err := s.web.postMessage(ctx, s.channel, m, eventMetadata(events))
+	if err != nil {
+		return s.classify(err)
 	}
-	return s.classify(err)
+	s.attachFiles(ctx, channel, ts, events)
+	return nil
 }
 
 // slackUpdater is the Slack bot with SLACK_UPDATE_MESSAGES=true: it also
@@ -93,6 +97,7 @@ func (s slackUpdater) Post(ctx context.Context, ev event.Event) (string, error) 
 	if channel == "" {
 		channel = s.channel
 	}
+	s.attachFiles(ctx, channel, ts, []event.Event{ev})
 	if ts == "" || !validHandlePart(channel) || !isSlackTS(ts) {
 		// The message was probably posted: sending it again would make a
 		// second one.
@@ -113,6 +118,7 @@ func (s slackUpdater) Update(ctx context.Context, handle string, ev event.Event)
 	if err := s.web.updateMessage(ctx, channel, ts, m); err != nil {
 		return s.classify(err)
 	}
+	s.attachFiles(ctx, channel, ts, []event.Event{ev})
 	return nil
 }
 

@@ -117,7 +117,7 @@ func slackCompleted(ev event.Event, includeLink bool) Message {
 	st := ev.Status
 	blocks := []slackgo.Block{
 		header("Export ready: " + notify.NameOf(st)),
-		slackgo.NewSectionBlock(nil, exportFields(ev, field("Total entries", notify.Thousands(st.TotalCount))), nil),
+		slackgo.NewSectionBlock(nil, exportFields(ev, completedFields(ev, includeLink)...), nil),
 	}
 	if includeLink && st.Link != "" && len(st.Link) <= slackMaxButtonURL {
 		button := slackgo.NewButtonBlockElement("download", "", plain("Download")).WithURL(st.Link).WithStyle(slackgo.StylePrimary)
@@ -219,6 +219,16 @@ func exportFields(ev event.Event, extra ...*slackgo.TextBlockObject) []*slackgo.
 	fields = append(fields, extra...)
 	fields = append(fields, field("Account", account), field("Region", region))
 	return fields[:min(len(fields), slackMaxFields)]
+}
+
+// completedFields are a completion's: its rows, where its file is
+// archived, and until when its link works.
+func completedFields(ev event.Event, includeLink bool) []*slackgo.TextBlockObject {
+	fields := []*slackgo.TextBlockObject{field("Total entries", notify.Thousands(ev.Status.TotalCount))}
+	for _, f := range notify.FileFacts(ev, includeLink) {
+		fields = append(fields, field(f[0], f[1]))
+	}
+	return fields
 }
 
 func field(name, value string) *slackgo.TextBlockObject {

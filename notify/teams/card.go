@@ -105,7 +105,7 @@ func singleCard(ev event.Event, includeLink bool) Card {
 	switch ev.Type {
 	case event.Completed:
 		colour = "Good"
-		body = append(body, facts(chatbot.Facts(ev, chatbot.Fact{Name: "Total rows", Value: notify.Thousands(st.TotalCount)})))
+		body = append(body, facts(chatbot.CompletedFacts(ev, includeLink)))
 	case event.Failed:
 		colour = "Attention"
 		body = append(body, failure(notify.FailureOf(ev)))

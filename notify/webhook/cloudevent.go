@@ -41,6 +41,9 @@ type EventData struct {
 	// Start, for started events, is what the payload asked to start, as
 	// its "start" item gave it.
 	Start *event.StartSpec `json:"start,omitempty"`
+	// Archive, for completions with ARCHIVE_URL set, is where the file is
+	// kept (bucket, key, size, crc64) and when the link to it expires.
+	Archive *event.Archive `json:"archive,omitempty"`
 }
 
 // NewCloudEvent describes ev as a CloudEvent; the link is left out unless
@@ -65,6 +68,7 @@ func NewCloudEvent(ev event.Event, includeLink bool) CloudEvent {
 		Region:                     ev.Region,
 		Error:                      ev.Error,
 		Start:                      ev.Start,
+		Archive:                    ev.Archive,
 	}
 	if includeLink {
 		d.Link = st.Link

@@ -29,12 +29,17 @@ func GoldenCases() map[string][]event.Event {
 		grouped[i] = ev
 	}
 	grouped[2].Status.FileName = "vul_export_20171123"
+	archived := notify.SampleEvent(event.Completed)
+	archived.Status.Link = "https://archive-bucket.oss-cn-shanghai.aliyuncs.com/sas/2026/11/25/hc-131231/health_check_export_20171123?x-oss-credential=LTAI-sample%2F20261125%2Fcn-shanghai%2Foss%2Faliyun_v4_request&x-oss-date=20261125T074900Z&x-oss-expires=604800&x-oss-signature=sample&x-oss-signature-version=OSS4-HMAC-SHA256"
+	archived.Archive = &event.Archive{URL: "oss://archive-bucket/sas/2026/11/25/hc-131231/health_check_export_20171123", Bucket: "archive-bucket",
+		Key: "sas/2026/11/25/hc-131231/health_check_export_20171123", Size: 3 << 20, CRC64: "1234567890123456789", LinkExpires: time.Date(2026, 12, 2, 7, 49, 0, 0, time.UTC)}
 	return map[string][]event.Event{
-		"completed":      {notify.SampleEvent(event.Completed)},
-		"failed":         {notify.SampleEvent(event.Failed)},
-		"failed_grouped": grouped,
-		"stalled":        {notify.SampleEvent(event.Stalled)},
-		"started":        {notify.SampleEvent(event.Started)},
+		"completed":          {notify.SampleEvent(event.Completed)},
+		"completed_archived": {archived},
+		"failed":             {notify.SampleEvent(event.Failed)},
+		"failed_grouped":     grouped,
+		"stalled":            {notify.SampleEvent(event.Stalled)},
+		"started":            {notify.SampleEvent(event.Started)},
 	}
 }
 
