@@ -52,6 +52,8 @@ func TestParseScenarioRejectsBadItems(t *testing.T) {
 		{`{"exports": [{"ref": 1, "fault": {"times": -2}}]}`, `fault.times -2`},
 		{`{"exports": [{"ref": "vul:1@5"}]}`, `only asset exports take a resource directory account`},
 		{`{"exports": [{"ref": 1, "colour": "red"}]}`, `unknown field "colour"`},
+		{`{"exports": [{"ref": 1, "duration": "1m", "shape": "zigzag"}]}`, `shape "zigzag": want linear, stall, jump or slow-start`},
+		{`{"exports": [{"ref": 1, "shape": "stall"}]}`, `asset:1: shape stall needs a duration`},
 		{`{"latency": "-1s"}`, `latency "-1s"`},
 		{`{"steps": -3}`, `steps -3`},
 		{`{"accessKeyId": "a"}`, `accessKeyId and accessKeySecret go together`},
