@@ -35,6 +35,16 @@ func followSeeds(snap *state.Snapshot, polls []poll) map[string]follow.Sample {
 	return seeds
 }
 
+// seenAt is when p's answer came, or now when that is not known: the
+// time its progress is recorded at, from which the next cycle measures
+// the export's pace.
+func (p poll) seenAt(now time.Time) time.Time {
+	if p.at.IsZero() || p.at.After(now) {
+		return now
+	}
+	return p.at
+}
+
 // running says the check found the export still under way.
 func running(p poll) bool {
 	return !p.skipped && p.err == nil && (p.status.State == event.Init || p.status.State == event.Exporting)
@@ -86,7 +96,6 @@ func (r *run) follow(ctx context.Context, seeds map[string]follow.Sample, snap *
 		return snap, polls, out, nil
 	}
 	f := &follower{r: r, sched: follow.New(follow.DefaultPolicy()), polls: polls, latest: map[string]int{}, end: end}
-	now := r.c.now()
 	for i, p := range polls {
 		if !running(p) {
 			continue
@@ -96,25 +105,21 @@ func (r *run) follow(ctx context.Context, seeds map[string]follow.Sample, snap *
 		if seed, ok := seeds[key]; ok {
 			f.sched.Seed(key, seed)
 		}
-		f.sched.Observe(key, follow.Sample{At: now, Fraction: fraction(p.status)})
+		f.sched.Observe(key, follow.Sample{At: p.at, Fraction: fraction(p.status)})
 		f.tell(p, false)
 	}
-	asked := false
-	var err error
 	for {
 		next, ok := f.sched.Next(end)
 		if !ok || r.sleepUntil(ctx, next) != nil {
 			break
 		}
-		asked = true
+		var err error
 		if snap, out, err = f.round(ctx, snap, out); err != nil {
 			return nil, polls, out, err
 		}
 	}
-	if asked {
-		snap, out, err = f.settle(ctx, snap, out)
-	}
-	return snap, polls, out, err
+	f.stop()
+	return snap, polls, out, nil
 }
 
 // round asks about the exports due now and delivers what finished.
@@ -125,7 +130,6 @@ func (f *follower) round(ctx context.Context, snap *state.Snapshot, out sent) (*
 		refs[i] = f.polls[f.latest[key]].ref
 	}
 	got := f.r.c.checkUntil(ctx, refs, f.r.limiter, nil)
-	now := f.r.c.now()
 	var decided []poll
 	for i, p := range got {
 		if p.skipped {
@@ -134,7 +138,7 @@ func (f *follower) round(ctx context.Context, snap *state.Snapshot, out sent) (*
 		}
 		f.polls[f.latest[keys[i]]] = p
 		if running(p) {
-			f.sched.Observe(keys[i], follow.Sample{At: now, Fraction: fraction(p.status)})
+			f.sched.Observe(keys[i], follow.Sample{At: p.at, Fraction: fraction(p.status)})
 			f.tell(p, false)
 			continue
 		}
@@ -148,20 +152,15 @@ func (f *follower) round(ctx context.Context, snap *state.Snapshot, out sent) (*
 	return f.r.pass(ctx, snap, decided, out)
 }
 
-// settle records what the last asks saw of the exports still running
-// (their progress, when each was checked) once following ends.
-func (f *follower) settle(ctx context.Context, snap *state.Snapshot, out sent) (*state.Snapshot, sent, error) {
-	var last []poll
+// stop ends following: the exports still running are left to the next
+// cycle, which records their progress. Recording it here would cost a
+// commit a cycle for what the next cycle's first pass sees anyway.
+func (f *follower) stop() {
 	for _, i := range f.latest {
 		if p := f.polls[i]; running(p) {
-			last = append(last, p)
 			f.tell(p, true)
 		}
 	}
-	if len(last) == 0 {
-		return snap, out, nil
-	}
-	return f.r.pass(ctx, snap, last, out)
 }
 
 // tell passes what was learnt of p to Options.OnFollow.

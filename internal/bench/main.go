@@ -52,7 +52,17 @@ func main() {
 	memoryAt := flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured")
 	stateOnly := flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)")
 	goalsOnly := flag.Bool("goals-only", false, "print only the state's goals: start-up with a large state, a warm cycle, peak RSS at scale")
+	followOnly := flag.Bool("follow-only", false, "print only the following workload's latency table")
+	followSeed := flag.Uint64("follow-seed", 1, "seed of the following workload's start times and durations")
 	flag.Parse()
+	if err := runFollow(context.Background(), os.Stdout, *followSeed); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	fmt.Println()
+	if *followOnly {
+		return
+	}
 	if *goalsOnly {
 		if err := runGoals(*binary, *startupRuns); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
