@@ -69,7 +69,9 @@ var ErrNoDeadline = errors.New("the cycle's context has no deadline")
 
 // Run runs one cycle, in steps: plan the time budget, start the exports
 // the invocation asks for, poll the watched ones, decide and claim what
-// must be told, deliver it, and settle the outcome in the state. It
+// must be told, deliver it, and settle the outcome in the state; then,
+// with Config.FollowFor, follow the exports still running and do the same
+// for each as it finishes (follow.go). It
 // returns an error only when the cycle could not finish: bad
 // configuration (an *InputError), or a state that could not be read or
 // committed. Exports that failed to check are events in the Result, not
