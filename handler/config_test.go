@@ -72,3 +72,23 @@ func TestConfigFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseFollowFor: any text is a window from 0 to MaxFollowFor, the
+// deadline, or a one-line error that quotes it briefly.
+func FuzzParseFollowFor(f *testing.F) {
+	for _, s := range []string{"50s", "0", "deadline", "-1s", "1h0m1s", "9999999999h", "1e3s", " 0s "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		d, err := ParseFollowFor(v)
+		if err != nil {
+			if msg := err.Error(); strings.Contains(msg, "\n") || len(msg) > 300 {
+				t.Errorf("error for %q is not one brief line: %q", v, msg)
+			}
+			return
+		}
+		if d != FollowToDeadline && (d < 0 || d > MaxFollowFor) {
+			t.Errorf("ParseFollowFor(%q) = %s, outside 0 to %s", v, d, MaxFollowFor)
+		}
+	})
+}

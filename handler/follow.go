@@ -142,8 +142,8 @@ func (f *follower) round(ctx context.Context, snap *state.Snapshot, out sent) (*
 			f.tell(p, false)
 			continue
 		}
-		f.sched.Forget(keys[i])
 		f.tell(p, true)
+		f.sched.Forget(keys[i])
 		decided = append(decided, p)
 	}
 	if len(decided) == 0 {

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -242,5 +243,28 @@ func TestFollowingNeverTakesTheTimeOfExportsNotCheckedYet(t *testing.T) {
 		if got := calls[i].Ref.String(); got != want {
 			t.Errorf("second cycle's call %d was about %s, want %s (left out by the first)", i, got, want)
 		}
+	}
+}
+
+func TestFollowingTellsProgressAsItLearnsIt(t *testing.T) {
+	rig := newFollowRig(t)
+	t0 := rig.clock.Now()
+	rig.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.HC, ID: 13}, StartAt: t0.Add(-10 * time.Second), Duration: 40 * time.Second})
+	var got []string
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := rig.cycle("hc:13", 50*time.Second).Run(ctx, Options{OnFollow: func(u FollowUpdate) {
+		eta := "unknown"
+		if !u.ETA.IsZero() {
+			eta = u.ETA.Sub(t0).Round(5 * time.Second).String()
+		}
+		got = append(got, fmt.Sprintf("%s %d%% eta=%s done=%t", u.Status.State, u.Status.Progress, eta, u.Done))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "exporting 25% eta=unknown done=false|exporting 62% eta=30s done=false|success 100% eta=30s done=true"
+	if strings.Join(got, "|") != want {
+		t.Errorf("OnFollow was told:\n%s\nwant\n%s", strings.Join(got, "|"), want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/internal/live"
 )
@@ -46,6 +47,9 @@ func followTimeout(pollTimeout, d time.Duration) time.Duration {
 func progressShower(board *live.Board, log *slog.Logger) func(handler.FollowUpdate) {
 	if board == nil {
 		return func(u handler.FollowUpdate) {
+			if u.Done && (u.Status.State == event.Init || u.Status.State == event.Exporting) {
+				return // the window ended; its last check was logged already
+			}
 			st := u.Status
 			attrs := []any{"export", st.Ref.String(), "status", string(st.State), "progress", st.Progress,
 				"currentCount", st.CurrentCount, "totalCount", st.TotalCount}

@@ -40,6 +40,9 @@ func TestPollFollowFor(t *testing.T) {
 			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.wantStderr) {
 				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, stderr.String(), tt.wantCode, tt.wantStderr)
 			}
+			if n := strings.Count(stderr.String(), "following export"); code == ExitOK && n != 1 {
+				t.Errorf("%d lines about following one export whose window ended at once, want 1", n)
+			}
 		})
 	}
 }
