@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -42,9 +44,9 @@ func followTimeout(pollTimeout, d time.Duration) time.Duration {
 }
 
 // progressShower returns what shows following's progress: live lines on
-// board, or, without one (stderr is not a terminal), a log line per
-// update.
-func progressShower(board *live.Board, log *slog.Logger) func(handler.FollowUpdate) {
+// board, their times left counting down until ctx ends, or, without a
+// board (stderr is not a terminal), a log line per update.
+func progressShower(ctx context.Context, board *live.Board, log *slog.Logger) func(handler.FollowUpdate) {
 	if board == nil {
 		return func(u handler.FollowUpdate) {
 			if u.Done && (u.Status.State == event.Init || u.Status.State == event.Exporting) {
@@ -59,7 +61,45 @@ func progressShower(board *live.Board, log *slog.Logger) func(handler.FollowUpda
 			log.Info("following export", attrs...)
 		}
 	}
-	return func(u handler.FollowUpdate) {
-		board.Set(u.Status.Ref.String(), live.Line(u.Status, u.ETA, time.Now()), u.Done)
+	lines := &liveLines{board: board, shown: map[string]handler.FollowUpdate{}}
+	go lines.tick(ctx)
+	return lines.show
+}
+
+// liveLines keeps the last update of each export on the board, so that
+// their times left count down between updates (see tick).
+type liveLines struct {
+	board *live.Board
+	mu    sync.Mutex
+	shown map[string]handler.FollowUpdate
+}
+
+func (l *liveLines) show(u handler.FollowUpdate) {
+	key := u.Status.Ref.String()
+	l.mu.Lock()
+	if u.Done {
+		delete(l.shown, key)
+	} else {
+		l.shown[key] = u
+	}
+	l.mu.Unlock()
+	l.board.Set(key, live.Line(u.Status, u.ETA, time.Now()), u.Done)
+}
+
+// tick redraws the lines every second until ctx ends.
+func (l *liveLines) tick(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			l.mu.Lock()
+			for key, u := range l.shown {
+				l.board.Set(key, live.Line(u.Status, u.ETA, now), false)
+			}
+			l.mu.Unlock()
+		}
 	}
 }

@@ -72,7 +72,9 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 	cycle.Config.FollowFor = following
 	opts := handler.Options{Refs: in.Refs, DryRun: *dryRun}
 	if following != 0 {
-		opts.OnFollow = progressShower(board, log)
+		showCtx, stopShowing := context.WithCancel(ctx)
+		defer stopShowing()
+		opts.OnFollow = progressShower(showCtx, board, log)
 	}
 	p := poller{cycle: cycle, timeout: followTimeout(timeout, following), opts: opts, log: log, env: env}
 	code := p.once(ctx)
