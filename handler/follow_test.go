@@ -268,3 +268,26 @@ func TestFollowingTellsProgressAsItLearnsIt(t *testing.T) {
 		t.Errorf("OnFollow was told:\n%s\nwant\n%s", strings.Join(got, "|"), want)
 	}
 }
+
+func TestFollowingLetsAStalledExportGo(t *testing.T) {
+	rig := newFollowRig(t)
+	t0 := rig.clock.Now()
+	// A quarter done when first seen, it stops half way, 10 s on.
+	rig.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Warning, ID: 14}, StartAt: t0.Add(-10 * time.Second), Duration: 40 * time.Second, Shape: sassim.Stall})
+	rig.run(rig.cycle("warning:14", 100*time.Second), 2*time.Minute)
+
+	// The first pass; 15 s on, its pace; 45 s on, just after its expected
+	// end, still half way: its pace over the cycle now puts its end
+	// beyond the window, and the cycle stops waiting for it.
+	asks, _ := rig.asks("warning:14")
+	var at []time.Duration
+	for _, a := range asks {
+		at = append(at, a.Sub(t0))
+	}
+	if len(at) != 3 || at[1] != 15*time.Second || at[2] < 44*time.Second || at[2] > 47*time.Second {
+		t.Errorf("asked at %v; want at 0, 15 s, and just after 45 s", at)
+	}
+	if stayed := rig.clock.Now().Sub(t0); stayed > 50*time.Second {
+		t.Errorf("the cycle stayed %s for an export that stalled; want it to end after the late ask", stayed)
+	}
+}
