@@ -38,7 +38,7 @@ test: lint
 # Short fuzz runs of every parser (FUZZTIME each); corpus entries worth
 # keeping go to the package's testdata/fuzz.
 FUZZTIME ?= 15s
-FUZZ := ./event:FuzzParseList ./exports/catalog:FuzzParseStartSpec ./handler:FuzzParseInvocation \
+FUZZ := ./event:FuzzParseList ./exports/catalog:FuzzParseStartSpec ./handler:FuzzParseInvocation ./handler:FuzzParseFollowFor \
 	./state:FuzzDecode ./state:FuzzDecodeRecord ./internal/sassim:FuzzParseScenario ./notify/sinks:FuzzRead \
 	./notify/webhook:FuzzParseHeaders ./notify/webhook:FuzzParseTemplate ./internal/jsonkeys:FuzzUnique \
 	./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings ./notify/route:FuzzParse ./notify/pagerduty:FuzzAnswerText \

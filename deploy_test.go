@@ -87,7 +87,8 @@ func TestDeployFileChecksCanFail(t *testing.T) {
 		{"shorter timeout", "      timeout: 60", "      timeout: 30", "timeout"},
 		{"FC retries left on", "        maxAsyncRetryAttempts: 0", "        maxAsyncRetryAttempts: 3", "maxAsyncRetryAttempts"},
 		{"no build before deploy", "        - run: make build", "        - run: go build", "make build"},
-		{"hourly timer", "cronExpression: '@every 5m'", "cronExpression: '@every 60m'", "cronExpression"},
+		{"hourly timer", "cronExpression: '@every 1m'", "cronExpression: '@every 60m'", "cronExpression"},
+		{"following off", "FOLLOW_FOR: deadline", "FOLLOW_FOR: '0'", "FOLLOW_FOR"},
 		{"timer disabled", "            enable: true", "            enable: false", "enable"},
 		{"secret written in the file", "WEBHOOK_SECRET: ${env('WEBHOOK_SECRET', '')}", "WEBHOOK_SECRET: whsec_not-a-real-secret", "WEBHOOK_SECRET"},
 		{"secret spelt out in a comment", "        WEBHOOK_SECRET: ${env('WEBHOOK_SECRET', '')}", "        # WEBHOOK_SECRET: whsec_not-a-real-secret", "must be ${env(WEBHOOK_SECRET"},
@@ -187,8 +188,8 @@ func deployProblems(doc map[string]any, commented map[string]string, settings []
 	if len(timers) != 1 {
 		report("%s.props.triggers has %d timer triggers, want one", where, len(timers))
 	} else {
-		if got := timers[0]["cronExpression"]; got != "@every 5m" {
-			report("timer cronExpression = %v, want @every 5m", got)
+		if got := timers[0]["cronExpression"]; got != "@every 1m" {
+			report("timer cronExpression = %v, want @every 1m (a following cycle a minute)", got)
 		}
 		if timers[0]["enable"] != true {
 			report("timer trigger enable = %v, want true", timers[0]["enable"])
@@ -223,6 +224,9 @@ func deployProblems(doc map[string]any, commented map[string]string, settings []
 			// The value is not echoed: it may be the secret itself.
 			report("environmentVariables.%s must be ${env(%s...)}, so the secret stays out of the repository", v.Name, v.Name)
 		}
+	}
+	if got, _ := env["FOLLOW_FOR"].(string); got != "" && got != "deadline" {
+		report("FOLLOW_FOR = %q, want deadline (or empty): a minute's timer announces within seconds only while following", got)
 	}
 	bucket, _ := lookup(doc, "vars.stateBucket").(string)
 	if bucket == "" {
@@ -307,7 +311,7 @@ func TestDeployFileBrokenCopiesAreRejected(t *testing.T) {
 	}{
 		{"misspelt top-level prop", "      memorySize: 128", "      memorysize: 128", "memorysize", true},
 		{"misspelt nested prop", "        maxAsyncRetryAttempts: 0", "        maxAsyncRetries: 0", "maxAsyncRetries", true},
-		{"misspelt timer field", "            cronExpression: '@every 5m'", "            cronExpresion: '@every 5m'", "cronExpresion", true},
+		{"misspelt timer field", "            cronExpression: '@every 1m'", "            cronExpresion: '@every 1m'", "cronExpresion", true},
 		{"misspelt trigger field", "          triggerType: timer", "          triggertype: timer", "triggertype", true},
 		{"misspelt resource field", "    props:", "    prop:", "prop", false},
 		{"misspelt action field", "        - run: make build", "        - runs: make build", "runs", false},

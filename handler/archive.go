@@ -73,10 +73,15 @@ func (r *run) archiveOne(ctx context.Context, p *poll, day time.Time) {
 	}
 }
 
-// archiveBy ends archiving halfway between the end of polling and the end
-// of sending, leaving sending its share.
+// archiveBy ends archiving halfway between the end of polling (or now,
+// when following has gone past it) and the end of sending, leaving
+// sending its share.
 func (r *run) archiveBy() time.Time {
-	return r.pollBy.Add(r.stopBy.Sub(r.pollBy) / 2)
+	from := r.pollBy
+	if now := r.c.now(); now.After(from) {
+		from = now
+	}
+	return from.Add(r.stopBy.Sub(from) / 2)
 }
 
 // withLiveLink is st without its link when the link has already expired

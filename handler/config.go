@@ -33,6 +33,10 @@ type Config struct {
 	Retention time.Duration
 	// Region is shown in messages.
 	Region string
+	// FollowFor is how long a cycle follows the exports still running
+	// after its first pass (FOLLOW_FOR); 0 is one pass, FollowToDeadline
+	// follows until the deadline less the time to commit.
+	FollowFor time.Duration
 }
 
 // Defaults of STALL_AFTER, POLL_CONCURRENCY and POLL_QPS.
@@ -83,6 +87,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.Lease, err = duration(getenv, "CLAIM_LEASE", 0, MinLease, MaxLease); err != nil {
+		return Config{}, err
+	}
+	if c.FollowFor, err = followFromEnv(getenv); err != nil {
 		return Config{}, err
 	}
 	if v := getenv("POLL_CONCURRENCY"); v != "" {

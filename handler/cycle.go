@@ -46,6 +46,9 @@ type Cycle struct {
 	Log      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Sleep waits d on the same clock, or until ctx ends; nil means a
+	// timer. Only following sleeps.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Options are what differs between one run of a cycle and the next.
@@ -62,6 +65,10 @@ type Options struct {
 	DryRun bool
 	// ID names the cycle in claims and logs; empty means a random one.
 	ID string
+	// OnFollow, when set, is told what following learns of each running
+	// export (the CLI's progress lines). It is called from the cycle's
+	// goroutine and must not block.
+	OnFollow func(FollowUpdate)
 }
 
 // ErrNoDeadline is returned when Run is given a context without a deadline:
@@ -70,7 +77,9 @@ var ErrNoDeadline = errors.New("the cycle's context has no deadline")
 
 // Run runs one cycle, in steps: plan the time budget, start the exports
 // the invocation asks for, poll the watched ones, decide and claim what
-// must be told, deliver it, and settle the outcome in the state. It
+// must be told, deliver it, and settle the outcome in the state; then,
+// with Config.FollowFor, follow the exports still running and do the same
+// for each as it finishes (follow.go). It
 // returns an error only when the cycle could not finish: bad
 // configuration (an *InputError), or a state that could not be read or
 // committed. Exports that failed to check are events in the Result, not
@@ -90,13 +99,12 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.DryRun {
 		return r.dryRun(snap, polls).summarised(snap, r.started), nil
 	}
-	r.archive(ctx, snap, polls)
-	snap, p, err := r.decide(ctx, snap, polls)
+	seeds := followSeeds(snap, polls)
+	snap, out, err := r.pass(ctx, snap, polls, sent{})
 	if err != nil {
 		return r.res, err
 	}
-	out := r.deliver(ctx, p, snap)
-	if snap, err = r.settle(ctx, snap, out); err != nil {
+	if snap, polls, out, err = r.follow(ctx, seeds, snap, polls, out); err != nil {
 		return r.res, err
 	}
 	return r.report(snap, polls, out).summarised(snap, r.started), nil

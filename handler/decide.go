@@ -97,7 +97,8 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event
 		if !ex.Finished.IsZero() || p.skipped {
 			continue
 		}
-		ex.MarkChecked(now)
+		seen := p.seenAt(now)
+		ex.MarkChecked(seen)
 		checked = true
 		changed = noteError(ex, p) || changed
 		if p.err != nil {
@@ -109,7 +110,7 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event
 			}
 			continue
 		}
-		changed = ex.Observe(p.status, now) || changed
+		changed = ex.Observe(p.status, seen) || changed
 		st := ex.Status
 		switch {
 		case st.State == event.Success && p.archivePending:

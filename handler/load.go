@@ -20,7 +20,7 @@ import (
 func (r *run) poll(ctx context.Context) (*state.Snapshot, []poll, error) {
 	pollCtx, cancel := context.WithDeadline(ctx, r.pollBy)
 	defer cancel()
-	limiter := rate.NewLimiter(rate.Limit(r.c.Config.QPS), 1)
+	limiter := r.limiter
 	loaded := make(chan struct{})
 	var (
 		snap    *state.Snapshot

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -24,6 +25,8 @@ type poll struct {
 	// archive.go); archivePending holds its completion for the next cycle.
 	archived       *event.Archive
 	archivePending bool
+	// at is when the answer came, on the cycle's clock.
+	at time.Time
 }
 
 // failure describes a failed check for the people being told.
@@ -54,6 +57,7 @@ func (c *Cycle) checkUntil(ctx context.Context, refs []event.Ref, limiter *rate.
 					continue
 				}
 				out[i].status, out[i].err = safeGet(ctx, c.Checker, refs[i])
+				out[i].at = c.now()
 				if out[i].err != nil && ctx.Err() != nil {
 					// The call was cut short by the cycle's own deadline, not
 					// by Security Center: try again next cycle, tell no one.

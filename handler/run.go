@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
 	"github.com/export-notifier/export-notifier/state"
@@ -24,6 +26,10 @@ type run struct {
 	// results commit the rest.
 	pollBy, stopBy time.Time
 	lease          time.Duration
+	// deadline is ctx's deadline on the cycle's clock.
+	deadline time.Time
+	// limiter is the cycle's POLL_QPS cap, shared by all its calls.
+	limiter *rate.Limiter
 	// retrier is the cycle's one retry policy for every sink; it logs each
 	// failed attempt with the cycle's ID.
 	retrier         notify.Retrier
@@ -69,6 +75,8 @@ func (c *Cycle) budget(ctx context.Context, opts Options) (*run, error) {
 		r.id = newCycleID(started)
 	}
 	r.log = c.logger().With("cycle", r.id)
+	r.deadline = started.Add(budget)
+	r.limiter = rate.NewLimiter(rate.Limit(c.Config.QPS), 1)
 	r.lease = c.Config.Lease
 	switch {
 	case r.lease <= 0:

@@ -53,31 +53,40 @@ func main() {
 	stateOnly := flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)")
 	goalsOnly := flag.Bool("goals-only", false, "print only the state's goals: start-up with a large state, a warm cycle, peak RSS at scale")
 	archiveOnly := flag.Bool("archive-only", false, "print only the archive's figures: a 1 GiB file's peak RSS and throughput against a plain copy (no binary needed)")
+	followOnly := flag.Bool("follow-only", false, "print only the following workload's latency table")
+	followSeed := flag.Uint64("follow-seed", 1, "seed of the following workload's start times and durations")
 	flag.Parse()
-	if *archiveOnly {
-		began := time.Now()
-		rows, err := archiveRows(context.Background())
-		if err != nil {
+	ctx := context.Background()
+	var only func() error
+	switch {
+	case *archiveOnly:
+		only = func() error {
+			began := time.Now()
+			rows, err := archiveRows(ctx)
+			if err == nil {
+				printReport(began, rows)
+			}
+			return err
+		}
+	case *followOnly:
+		only = func() error { return runFollow(ctx, os.Stdout, *followSeed) }
+	case *goalsOnly:
+		only = func() error { return runGoals(*binary, *startupRuns) }
+	case *stateOnly:
+		only = runState
+	}
+	if only != nil {
+		if err := only(); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
-		printReport(began, rows)
 		return
 	}
-	if *goalsOnly {
-		if err := runGoals(*binary, *startupRuns); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		return
+	if err := runFollow(ctx, os.Stdout, *followSeed); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
 	}
-	if *stateOnly {
-		if err := runState(); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		return
-	}
+	fmt.Println()
 
 	conc, err := ints(*concurrencies)
 	if err == nil {

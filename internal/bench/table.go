@@ -30,11 +30,20 @@ func met(ok bool) string {
 // printTable writes rows as a Markdown table with aligned columns, which
 // reads in a terminal and pastes into the README.
 func printTable(w io.Writer, rows []row) {
-	header := row{"figure", "measured", "ideal", "ratio", "goal", "met", "notes"}
-	cells := func(r row) []string { return []string{r.Figure, r.Measured, r.Ideal, r.Ratio, r.Goal, r.Met, r.Notes} }
-	widths := make([]int, 7)
-	for _, r := range append([]row{header}, rows...) {
-		for i, c := range cells(r) {
+	header := []string{"figure", "measured", "ideal", "ratio", "goal", "met", "notes"}
+	grid := make([][]string, len(rows))
+	for i, r := range rows {
+		grid[i] = []string{r.Figure, r.Measured, r.Ideal, r.Ratio, r.Goal, r.Met, r.Notes}
+	}
+	printGrid(w, header, grid)
+}
+
+// printGrid writes a header and rows of cells as a Markdown table with
+// aligned columns.
+func printGrid(w io.Writer, header []string, rows [][]string) {
+	widths := make([]int, len(header))
+	for _, r := range append([][]string{header}, rows...) {
+		for i, c := range r {
 			widths[i] = max(widths[i], utf8.RuneCountInString(c))
 		}
 	}
@@ -46,14 +55,14 @@ func printTable(w io.Writer, rows []row) {
 		}
 		fmt.Fprintln(w, b.String())
 	}
-	line(cells(header))
-	rule := make([]string, 7)
+	line(header)
+	rule := make([]string, len(header))
 	for i := range rule {
 		rule[i] = strings.Repeat("-", widths[i])
 	}
 	line(rule)
 	for _, r := range rows {
-		line(cells(r))
+		line(r)
 	}
 }
 

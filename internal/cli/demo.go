@@ -158,6 +158,9 @@ func newDemoCycle(ctx context.Context, env Env, vars map[string]string) (*handle
 		return nil, err
 	}
 	cycle.Sinks = append(cycle.Sinks, console.New(env.Stderr, true))
+	if vars["FOLLOW_FOR"] == "" {
+		cycle.Config.FollowFor = 0 // one pass, as the command line does by default
+	}
 	return cycle, nil
 }
 

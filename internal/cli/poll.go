@@ -11,29 +11,43 @@ import (
 
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/internal/app"
+	"github.com/export-notifier/export-notifier/internal/live"
 )
 
 // runPoll runs one poll cycle, or with --every one cycle that often until
 // ctx is cancelled.
 func runPoll(ctx context.Context, args []string, env Env) int {
-	fs := newFlags("poll", "poll [--every 5m] [--dry-run] [--ids 131231,vul:52 | --ids @file]",
+	fs := newFlags("poll", "poll [--every 5m] [--follow-for 50s] [--dry-run] [--ids 131231,vul:52 | --ids @file]",
 		"Runs one poll cycle: checks the exports in EXPORT_IDS (and --ids) and those the\n"+
 			"state holds, notifies the sinks of what changed, and prints the cycle's result\n"+
 			"as JSON on stdout. Logs go to stderr. With --every it runs a cycle that often\n"+
 			"until interrupted. Reads its configuration from the environment. --ids @file\n"+
 			"(and EXPORT_IDS=@file) reads the list from a file, for lists too long for\n"+
-			"one argument.",
+			"one argument. --follow-for keeps following the exports still running after the\n"+
+			"first pass, announcing each within seconds of its end, and shows their progress\n"+
+			"on a terminal.",
 		"poll --dry-run --ids 131231,vul:52",
 		"poll --every 5m",
+		"poll --every 1m --follow-for 50s",
 		"poll --ids @ids.txt")
 	every := fs.Duration("every", 0, "run a cycle this often until interrupted (e.g. 5m); 0 runs one cycle")
 	dryRun := fs.Bool("dry-run", false, "decide and print, but send nothing and commit nothing")
+	follow := fs.String("follow-for", "", "after the first pass, keep following running exports this long (e.g. 50s); 0 is one pass; default FOLLOW_FOR, else 0")
 	ids := fs.String("ids", "", "exports to watch in addition to EXPORT_IDS, e.g. 131231,vul:52, or @file to read them from a file")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
 	if *every < 0 {
 		return fs.usageError(env, fmt.Sprintf("--every %s is negative", *every))
+	}
+	following, err := followFor(*follow, env.Getenv)
+	if err != nil {
+		return fs.usageError(env, err.Error())
+	}
+	var board *live.Board
+	if following != 0 && live.IsTerminal(env.Stderr) {
+		board = live.New(env.Stderr)
+		env.Stderr = board // logs and the console sink pass above the live lines
 	}
 	secrets := app.NewSecrets(env.Getenv)
 	log, err := app.NewLogger(env.Getenv, env.Stderr, false, secrets)
@@ -55,7 +69,14 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", secrets.Secrets().Error(err))
 		return SetupExit(err)
 	}
-	p := poller{cycle: cycle, timeout: timeout, opts: handler.Options{Refs: in.Refs, DryRun: *dryRun}, log: log, env: env}
+	cycle.Config.FollowFor = following
+	opts := handler.Options{Refs: in.Refs, DryRun: *dryRun}
+	if following != 0 {
+		showCtx, stopShowing := context.WithCancel(ctx)
+		defer stopShowing()
+		opts.OnFollow = progressShower(showCtx, board, log)
+	}
+	p := poller{cycle: cycle, timeout: followTimeout(timeout, following), opts: opts, log: log, env: env}
 	code := p.once(ctx)
 	if *every == 0 {
 		return code

@@ -77,8 +77,10 @@ func (s *Simulator) progress(st *exportState, now time.Time) progressInfo {
 	}
 	var fraction float64
 	switch {
+	case spec.Duration > 0 && !spec.StartAt.IsZero():
+		fraction = spec.Shape.fractionAt(now.Sub(spec.StartAt), spec.Duration)
 	case spec.Duration > 0:
-		fraction = float64(now.Sub(st.firstSeen)) / float64(spec.Duration)
+		fraction = spec.Shape.fractionAt(now.Sub(st.firstSeen), spec.Duration)
 		if st.served == 1 {
 			fraction = 0
 		}
@@ -110,7 +112,9 @@ func (s *Simulator) progress(st *exportState, now time.Time) progressInfo {
 		p.state, p.failed, p.progress = event.Exporting, true, 100
 	case fraction >= 1:
 		p.state, p.progress, p.current = event.Success, 100, p.total
-	case st.served <= 1 && fraction < 1:
+	case !spec.StartAt.IsZero() && now.Before(spec.StartAt):
+		p.state = event.Init
+	case spec.StartAt.IsZero() && st.served <= 1 && fraction < 1:
 		p.state = event.Init
 	default:
 		p.state = event.Exporting

@@ -87,8 +87,14 @@ type Export struct {
 	// (the first reports init, the last success); 0 means Options.Steps.
 	Steps int
 	// Duration, when set, replaces Steps: the export succeeds this long
-	// after its first call.
+	// after StartAt, or after its first call when StartAt is zero, its
+	// progress growing over time as Shape says.
 	Duration time.Duration
+	// StartAt, with Duration, is when the export starts: before it, it
+	// reports init (pending for suspEvent) at 0%, whoever asks.
+	StartAt time.Time
+	// Shape is how a timed export's progress grows: Linear by default.
+	Shape Shape
 	// FileName and TotalCount default to values derived from the ID.
 	FileName   string
 	TotalCount int64

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -304,5 +305,46 @@ func TestSimulatorWithoutMaxQPSNeverThrottles(t *testing.T) {
 	}
 	if n := sim.Throttled(); n != 0 {
 		t.Errorf("Throttled() = %d without MaxQPS, want 0", n)
+	}
+}
+
+func TestTimedExportShapes(t *testing.T) {
+	clock := sassim.NewClock(time.Now())
+	sim := sassim.New(sassim.Options{Now: clock.Now})
+	_, client, _ := serve(t, sim)
+	type seen struct {
+		state    event.State
+		progress int
+	}
+	// Each shape lasts 60 s from start; asked before it, and 0, 20, 30,
+	// 45, 60 s after.
+	offsets := []time.Duration{-time.Second, 0, 20 * time.Second, 30 * time.Second, 45 * time.Second, 60 * time.Second}
+	for i, tc := range []struct {
+		shape sassim.Shape
+		kind  event.Kind
+		want  []seen
+	}{
+		{sassim.Linear, event.Asset, []seen{{event.Init, 0}, {event.Exporting, 0}, {event.Exporting, 33}, {event.Exporting, 50}, {event.Exporting, 75}, {event.Success, 100}}},
+		{sassim.Stall, event.Vul, []seen{{event.Init, 0}, {event.Exporting, 0}, {event.Exporting, 33}, {event.Exporting, 50}, {event.Exporting, 50}, {event.Exporting, 50}}},
+		{sassim.Jump, event.Warning, []seen{{event.Init, 0}, {event.Exporting, 0}, {event.Exporting, 0}, {event.Exporting, 0}, {event.Exporting, 0}, {event.Success, 100}}},
+		{sassim.SlowStart, event.SuspEvent, []seen{{event.Init, 0}, {event.Exporting, 0}, {event.Exporting, 0}, {event.Exporting, 25}, {event.Exporting, 62}, {event.Success, 100}}},
+	} {
+		ref := event.Ref{Kind: tc.kind, ID: int64(100 + i)}
+		start := clock.Now().Add(time.Minute)
+		sim.Add(sassim.Export{Ref: ref, StartAt: start, Duration: time.Minute, Shape: tc.shape})
+		var got []seen
+		at := clock.Now()
+		for _, off := range offsets {
+			clock.Advance(start.Add(off).Sub(at))
+			at = clock.Now()
+			st, err := client.Get(context.Background(), ref)
+			if err != nil {
+				t.Fatalf("%s at %s: %v", tc.shape, off, err)
+			}
+			got = append(got, seen{st.State, st.Progress})
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("shape %q over time: %v, want %v", tc.shape, got, tc.want)
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 //	  "exports": [
 //	    {"ref": "131231", "steps": 5, "fileName": "assets.xlsx", "totalCount": 1200},
 //	    {"ref": "vul:52", "duration": "2m"},
+//	    {"ref": "vul:53", "duration": "5m", "shape": "slow-start"},
 //	    {"ref": "hc:7", "fault": {"code": "Throttling", "times": 2}},
 //	    {"ref": "warning:8", "fault": {"code": "NoPermission"}},
 //	    {"ref": "suspEvent:9", "fail": true},
@@ -48,6 +49,7 @@ type scenarioItem struct {
 	Ref        json.RawMessage `json:"ref"`
 	Steps      int             `json:"steps"`
 	Duration   string          `json:"duration"`
+	Shape      string          `json:"shape"`
 	FileName   string          `json:"fileName"`
 	TotalCount int64           `json:"totalCount"`
 	Stuck      bool            `json:"stuck"`
@@ -152,6 +154,12 @@ func (item scenarioItem) export() (Export, error) {
 	e.Steps, e.FileName, e.TotalCount, e.Stuck, e.Fail = item.Steps, item.FileName, item.TotalCount, item.Stuck, item.Fail
 	if e.Duration, err = parseDuration("duration", item.Duration); err != nil {
 		return fail("%v", err)
+	}
+	if e.Shape, err = ParseShape(item.Shape); err != nil {
+		return fail("%v", err)
+	}
+	if e.Shape != Linear && e.Duration == 0 {
+		return fail("shape %s needs a duration", e.Shape)
 	}
 	if f := item.Fault; f != nil {
 		if f.HTTPStatus != 0 && (f.HTTPStatus < 200 || f.HTTPStatus > 599) {

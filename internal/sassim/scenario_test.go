@@ -52,6 +52,8 @@ func TestParseScenarioRejectsBadItems(t *testing.T) {
 		{`{"exports": [{"ref": 1, "fault": {"times": -2}}]}`, `fault.times -2`},
 		{`{"exports": [{"ref": "vul:1@5"}]}`, `only asset exports take a resource directory account`},
 		{`{"exports": [{"ref": 1, "colour": "red"}]}`, `unknown field "colour"`},
+		{`{"exports": [{"ref": 1, "duration": "1m", "shape": "zigzag"}]}`, `shape "zigzag": want linear, stall, jump or slow-start`},
+		{`{"exports": [{"ref": 1, "shape": "stall"}]}`, `asset:1: shape stall needs a duration`},
 		{`{"latency": "-1s"}`, `latency "-1s"`},
 		{`{"steps": -3}`, `steps -3`},
 		{`{"accessKeyId": "a"}`, `accessKeyId and accessKeySecret go together`},
@@ -87,6 +89,7 @@ func FuzzParseScenario(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte(`{"exports": [{"ref": "suspEvent:2147483648"}]}`))
 	f.Add([]byte(`{"steps": 1, "exports": [{"ref": 1, "fault": {"body": "<html>", "httpStatus": 502}}]}`))
+	f.Add([]byte(`{"exports": [{"ref": 1, "duration": "1m", "shape": "slow-start"}, {"ref": 2, "shape": "linear"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := sassim.ParseScenario(data)
 		if err != nil {
@@ -113,6 +116,9 @@ func FuzzParseScenario(f *testing.F) {
 			}
 			if e.Fault.Drop && (e.Fault.Code != "" || e.Fault.Body != "") {
 				t.Errorf("accepted a dropped connection with an answer: %+v", e.Fault)
+			}
+			if e.Shape != sassim.Linear && e.Duration == 0 {
+				t.Errorf("accepted shape %q without a duration", e.Shape)
 			}
 		}
 		sc.Simulator() // builds without panicking

@@ -1,0 +1,55 @@
+package handler
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// FollowToDeadline is the FollowFor that follows running exports until
+// the cycle's deadline, less the time it needs to commit: FOLLOW_FOR's
+// default on Function Compute.
+const FollowToDeadline time.Duration = -1
+
+// MaxFollowFor bounds FOLLOW_FOR: a cycle following longer would hold
+// its claims for longer than anyone waits for a message.
+const MaxFollowFor = time.Hour
+
+// commitReserve is what a following cycle leaves of its deadline for its
+// last deliveries and commits.
+const commitReserve = 10 * time.Second
+
+// ParseFollowFor reads FOLLOW_FOR (or poll --follow-for): a duration of
+// 0 (one pass) up to MaxFollowFor, or "deadline" for FollowToDeadline.
+func ParseFollowFor(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "deadline" {
+		return FollowToDeadline, nil
+	}
+	if v == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil || d < 0:
+		return 0, fmt.Errorf("%s is not a duration such as 50s, 0 (one pass) or deadline", event.Quote(v))
+	case d > MaxFollowFor:
+		return 0, fmt.Errorf("%s is more than the maximum, %s", event.Quote(v), ShortDuration(MaxFollowFor))
+	}
+	return d, nil
+}
+
+// followFromEnv reads FOLLOW_FOR; unset means FollowToDeadline.
+func followFromEnv(getenv func(string) string) (time.Duration, error) {
+	v := getenv("FOLLOW_FOR")
+	if v == "" {
+		return FollowToDeadline, nil
+	}
+	d, err := ParseFollowFor(v)
+	if err != nil {
+		return 0, &InputError{Source: "FOLLOW_FOR", Err: err}
+	}
+	return d, nil
+}
