@@ -46,6 +46,7 @@ type wireStart struct {
 	RequestID      string          `json:"requestId,omitempty"`
 	Error          string          `json:"error,omitempty"`
 	MayHaveStarted bool            `json:"mayHaveStarted,omitempty"`
+	Batch          string          `json:"batch,omitempty"`
 }
 
 type wireExport struct {
@@ -227,7 +228,7 @@ func toWireStarts(records map[string]*StartRecord) ([]wireStart, error) {
 		starts = append(starts, wireStart{
 			Key: key, Spec: spec, Requested: r.Requested, ClaimedBy: r.ClaimedBy, Settled: timePtr(r.Settled),
 			Kind: r.Ref.Kind, ID: r.Ref.ID, Account: r.Ref.Account,
-			RequestID: r.RequestID, Error: r.Error, MayHaveStarted: r.MayHaveStarted,
+			RequestID: r.RequestID, Error: r.Error, MayHaveStarted: r.MayHaveStarted, Batch: r.Batch,
 		})
 	}
 	return starts, nil

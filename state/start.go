@@ -24,6 +24,9 @@ type StartRecord struct {
 	// have reached Security Center all the same.
 	Error          string
 	MayHaveStarted bool
+	// Batch names the batch the start belongs to (see IntendBatch); empty
+	// for a start of its own.
+	Batch string
 
 	// clean says the record is as the store last read or wrote it (see
 	// Export's).

@@ -1,0 +1,79 @@
+package state
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+)
+
+// Batch is the exports one start item started, one per member account:
+// the start records that name the same batch.
+type Batch struct {
+	// Key names the batch: the invocation and the start item's key.
+	Key string
+	// Starts are its start records, by account.
+	Starts []*StartRecord
+	// Requested is when the first of them was recorded.
+	Requested time.Time
+}
+
+// IntendBatch records that cycle is about to start specs, each under the
+// key beside it, as batch. It returns the indexes of the specs recorded,
+// all of them; or none, changing nothing, when any start of batch is
+// already recorded: an earlier run of the same invocation fixed the
+// batch's members (for "all", the members listed then), and made or is
+// making those starts.
+func (s *Snapshot) IntendBatch(batch string, keys []string, specs []event.StartSpec, cycle string, now time.Time) []int {
+	for _, r := range s.Starts {
+		if r.Batch == batch {
+			return nil
+		}
+	}
+	if s.Starts == nil {
+		s.Starts = map[string]*StartRecord{}
+	}
+	mine := make([]int, 0, len(keys))
+	for i, key := range keys {
+		if _, ok := s.Starts[key]; ok {
+			continue
+		}
+		s.Starts[key] = &StartRecord{Spec: specs[i], Requested: now, ClaimedBy: cycle, Batch: batch}
+		mine = append(mine, i)
+	}
+	return mine
+}
+
+// Batches returns the batches the state records, oldest first, each with
+// its start records in account order.
+func (s *Snapshot) Batches() []Batch {
+	byKey := map[string]*Batch{}
+	for _, r := range s.Starts {
+		if r.Batch == "" {
+			continue
+		}
+		b := byKey[r.Batch]
+		if b == nil {
+			b = &Batch{Key: r.Batch, Requested: r.Requested}
+			byKey[r.Batch] = b
+		}
+		b.Starts = append(b.Starts, r)
+		if r.Requested.Before(b.Requested) {
+			b.Requested = r.Requested
+		}
+	}
+	out := make([]Batch, 0, len(byKey))
+	for _, b := range byKey {
+		slices.SortFunc(b.Starts, func(x, y *StartRecord) int { return cmp.Compare(x.Spec.Account, y.Spec.Account) })
+		out = append(out, *b)
+	}
+	slices.SortFunc(out, func(x, y Batch) int {
+		if c := x.Requested.Compare(y.Requested); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Key, y.Key)
+	})
+	return out
+}
