@@ -91,10 +91,8 @@ func (r *run) start(ctx context.Context) error {
 	if err := r.c.checkCredentials(ctx); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithDeadline(ctx, r.pollBy)
-	defer cancel()
 	var err error
-	r.res.Starts, err = r.c.startExports(ctx, r.opts, r.id, r.log)
+	r.res.Starts, err = r.c.startExports(ctx, r.opts, r.id, r.pollBy, r.log)
 	return err
 }
 
