@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -97,4 +98,13 @@ func (c *Cycle) batchAccounts(ctx context.Context, item event.StartSpec, recorde
 		return nil, fmt.Errorf("%d member accounts, at most %d in one item: list them in several items", len(members), event.MaxAccounts)
 	}
 	return members, nil
+}
+
+// Start starts specs as a payload's start items would, outside a cycle
+// (the command line's start --accounts): each once, member accounts
+// expanded, recorded in the state so that the next cycle watches them. It
+// neither polls nor sends. Calls end at startBy.
+func (c *Cycle) Start(ctx context.Context, specs []event.StartSpec, startBy time.Time) ([]StartResult, error) {
+	id := newCycleID(c.now())
+	return c.startExports(ctx, Options{Starts: specs}, id, startBy, c.logger().With("cycle", id))
 }
