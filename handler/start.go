@@ -207,6 +207,11 @@ func (e notStarted) Error() string {
 
 func (e notStarted) Unwrap() error { return e.err }
 
+// Failure names the outcome for the state and the digest.
+func (e notStarted) Failure() event.Failure {
+	return event.Failure{Code: "NotStarted", Message: e.Error()}
+}
+
 // recordStarts commits what became of each start and, when started
 // events are announced, adds them. Sinks that keep a self-updating message
 // about the export announce it with that message's first post rather than

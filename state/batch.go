@@ -77,3 +77,61 @@ func (s *Snapshot) Batches() []Batch {
 	})
 	return out
 }
+
+// MemberState is where one member account's export of a batch stands.
+type MemberState string
+
+// The states of a batch's member.
+const (
+	MemberPending MemberState = "pending" // starting or exporting
+	MemberReady   MemberState = "ready"   // the export completed
+	MemberFailed  MemberState = "failed"  // the start failed
+)
+
+// Member is one member account of a batch and where its export stands.
+type Member struct {
+	Account int64
+	State   MemberState
+	Start   *StartRecord
+	// Export is the started export's record; nil when none started, or
+	// when the state no longer holds it.
+	Export *Export
+	// Code is the error code that failed the start, or the one the last
+	// check of a pending export failed with.
+	Code string
+}
+
+// Members returns where each member of b stands in s, in account order.
+func (s *Snapshot) Members(b Batch) []Member {
+	out := make([]Member, len(b.Starts))
+	for i, r := range b.Starts {
+		m := Member{Account: r.Spec.Account, State: MemberPending, Start: r}
+		switch {
+		case r.Error != "":
+			m.State, m.Code = MemberFailed, r.Code
+			if m.Code == "" {
+				m.Code = "StartFailed"
+			}
+		case r.Ref.ID != 0:
+			m.Export = s.Exports[r.Ref.String()]
+			if m.Export != nil && !m.Export.Finished.IsZero() && m.Export.Status.State == event.Success {
+				m.State = MemberReady
+			}
+			if m.Export != nil {
+				m.Code = m.Export.LastError
+			}
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// Settled reports whether every member's export completed or failed.
+func Settled(members []Member) bool {
+	for _, m := range members {
+		if m.State == MemberPending {
+			return false
+		}
+	}
+	return true
+}

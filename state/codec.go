@@ -47,6 +47,7 @@ type wireStart struct {
 	Error          string          `json:"error,omitempty"`
 	MayHaveStarted bool            `json:"mayHaveStarted,omitempty"`
 	Batch          string          `json:"batch,omitempty"`
+	Code           string          `json:"code,omitempty"`
 }
 
 type wireExport struct {
@@ -228,7 +229,7 @@ func toWireStarts(records map[string]*StartRecord) ([]wireStart, error) {
 		starts = append(starts, wireStart{
 			Key: key, Spec: spec, Requested: r.Requested, ClaimedBy: r.ClaimedBy, Settled: timePtr(r.Settled),
 			Kind: r.Ref.Kind, ID: r.Ref.ID, Account: r.Ref.Account,
-			RequestID: r.RequestID, Error: r.Error, MayHaveStarted: r.MayHaveStarted, Batch: r.Batch,
+			RequestID: r.RequestID, Error: r.Error, MayHaveStarted: r.MayHaveStarted, Batch: r.Batch, Code: r.Code,
 		})
 	}
 	return starts, nil

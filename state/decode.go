@@ -116,7 +116,7 @@ func decodeStart(ws wireStart) (*StartRecord, error) {
 	}
 	r := &StartRecord{
 		Spec: spec, Requested: ws.Requested, ClaimedBy: ws.ClaimedBy, Settled: timeVal(ws.Settled),
-		RequestID: ws.RequestID, Error: ws.Error, MayHaveStarted: ws.MayHaveStarted, Batch: ws.Batch,
+		RequestID: ws.RequestID, Error: ws.Error, MayHaveStarted: ws.MayHaveStarted, Batch: ws.Batch, Code: ws.Code,
 	}
 	if ws.ID != 0 {
 		r.Ref = event.Ref{Kind: ws.Kind, ID: ws.ID, Account: ws.Account}

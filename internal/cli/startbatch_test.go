@@ -44,6 +44,21 @@ func TestStartAccountsAllStartsOnePerMemberAndRecordsTheBatch(t *testing.T) {
 	if len(sim.Started()) != 2 || snap.Export(sim.Started()[0]) == nil {
 		t.Fatalf("started %v, not all watched", sim.Started())
 	}
+
+	// status shows the batch and its progress.
+	vars := map[string]string{"STATE_URL": getenv("STATE_URL")}
+	code, stdout, stderr = runStatusWith(t, vars)
+	if code != ExitOK || !strings.Contains(stdout, "asset/assetInstance (en) for 3 member accounts") || !strings.Contains(stdout, "0 of 3 ready, 1 failed, 2 pending") {
+		t.Fatalf("status: exit %d\n%s%s", code, stdout, stderr)
+	}
+	_, stdout, _ = runStatusWith(t, vars, "--json")
+	var report statusReport
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Batches) != 1 || report.Batches[0].Failed != 1 || report.Batches[0].Members[2].Code != "RdCheckNoPermission" {
+		t.Fatalf("status --json batches = %+v, want the refused member's code", report.Batches)
+	}
 }
 
 func TestStartAccountsRefusesAKindThatCannotTakeThem(t *testing.T) {
