@@ -102,6 +102,9 @@ func (r *run) start(ctx context.Context) error {
 func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 	t := r.c.now()
 	changed := decideEvents(r.c.Config, s, polls, r.sinks, t)
+	if r.c.Config.Digest && decideDigests(r.c.Config, s, r.sinks, t) {
+		changed = true
+	}
 	p := plan{takeovers: map[string]bool{}}
 	for _, d := range s.Due(r.sinks, t) {
 		takeover := takenOver(s, d, r.id)

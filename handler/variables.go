@@ -15,5 +15,6 @@ func Variables() []setting.Var {
 		{Name: "CLAIM_LEASE", Meaning: "how long a cycle's claim on an event holds before another cycle may take it over; 1s to 24h", Default: "twice the cycle's deadline"},
 		{Name: "POLL_CONCURRENCY", Meaning: "parallel Security Center calls, 1 to 256", Default: strconv.Itoa(DefaultConcurrency)},
 		{Name: "POLL_QPS", Meaning: "Security Center calls a second at most, above 0 and at most 10000", Default: strconv.Itoa(DefaultQPS)},
+		{Name: "DIGEST", Meaning: "batch: the exports a start item started for member accounts are told in one message, once all have settled or STALL_AFTER has passed", Default: "none"},
 	}
 }

@@ -2,6 +2,8 @@ package state
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -130,6 +132,61 @@ func (s *Snapshot) Members(b Batch) []Member {
 func Settled(members []Member) bool {
 	for _, m := range members {
 		if m.State == MemberPending {
+			return false
+		}
+	}
+	return true
+}
+
+// checkEventType refuses an event of an unknown type, and a digest
+// without its summary (or a summary on another type).
+func checkEventType(wv wireEvent) error {
+	if wv.Type == event.Digest {
+		if wv.Digest == nil {
+			return errors.New("the digest event holds no digest")
+		}
+		return nil
+	}
+	if wv.Digest != nil {
+		return fmt.Errorf("a %s event holds a digest", wv.Type)
+	}
+	_, err := event.ParseType(string(wv.Type))
+	return err
+}
+
+// MuteEvents takes the sinks off the events of the export ref names that
+// no sink has accepted, claimed or tried, but those of type keep: a
+// batch's digest stands for its members' own messages. It reports
+// whether it changed anything.
+func (s *Snapshot) MuteEvents(ref event.Ref, keep event.Type) bool {
+	e := s.Exports[ref.String()]
+	if e == nil || !hasMutable(e, keep) {
+		return false
+	}
+	e = s.thaw(ref.String())
+	for _, r := range e.Events {
+		if r.Event.Type == keep || !untouched(r) {
+			continue
+		}
+		r.Deliveries = map[string]*Delivery{}
+	}
+	e.change()
+	return true
+}
+
+func hasMutable(e *Export, keep event.Type) bool {
+	for _, r := range e.Events {
+		if r.Event.Type != keep && len(r.Deliveries) > 0 && untouched(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// untouched: no sink accepted, claimed or tried the event.
+func untouched(r *Record) bool {
+	for _, d := range r.Deliveries {
+		if d.Delivered() || d.ClaimedBy != "" || d.Attempts > 0 {
 			return false
 		}
 	}

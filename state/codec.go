@@ -90,6 +90,7 @@ type wireEvent struct {
 	Status     wireStatus              `json:"status"`
 	Error      *wireFailure            `json:"error,omitempty"`
 	Start      json.RawMessage         `json:"start,omitempty"`
+	Digest     *event.BatchDigest      `json:"digest,omitempty"`
 	Deliveries map[string]wireDelivery `json:"sinks"`
 }
 
@@ -197,6 +198,7 @@ func toWireEvent(r *Record) (wireEvent, error) {
 	wv := wireEvent{
 		ID: r.Event.ID, Type: r.Event.Type, Time: r.Event.Time, Region: r.Event.Region,
 		Status:     toWireStatus(r.Event.Status),
+		Digest:     r.Event.Digest,
 		Deliveries: make(map[string]wireDelivery, len(r.Deliveries)),
 	}
 	if f := r.Event.Error; f != nil {

@@ -41,6 +41,8 @@ func Render(events []event.Event, includeLink bool) Message {
 				break
 			}
 		}
+	case events[0].Type == event.Digest:
+		title = dingTalkDigest(&md, events[0], includeLink)
 	default:
 		title = dingTalkSingle(&md, events[0], includeLink)
 	}

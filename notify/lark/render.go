@@ -99,6 +99,8 @@ func Render(events []event.Event, includeLink bool) Message {
 				break
 			}
 		}
+	case events[0].Type == event.Digest:
+		card = larkDigest(events[0], includeLink)
 	default:
 		card = larkSingle(events[0], includeLink)
 	}

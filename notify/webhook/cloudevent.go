@@ -41,6 +41,9 @@ type EventData struct {
 	// Start, for started events, is what the payload asked to start, as
 	// its "start" item gave it.
 	Start *event.StartSpec `json:"start,omitempty"`
+	// Digest, for digest events, is the batch's summary: a row per ready
+	// export of a member account, the failures grouped by code.
+	Digest *event.BatchDigest `json:"digest,omitempty"`
 }
 
 // NewCloudEvent describes ev as a CloudEvent; the link is left out unless
@@ -65,6 +68,7 @@ func NewCloudEvent(ev event.Event, includeLink bool) CloudEvent {
 		Region:                     ev.Region,
 		Error:                      ev.Error,
 		Start:                      ev.Start,
+		Digest:                     notify.DigestOf(ev, includeLink),
 	}
 	if includeLink {
 		d.Link = st.Link

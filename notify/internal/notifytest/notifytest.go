@@ -37,6 +37,16 @@ func GoldenCases() map[string][]event.Event {
 	}
 }
 
+// DigestGoldenCases are a batch's digests: complete, partial, and one of
+// 200 member accounts, more than any chat message has room for.
+func DigestGoldenCases() map[string][]event.Event {
+	return map[string][]event.Event{
+		"digest":         {notify.SampleDigest(12, false)},
+		"digest_partial": {notify.SampleDigest(5, true)},
+		"digest_200":     {notify.SampleDigest(200, false)},
+	}
+}
+
 // Golden compares got with testdata/name.golden, or with update rewrites
 // the file.
 func Golden(t *testing.T, name string, got []byte, update bool) {

@@ -1,0 +1,38 @@
+package lark
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/export-notifier/export-notifier/notify"
+	"github.com/export-notifier/export-notifier/notify/internal/notifytest"
+)
+
+func TestGoldenLarkDigest(t *testing.T) {
+	for name, events := range notifytest.DigestGoldenCases() {
+		t.Run(name, func(t *testing.T) {
+			m := Render(events, true)
+			m.Timestamp, m.Sign = "1700000000", strings.Repeat("s", 44)
+			body, err := notify.MarshalJSON(m, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(body) > maxBody {
+				t.Errorf("body of %d bytes, over Lark's %d", len(body), maxBody)
+			}
+			text := cardText(m.Card)
+			if !strings.Contains(text, "RdCheckNoPermission") || !strings.Contains(text, "Hint: ") {
+				t.Errorf("the failures or their hint are missing:\n%s", text)
+			}
+			if name == "digest_200" && !strings.Contains(text, "and ") {
+				t.Errorf("200 accounts: the card does not say how many rows were left out")
+			}
+			m.Timestamp, m.Sign = "", ""
+			b, err := notify.MarshalJSON(m, "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			notifytest.Golden(t, "lark_"+name, append(b, '\n'), *update)
+		})
+	}
+}
