@@ -20,7 +20,7 @@ import (
 // it can be piped.
 func runPreview(_ context.Context, args []string, env Env) int {
 	names := strings.Join(sinks.Names(), ",")
-	fs := newFlags("preview", "preview [--event completed|failed|stalled|started] [--count N] [--sinks "+names+"] [--json]",
+	fs := newFlags("preview", "preview [--event completed|failed|stalled|started|digest] [--count N] [--sinks "+names+"] [--json]",
 		"Prints the messages a sample event produces in each sink, and a Block Kit\n"+
 			"Builder link that shows the Slack message rendered. Sends nothing.\n"+
 			"Reads INCLUDE_LINK and WEBHOOK_TEMPLATE, so a custom template can be tried.\n"+
@@ -28,10 +28,11 @@ func runPreview(_ context.Context, args []string, env Env) int {
 		"preview",
 		"preview --event failed --count 3 --sinks slack",
 		"preview --event completed --json | jq .webhook",
+		"preview --event digest --count 200 --sinks slack,dingtalk,lark",
 		"WEBHOOK_TEMPLATE=\"$(cat body.tmpl)\" preview --sinks webhook")
-	typeName := fs.String("event", string(event.Completed), "event type: completed, failed, stalled or started")
+	typeName := fs.String("event", string(event.Completed), "event type: completed, failed, stalled, started, or digest (a batch's, with DIGEST=batch)")
 	sinkList := fs.String("sinks", "slack,webhook", "messages to show, comma separated: "+strings.Join(sinks.Names(), ", "))
-	count := fs.Int("count", 1, "number of failures sharing one error code, to preview a grouped message (with --event failed)")
+	count := fs.Int("count", 1, "number of failures sharing one error code, to preview a grouped message (with --event failed); with --event digest, the batch's member accounts")
 	asJSON := fs.Bool("json", false, "print one JSON object alone: each sink's name to the list of its message bodies")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
@@ -40,12 +41,12 @@ func runPreview(_ context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "export-notifier preview: "+format+"\n", a...)
 		return code
 	}
-	typ, err := event.ParseType(*typeName)
+	typ, err := previewType(*typeName)
 	if err != nil {
 		return fs.usageError(env, "--event: "+err.Error())
 	}
-	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed) {
-		return fs.usageError(env, fmt.Sprintf("--count %d: want 1, or up to 1000 with --event failed", *count))
+	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed && typ != event.Digest) {
+		return fs.usageError(env, fmt.Sprintf("--count %d: want 1, or up to 1000 with --event failed or digest", *count))
 	}
 	show, err := previewSinks(*sinkList)
 	if err != nil {
@@ -139,6 +140,9 @@ func previewJSON(names []string, rendered [][]notify.Rendering) ([]byte, error) 
 // previewEvents are count sample events of type typ; several failures
 // share the sample's error code, as one cycle's would.
 func previewEvents(typ event.Type, count int) []event.Event {
+	if typ == event.Digest {
+		return []event.Event{notify.SampleDigest(max(count, 2), false)}
+	}
 	events := make([]event.Event, count)
 	for i := range events {
 		ev := notify.SampleEvent(typ)
@@ -157,4 +161,13 @@ func indentJSON(body []byte) []byte {
 		return body
 	}
 	return b.Bytes()
+}
+
+// previewType is the event type --event names: one of NOTIFY_ON's, or
+// digest.
+func previewType(name string) (event.Type, error) {
+	if name == string(event.Digest) {
+		return event.Digest, nil
+	}
+	return event.ParseType(name)
 }
