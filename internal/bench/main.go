@@ -52,7 +52,18 @@ func main() {
 	memoryAt := flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured")
 	stateOnly := flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)")
 	goalsOnly := flag.Bool("goals-only", false, "print only the state's goals: start-up with a large state, a warm cycle, peak RSS at scale")
+	orgMembers := flag.Int("org-members", 200, "member accounts in the organization-wide schedule (one start item for all, DIGEST=batch)")
+	orgQPS := flag.Float64("org-qps", 10, "POLL_QPS of the organization-wide schedule; the simulator throttles above it")
+	orgOnly := flag.Bool("org-only", false, "print only the organization-wide schedule's figures")
 	flag.Parse()
+	org := orgSetup{Members: max(*orgMembers, 2), QPS: *orgQPS, Latency: 5 * time.Millisecond}
+	if *orgOnly {
+		if err := runOrg(org); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *goalsOnly {
 		if err := runGoals(*binary, *startupRuns); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -73,7 +84,7 @@ func main() {
 		var mem []int
 		if mem, err = ints(*memoryAt); err == nil {
 			err = run(options{binary: *binary, n: *n, cappedN: *cappedN, latency: *latency, qps: *qps,
-				concurrencies: conc, startupRuns: *startupRuns, memoryAt: mem})
+				concurrencies: conc, startupRuns: *startupRuns, memoryAt: mem, org: org})
 		}
 	}
 	if err != nil {
@@ -92,6 +103,7 @@ type options struct {
 	concurrencies []int
 	startupRuns   int
 	memoryAt      []int // export counts whose peak RSS and state are measured
+	org           orgSetup
 }
 
 func ints(list string) ([]int, error) {
@@ -142,6 +154,7 @@ func run(opts options) error {
 		cpuRows,
 		func() ([]row, error) { return concurrencyRows(ctx, opts, dir) },
 		func() ([]row, error) { return cappedRows(ctx, opts, dir) },
+		func() ([]row, error) { return orgRows(ctx, opts.org, dir) },
 	} {
 		more, err := step()
 		if err != nil {
@@ -176,6 +189,22 @@ func runState() error {
 		return err
 	}
 	printTable(os.Stdout, rows)
+	return nil
+}
+
+// runOrg prints the organization-wide schedule's figures alone.
+func runOrg(org orgSetup) error {
+	began := time.Now()
+	dir, err := os.MkdirTemp("", "export-notifier-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	rows, err := orgRows(context.Background(), org, dir)
+	if err != nil {
+		return err
+	}
+	printReport(began, rows)
 	return nil
 }
 
