@@ -114,3 +114,25 @@ func newDigest(b state.Batch, members []state.Member, partial bool) *event.Batch
 	})
 	return d
 }
+
+// ownMessages are the polls whose exports get a message of their own
+// that updates itself: with DIGEST=batch, not a batch's members, which
+// its digest stands for.
+func (c *Cycle) ownMessages(s *state.Snapshot, polls []poll) []poll {
+	if !c.Config.Digest || len(s.Starts) == 0 {
+		return polls
+	}
+	members := map[string]bool{}
+	for _, r := range s.Starts {
+		if r.Batch != "" && r.Ref.ID != 0 {
+			members[r.Ref.String()] = true
+		}
+	}
+	out := make([]poll, 0, len(polls))
+	for _, p := range polls {
+		if !members[p.ref.String()] {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -137,5 +138,25 @@ func TestPartialDigestAtTheDeadlineThenTheStragglers(t *testing.T) {
 	}
 	if n := len(h.digests()); n != 1 {
 		t.Errorf("%d digests, want the partial one alone", n)
+	}
+}
+
+func TestSelfUpdatingSlackPostsTheDigestAloneForABatch(t *testing.T) {
+	h := newDigestHarness(t)
+	chat := &slackChat{}
+	h.cycle.Sinks = updatingSlack(t, chat)
+	h.run(t, h.cycle, orgOptions(t, orgInvocation))
+	for range 4 {
+		h.advance(time.Minute)
+		h.run(t, h.cycle, Options{})
+	}
+	chat.mu.Lock()
+	defer chat.mu.Unlock()
+	if len(chat.posts) != 1 || !strings.Contains(chat.posts[0].Get("text"), "Export batch asset/assetInstance (en): 2 of 3 accounts ready, 1 failed") {
+		texts := make([]string, len(chat.posts))
+		for i, p := range chat.posts {
+			texts[i] = p.Get("text")
+		}
+		t.Fatalf("posts %q, want the digest alone: it stands for the members' own messages", texts)
 	}
 }

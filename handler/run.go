@@ -113,7 +113,7 @@ func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 			p.takeovers[dueKey(d)] = takeover
 		}
 	}
-	p.messages = planMessages(s, polls, r.updaters, r.id, t, r.lease)
+	p.messages = planMessages(s, r.c.ownMessages(s, polls), r.updaters, r.id, t, r.lease)
 	pruned := s.Prune(t, r.c.Config.Retention)
 	if !changed && len(p.claimed) == 0 && len(p.messages) == 0 && len(pruned) == 0 {
 		// Nothing moved: rewriting the whole state every tick would cost a
