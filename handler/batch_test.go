@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/internal/sassim"
@@ -159,5 +160,40 @@ func TestListingMembersFailsTheItemAlone(t *testing.T) {
 	res := h.run(t, c, opts)
 	if len(res.Starts) != 2 || res.Starts[0].Outcome != "failed" || !strings.Contains(res.Starts[0].Error, "no member accounts") || res.Starts[1].Outcome != "started" {
 		t.Fatalf("starts = %+v, want the item for every member failed and the other started", res.Starts)
+	}
+}
+
+func TestStartsTheDeadlineLeavesNoTimeForAreNotMadeLater(t *testing.T) {
+	h := newHarness(t)
+	h.sim.SetMembers(sassim.Members{Accounts: []int64{1001, 1002, 1003}})
+	cfg := testConfig("")
+	cfg.QPS, cfg.Concurrency = 0.4, 1 // the member list now, a start 2.5 s later, the next too late
+	c := &Cycle{Config: cfg, Checker: h.checker, Starter: h.checker, Store: h.store}
+	opts := orgOptions(t, orgInvocation)
+	run := func() Result {
+		ctx, cancel := context.WithTimeout(context.Background(), 7*time.Second) // starting may use the first 3.5 s
+		defer cancel()
+		res, err := c.Run(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := run()
+	outcomes := map[string]int{}
+	for _, s := range first.Starts {
+		outcomes[s.Outcome]++
+	}
+	if outcomes["started"] != 1 || outcomes["not started"] != 2 {
+		t.Fatalf("starts %+v, want one started and two not started", first.Starts)
+	}
+	retry := run()
+	for _, s := range retry.Starts {
+		if s.Outcome == "started" {
+			t.Fatalf("a retried invocation started %s", s.Spec)
+		}
+	}
+	if n := len(exportRecordCalls(h.sim)); n != 1 {
+		t.Fatalf("ExportRecord called %d times, want once", n)
 	}
 }
