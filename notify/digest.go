@@ -187,3 +187,34 @@ func pack(lines []string, limit, maxChunks int, unit Unit) ([]string, bool) {
 	}
 	return chunks, len(chunks) <= maxChunks
 }
+
+// MaxDigestFailures is how many error codes a chat message's digest
+// lists; the rest are counted (DigestMoreFailures).
+const MaxDigestFailures = 10
+
+// DigestFailures are the failures a chat message lists, at most
+// MaxDigestFailures, and the note about the rest, "" when none are left
+// out.
+//
+// Each message is cut to maxDigestMessage characters: the rows need the
+// room more than a tenth repeat of Security Center's words.
+func DigestFailures(d *event.BatchDigest) ([]event.DigestFailure, string) {
+	shown := d.Failures[:min(len(d.Failures), MaxDigestFailures)]
+	out := make([]event.DigestFailure, len(shown))
+	for i, f := range shown {
+		f.Message = Cut(OneLine(f.Message), maxDigestMessage, Chars)
+		out[i] = f
+	}
+	rest := d.Failures[len(shown):]
+	if len(rest) == 0 {
+		return out, ""
+	}
+	accounts := 0
+	for _, f := range rest {
+		accounts += len(f.Accounts)
+	}
+	return out, "…" + AndMore(len(rest)) + " error codes (" + Plural(accounts, "account") + ")"
+}
+
+// maxDigestMessage bounds each failure's message in a chat digest.
+const maxDigestMessage = 200

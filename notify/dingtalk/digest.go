@@ -22,9 +22,13 @@ func dingTalkDigest(md *markdown, ev event.Event, includeLink bool) string {
 	}
 	title := notify.Cut(notify.OneLine(notify.DigestHeadline(d)), chatbot.MaxTitle, notify.Chars)
 	var tail markdown
-	for _, f := range d.Failures {
+	failures, more := notify.DigestFailures(d)
+	for _, f := range failures {
 		tail.failure(f.Code, notify.Plural(len(f.Accounts), "account")+" ("+notify.AccountList(f.Accounts, digestMaxAccounts)+"): "+notify.OneLine(f.Message))
 		tail.hint(notify.Hint(ev.Status.Kind, f.Code))
+	}
+	if more != "" {
+		tail.paragraph(more)
 	}
 	if note := notify.DigestNote(d); note != "" {
 		tail.paragraph(note)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/export-notifier/export-notifier/event"
+
 	"github.com/export-notifier/export-notifier/notify/internal/notifytest"
 )
 
@@ -23,5 +25,16 @@ func TestGoldenDingTalkDigest(t *testing.T) {
 			}
 			notifytest.Golden(t, "dingtalk_"+name, []byte("title: "+m.Markdown.Title+"\n\n"+text+"\n"), *update)
 		})
+	}
+}
+
+func TestDingTalkDigestOfManyAccountsAndCodesFits(t *testing.T) {
+	m := Render([]event.Event{notifytest.StormDigest()}, true)
+	text := m.Markdown.Text
+	if n := len(text); n > maxText {
+		t.Errorf("text of %d bytes, over DingTalk's %d", n, maxText)
+	}
+	if strings.Contains(text, "<&>") || !strings.Contains(text, "and 30 more error codes") {
+		t.Errorf("raw HTML reached the message, or it does not count the codes left out:\n%.600s", text)
 	}
 }

@@ -28,10 +28,14 @@ func larkDigest(ev event.Event, includeLink bool) Card {
 		colour = "orange"
 	}
 	var tail []Element
-	for _, f := range d.Failures {
+	failures, more := notify.DigestFailures(d)
+	for _, f := range failures {
 		tail = append(tail, larkFailure(event.Failure{Code: f.Code,
 			Message: notify.Plural(len(f.Accounts), "account") + " (" + notify.AccountList(f.Accounts, digestMaxAccounts) + "): " + f.Message})...)
 		tail = append(tail, larkHint(notify.Hint(ev.Status.Kind, f.Code))...)
+	}
+	if more != "" {
+		tail = append(tail, larkPlain(more))
 	}
 	if note := notify.DigestNote(d); note != "" {
 		tail = append(tail, larkPlain(note))

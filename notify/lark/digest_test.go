@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/export-notifier/export-notifier/event"
+
 	"github.com/export-notifier/export-notifier/notify"
 	"github.com/export-notifier/export-notifier/notify/internal/notifytest"
 )
@@ -34,5 +36,20 @@ func TestGoldenLarkDigest(t *testing.T) {
 			}
 			notifytest.Golden(t, "lark_"+name, append(b, '\n'), *update)
 		})
+	}
+}
+
+func TestLarkDigestOfManyAccountsAndCodesFits(t *testing.T) {
+	m := Render([]event.Event{notifytest.StormDigest()}, true)
+	m.Timestamp, m.Sign = "1700000000", strings.Repeat("s", 44)
+	body, err := notify.MarshalJSON(m, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(body) > maxBody {
+		t.Errorf("body of %d bytes, over Lark's %d", len(body), maxBody)
+	}
+	if !strings.Contains(cardText(m.Card), "and 30 more error codes") {
+		t.Errorf("the card does not count the codes left out")
 	}
 }

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"strconv"
+	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -12,9 +13,9 @@ import (
 // digestMaxAccounts is how many accounts a failure line names.
 const digestMaxAccounts = 20
 
-// digestMaxRowChars bounds the rows' text, so that the whole message
+// digestMaxChars bounds the digest's text, so that the whole message
 // stays within what Slack shows without cutting it.
-const digestMaxRowChars = 9000
+const digestMaxChars = 11000
 
 // slackDigest is a batch's digest: the headline, a line per ready export
 // (account, file as a link, rows), packed into sections, and the
@@ -27,28 +28,32 @@ func slackDigest(ev event.Event, includeLink bool) Message {
 	}
 	blocks := []slackgo.Block{header(notify.DigestHeadline(d))}
 	var tail []slackgo.Block
-	for _, f := range d.Failures {
+	used := utf8.RuneCountInString(notify.DigestHeadline(d))
+	failures, more := notify.DigestFailures(d)
+	for _, f := range failures {
 		text := ":x: " + escape(notify.DigestFailureText(f, digestMaxAccounts))
 		if h := notify.Hint(ev.Status.Kind, f.Code); h != "" {
 			text += "\n:bulb: " + escape(h)
 		}
-		tail = append(tail, slackgo.NewSectionBlock(mrkdwn(notify.Cut(text, slackMaxSectionText, notify.Chars)), nil, nil))
+		text = notify.Cut(text, slackMaxSectionText, notify.Chars)
+		used += utf8.RuneCountInString(text)
+		tail = append(tail, slackgo.NewSectionBlock(mrkdwn(text), nil, nil))
+	}
+	if more != "" {
+		tail = append(tail, slackgo.NewSectionBlock(mrkdwn(escape(more)), nil, nil))
 	}
 	if note := notify.DigestNote(d); note != "" {
 		tail = append(tail, slackgo.NewContextBlock("", mrkdwn(escape(note))))
 	}
 	tail = append(tail, footer(ev))
 	room := slackMaxBlocks - len(blocks) - len(tail)
-	if room < 1 { // failures of many codes: keep the headline, one row block and the footer
-		tail = append(tail[:slackMaxBlocks-3], tail[len(tail)-1])
-		room = 1
-	}
 	lines := make([]string, len(d.Rows))
 	for i, r := range d.Rows {
 		lines[i] = digestRowMrkdwn(r)
 	}
-	room = min(room, digestMaxRowChars/slackMaxSectionText)
-	for _, chunk := range notify.PackLines(lines, slackMaxSectionText, room, notify.Chars) {
+	budget := max(digestMaxChars-used-500, 500) // the note and the footer: under 500
+	room = min(room, (budget+slackMaxSectionText-1)/slackMaxSectionText)
+	for _, chunk := range notify.PackLines(lines, min(slackMaxSectionText, budget/room), room, notify.Chars) {
 		blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(chunk), nil, nil))
 	}
 	blocks = append(blocks, tail...)

@@ -4,8 +4,10 @@ package notifytest
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -45,6 +47,22 @@ func DigestGoldenCases() map[string][]event.Event {
 		"digest_partial": {notify.SampleDigest(5, true)},
 		"digest_200":     {notify.SampleDigest(200, false)},
 	}
+}
+
+// StormDigest is a digest no chat message has room for: 200 member
+// accounts and 40 error codes, each with a long message full of
+// characters that markup reads.
+func StormDigest() event.Event {
+	ev := notify.SampleDigest(200, false)
+	d := *ev.Digest
+	d.Failures = nil
+	for i := range 40 {
+		d.Failures = append(d.Failures, event.DigestFailure{Code: fmt.Sprintf("Error.Code%02d", i),
+			Message: strings.Repeat("消息<&>|*_😀 ", 200), Accounts: []int64{int64(2000 + 2*i), int64(2001 + 2*i)}})
+	}
+	d.Failed = 80
+	ev.Digest = &d
+	return ev
 }
 
 // Golden compares got with testdata/name.golden, or with update rewrites
