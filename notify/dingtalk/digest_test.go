@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/export-notifier/export-notifier/event"
-
 	"github.com/export-notifier/export-notifier/notify/internal/notifytest"
 )
 
