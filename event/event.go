@@ -239,6 +239,9 @@ type Event struct {
 	// Archive, for Completed events with ARCHIVE_URL set, is where the
 	// file was copied; Status.Link then links to the copy.
 	Archive *Archive `json:"archive,omitempty"`
+	// Digest, for Digest events, is the batch's summary; Status is then
+	// the batch's first started export, which the digest is kept with.
+	Digest *BatchDigest `json:"digest,omitempty"`
 }
 
 // Incident is what an incident tool was told about one export: its
@@ -250,8 +253,14 @@ type Incident struct {
 }
 
 // Key names the event among the events of its export: the type, and for
-// failures the error code, since each distinct code is told once.
-func (e Event) Key() string { return Key(e.Type, e.Error) }
+// failures the error code, since each distinct code is told once; a
+// digest is "digest", or "digest:partial".
+func (e Event) Key() string {
+	if e.Type == Digest {
+		return digestKey(e.Digest)
+	}
+	return Key(e.Type, e.Error)
+}
 
 // Key names an event of type t with failure f among its export's events.
 func Key(t Type, f *Failure) string {

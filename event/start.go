@@ -28,6 +28,9 @@ type StartSpec struct {
 	ExportFileType string       `json:"exportFileType,omitempty"`
 	Params         ExportParams `json:"params,omitempty"`
 	Account        int64        `json:"resourceDirectoryAccountId,omitempty"`
+	// Accounts, instead of Account, asks for one export per member
+	// account: a batch.
+	Accounts Accounts `json:"accounts,omitempty"`
 
 	// Vul (ExportVul).
 	Type           string `json:"type,omitempty"`
@@ -140,7 +143,7 @@ var startFields = []struct {
 	name string
 	list bool
 }{
-	{"exportType", false}, {"type", false}, {"exportFileType", false}, {"resourceDirectoryAccountId", false},
+	{"exportType", false}, {"type", false}, {"exportFileType", false}, {"resourceDirectoryAccountId", false}, {"accounts", true},
 	{"params", false}, {"dealed", false}, {"necessity", true}, {"attachTypes", false}, {"levels", true},
 	{"status", false}, {"groupId", false}, {"uuids", true}, {"uuid", false}, {"vpcInstanceIds", true},
 	{"clusterId", false}, {"cveId", false}, {"aliasName", false}, {"searchTags", false},
@@ -227,10 +230,13 @@ func (s StartSpec) String() string {
 	if s.Account != 0 {
 		b.WriteString("@" + strconv.FormatInt(s.Account, 10))
 	}
+	if s.Accounts != "" {
+		b.WriteString("@" + shortValue(string(s.Accounts)))
+	}
 	values := s.Values()
 	for _, f := range startFields {
 		switch f.name {
-		case "exportType", "type", "resourceDirectoryAccountId", "lang":
+		case "exportType", "type", "resourceDirectoryAccountId", "accounts", "lang":
 			continue
 		}
 		if v := values[f.name]; v != "" {

@@ -53,6 +53,9 @@ func (c *Client) Start(ctx context.Context, spec event.StartSpec) (event.Ref, st
 	if err := catalog.Validate(spec); err != nil {
 		return fail(&Error{Code: CodeInvalidStartSpec, Message: err.Error(), Err: err})
 	}
+	if spec.Accounts != "" {
+		return fail(&Error{Code: CodeInvalidStartSpec, Message: "accounts: start one export per member account, each naming its resourceDirectoryAccountId"})
+	}
 	creds, err := c.cfg.Credentials.Credentials(ctx)
 	if err != nil {
 		e := &Error{Code: CodeMissingCredentials, Message: err.Error(), Err: err}

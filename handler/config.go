@@ -37,6 +37,9 @@ type Config struct {
 	// after its first pass (FOLLOW_FOR); 0 is one pass, FollowToDeadline
 	// follows until the deadline less the time to commit.
 	FollowFor time.Duration
+	// Digest: a batch's exports are told in one digest when the batch
+	// settles, not each on its own (DIGEST=batch).
+	Digest bool
 }
 
 // Defaults of STALL_AFTER, POLL_CONCURRENCY and POLL_QPS.
@@ -106,6 +109,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, &InputError{Source: "POLL_QPS", Err: fmt.Errorf("%s is not a rate above 0 and at most %d calls a second", event.Quote(v), MaxQPS)}
 		}
 		c.QPS = q
+	}
+	if c.Digest, err = digestFromEnv(getenv); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }

@@ -17,7 +17,7 @@ func TestConfigFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", env: nil, check: func(t *testing.T, c Config) {
-			if c.StallAfter != 2*time.Hour || c.Concurrency != 8 || c.QPS != 10 || c.Lease != 0 || len(c.NotifyOn) != 3 || c.FollowFor != FollowToDeadline {
+			if c.StallAfter != 2*time.Hour || c.Concurrency != 8 || c.QPS != 10 || c.Lease != 0 || len(c.NotifyOn) != 3 || c.FollowFor != FollowToDeadline || c.Digest {
 				t.Fatalf("defaults = %+v", c)
 			}
 		}},
@@ -54,6 +54,12 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "negative lease", env: map[string]string{"CLAIM_LEASE": "-1m"}, wantErr: `CLAIM_LEASE: "-1m"`},
 		{name: "zero concurrency", env: map[string]string{"POLL_CONCURRENCY": "0"}, wantErr: `POLL_CONCURRENCY: "0" is not a whole number from 1 to 256`},
 		{name: "bad qps", env: map[string]string{"POLL_QPS": "fast"}, wantErr: `POLL_QPS: "fast"`},
+		{name: "digest per batch", env: map[string]string{"DIGEST": "batch"}, check: func(t *testing.T, c Config) {
+			if !c.Digest {
+				t.Fatal("DIGEST=batch is off")
+			}
+		}},
+		{name: "bad digest", env: map[string]string{"DIGEST": "daily"}, wantErr: `DIGEST: "daily": want batch`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -103,10 +103,8 @@ func (r *run) start(ctx context.Context) error {
 	if err := r.c.checkCredentials(ctx); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithDeadline(ctx, r.pollBy)
-	defer cancel()
 	var err error
-	r.res.Starts, err = r.c.startExports(ctx, r.opts, r.id, r.log)
+	r.res.Starts, err = r.c.startExports(ctx, r.opts, r.id, r.pollBy, r.log)
 	return err
 }
 
@@ -119,6 +117,9 @@ func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 	takers := func(ev event.Event) []string { return r.c.takers(ev, r.sinks) }
 	unrouted := func(ev event.Event) { r.unrouted = append(r.unrouted, ev) }
 	changed := decideEvents(r.c.Config, s, polls, takers, unrouted, t)
+	if r.c.Config.Digest && decideDigests(r.c.Config, s, takers, t) {
+		changed = true
+	}
 	p := plan{takeovers: map[string]bool{}}
 	for _, d := range s.Due(r.sinks, t) {
 		takeover := takenOver(s, d, r.id)
@@ -127,7 +128,7 @@ func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 			p.takeovers[dueKey(d)] = takeover
 		}
 	}
-	p.messages = planMessages(s, polls, r.updaters, takers, r.id, t, r.lease)
+	p.messages = planMessages(s, r.c.ownMessages(s, polls), r.updaters, takers, r.id, t, r.lease)
 	pruned := s.Prune(t, r.c.Config.Retention)
 	if !changed && len(p.claimed) == 0 && len(p.messages) == 0 && len(pruned) == 0 {
 		// Nothing moved: rewriting the whole state every tick would cost a

@@ -16,5 +16,6 @@ func Variables() []setting.Var {
 		{Name: "FOLLOW_FOR", Meaning: "how long a cycle keeps following running exports after its first pass, up to 1h; 0 is one pass, deadline follows until the deadline less 10s", Default: "FC: deadline; CLI: 0"},
 		{Name: "POLL_CONCURRENCY", Meaning: "parallel Security Center calls, 1 to 256", Default: strconv.Itoa(DefaultConcurrency)},
 		{Name: "POLL_QPS", Meaning: "Security Center calls a second at most, above 0 and at most 10000", Default: strconv.Itoa(DefaultQPS)},
+		{Name: "DIGEST", Meaning: "batch: the exports a start item started for member accounts are told in one message, once all have settled or STALL_AFTER has passed", Default: "none"},
 	}
 }

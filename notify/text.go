@@ -49,6 +49,10 @@ func Summary(ev event.Event, includeLink bool) string {
 		if st.FileName != "" {
 			b.WriteString(` "` + OneLine(st.FileName) + `"`)
 		}
+	case event.Digest:
+		if d := DigestOf(ev, includeLink); d != nil {
+			b.WriteString(DigestHeadline(d))
+		}
 	case event.Running:
 		b.WriteString(RunningHeadline(st))
 		b.WriteString(" for ")
@@ -222,6 +226,8 @@ func SampleEvent(t event.Type) event.Event {
 	}
 	ev := event.Event{Type: t, Time: time.Date(2026, 11, 25, 7, 49, 0, 0, time.UTC), Region: "cn-shanghai", Status: st}
 	switch t {
+	case event.Digest:
+		return SampleDigest(12, false)
 	case event.Failed:
 		ev.Status = event.Status{Ref: event.Ref{Kind: event.Asset, ID: 131232, Account: 16670360956}, State: event.Exporting, Progress: 40, CurrentCount: 400, TotalCount: 1000, RequestID: st.RequestID}
 		ev.Error = &event.Failure{Code: "NoPermission", Message: "You are not authorized to do this operation.", HTTPStatus: 403}

@@ -46,6 +46,8 @@ type wireStart struct {
 	RequestID      string          `json:"requestId,omitempty"`
 	Error          string          `json:"error,omitempty"`
 	MayHaveStarted bool            `json:"mayHaveStarted,omitempty"`
+	Batch          string          `json:"batch,omitempty"`
+	Code           string          `json:"code,omitempty"`
 }
 
 type wireExport struct {
@@ -89,6 +91,7 @@ type wireEvent struct {
 	Error      *wireFailure            `json:"error,omitempty"`
 	Start      json.RawMessage         `json:"start,omitempty"`
 	Archive    *event.Archive          `json:"archive,omitempty"`
+	Digest     *event.BatchDigest      `json:"digest,omitempty"`
 	Deliveries map[string]wireDelivery `json:"sinks"`
 }
 
@@ -197,6 +200,7 @@ func toWireEvent(r *Record) (wireEvent, error) {
 		ID: r.Event.ID, Type: r.Event.Type, Time: r.Event.Time, Region: r.Event.Region,
 		Status:     toWireStatus(r.Event.Status),
 		Archive:    r.Event.Archive,
+		Digest:     r.Event.Digest,
 		Deliveries: make(map[string]wireDelivery, len(r.Deliveries)),
 	}
 	if f := r.Event.Error; f != nil {
@@ -229,7 +233,7 @@ func toWireStarts(records map[string]*StartRecord) ([]wireStart, error) {
 		starts = append(starts, wireStart{
 			Key: key, Spec: spec, Requested: r.Requested, ClaimedBy: r.ClaimedBy, Settled: timePtr(r.Settled),
 			Kind: r.Ref.Kind, ID: r.Ref.ID, Account: r.Ref.Account,
-			RequestID: r.RequestID, Error: r.Error, MayHaveStarted: r.MayHaveStarted,
+			RequestID: r.RequestID, Error: r.Error, MayHaveStarted: r.MayHaveStarted, Batch: r.Batch, Code: r.Code,
 		})
 	}
 	return starts, nil

@@ -78,13 +78,13 @@ func decodeExport(i int, we wireExport) (*Export, error) {
 
 // decodeEventRecord checks and converts one event about ref and its deliveries.
 func decodeEventRecord(ref event.Ref, wv wireEvent) (*Record, error) {
-	if _, err := event.ParseType(string(wv.Type)); err != nil {
+	if err := checkEventType(wv); err != nil {
 		return nil, err
 	}
 	if wv.ID == "" {
 		return nil, errors.New("the event has no ID")
 	}
-	ev := event.Event{ID: wv.ID, Type: wv.Type, Time: wv.Time, Region: wv.Region, Status: fromWireStatus(ref, wv.Status), Archive: wv.Archive}
+	ev := event.Event{ID: wv.ID, Type: wv.Type, Time: wv.Time, Region: wv.Region, Status: fromWireStatus(ref, wv.Status), Archive: wv.Archive, Digest: wv.Digest}
 	if wv.Error != nil {
 		ev.Error = &event.Failure{Code: wv.Error.Code, Message: wv.Error.Message, HTTPStatus: wv.Error.HTTPStatus}
 	}
@@ -116,7 +116,7 @@ func decodeStart(ws wireStart) (*StartRecord, error) {
 	}
 	r := &StartRecord{
 		Spec: spec, Requested: ws.Requested, ClaimedBy: ws.ClaimedBy, Settled: timeVal(ws.Settled),
-		RequestID: ws.RequestID, Error: ws.Error, MayHaveStarted: ws.MayHaveStarted,
+		RequestID: ws.RequestID, Error: ws.Error, MayHaveStarted: ws.MayHaveStarted, Batch: ws.Batch, Code: ws.Code,
 	}
 	if ws.ID != 0 {
 		r.Ref = event.Ref{Kind: ws.Kind, ID: ws.ID, Account: ws.Account}

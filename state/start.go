@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -24,6 +25,11 @@ type StartRecord struct {
 	// have reached Security Center all the same.
 	Error          string
 	MayHaveStarted bool
+	// Code is Security Center's error code of a failed start, when known.
+	Code string
+	// Batch names the batch the start belongs to (see IntendBatch); empty
+	// for a start of its own.
+	Batch string
 
 	// clean says the record is as the store last read or wrote it (see
 	// Export's).
@@ -57,6 +63,10 @@ func (s *Snapshot) SettleStart(key, cycle string, ref event.Ref, requestID strin
 	r.Settled, r.RequestID, r.clean = now, requestID, false
 	if startErr != nil {
 		r.Error, r.MayHaveStarted = startErr.Error(), mayHaveStarted
+		var described interface{ Failure() event.Failure }
+		if errors.As(startErr, &described) {
+			r.Code = described.Failure().Code
+		}
 		return nil
 	}
 	r.Ref = ref

@@ -26,7 +26,7 @@ const (
 type Field struct {
 	Name  string // payload field (JSON key), such as "exportType"
 	Flag  string // start command flag, without dashes
-	Param string // API parameter, as the SDK request names it
+	Param string // API parameter, as the SDK request names it; empty for none
 	Help  string // what the field is, for the flag's usage
 	Type  FieldType
 	// Values lists the allowed values; none means free text (printable,

@@ -67,6 +67,24 @@ func TestParseStartSpecAccepts(t *testing.T) {
 			wantKey:    "dealed=N&kind=suspEvent&lang=zh&levels=serious,suspicious&status=1&timeEnd=2026-11-30%2023%3A59%3A59&timeStart=2026-11-01%2000%3A00%3A00",
 		},
 		{
+			in:         `{"kind": "asset", "exportType": "assetInstance", "accounts": "all", "lang": "en"}`,
+			want:       event.StartSpec{Kind: event.Asset, ExportType: "assetInstance", Accounts: event.AllAccounts, Lang: "en"},
+			wantString: "asset/assetInstance@all (en)",
+			wantKey:    "accounts=all&exportType=assetInstance&kind=asset&lang=en",
+		},
+		{
+			in:         `{"exportType": "user", "accounts": [16670360957, "16670360956", 16670360957]}`, // IDs as numbers or strings, each once
+			want:       event.StartSpec{Kind: event.Asset, ExportType: "user", Accounts: "16670360956,16670360957"},
+			wantString: "asset/user@16670360956,16670360957",
+			wantKey:    "accounts=16670360956,16670360957&exportType=user&kind=asset",
+		},
+		{
+			in:         `{"exportType": "user", "accounts": "2, 1"}`,
+			want:       event.StartSpec{Kind: event.Asset, ExportType: "user", Accounts: "1,2"},
+			wantString: "asset/user@1,2",
+			wantKey:    "accounts=1,2&exportType=user&kind=asset",
+		},
+		{
 			in:         `{"kind": "suspEvent"}`,
 			want:       event.StartSpec{Kind: event.SuspEvent},
 			wantString: "suspEvent",
@@ -119,7 +137,7 @@ func TestParseStartSpecRefuses(t *testing.T) {
 		{`{"kind": "asset"}`, []string{"start asset: exportType is required (one of assetInstance, user,", "(28 in all))"}},
 		{`{"kind": "asset", "exportType": "assetInstnce"}`, []string{`start asset/assetInstnce: exportType "assetInstnce": want one of assetInstance, user, port,`}},
 		{`{"kind": "asset", "exportType": "assetInstance", "lang": "fr"}`, []string{`start asset/assetInstance (fr): lang "fr": want zh or en`}},
-		{`{"kind": "asset", "exportType": "assetInstance", "type": "cve"}`, []string{"type is not a parameter of asset exports (ExportRecord takes exportType, exportFileType, resourceDirectoryAccountId, params, lang)"}},
+		{`{"kind": "asset", "exportType": "assetInstance", "type": "cve"}`, []string{"type is not a parameter of asset exports (ExportRecord takes exportType, exportFileType, resourceDirectoryAccountId, accounts, params, lang)"}},
 		{`{"kind": "asset", "exportType": "virusScanExport"}`, []string{"exportFileType is required with exportType virusScanExport"}},
 		{`{"kind": "asset", "exportType": "user", "exportFileType": "virusScanExport"}`, []string{"exportFileType is taken only with exportType virusScanExport"}},
 		{`{"kind": "asset", "exportType": "user", "resourceDirectoryAccountId": -1}`, []string{"resourceDirectoryAccountId -1: want a positive account ID"}},
@@ -145,6 +163,13 @@ func TestParseStartSpecRefuses(t *testing.T) {
 		{`{"kind": "suspEvent", "timeStart": "2026-12-01 00:00:00", "timeEnd": "2026-11-01 00:00:00"}`, []string{"timeStart 2026-12-01 00:00:00 is after timeEnd 2026-11-01 00:00:00"}},
 		{`{"kind": "suspEvent", "type": "cve"}`, []string{"type is not a parameter of suspEvent exports (ExportSuspEvents takes dealed, levels, status, groupId, uuid, clusterId, parentEventTypes, name, timeStart, timeEnd, lang)"}},
 		{`{"kind": "suspEvent", "name": "` + strings.Repeat("x", 1025) + `"}`, []string{"name: at most 1024 bytes"}},
+		{`{"kind": "vul", "type": "cve", "accounts": "all"}`, []string{"start vul/cve@all: accounts: vul exports cannot be started for member accounts (ExportVul takes no ResourceDirectoryAccountId"}},
+		{`{"kind": "suspEvent", "accounts": [1]}`, []string{"start suspEvent@1: accounts: suspEvent exports cannot be started for member accounts"}},
+		{`{"kind": "asset", "exportType": "user", "accounts": "some"}`, []string{`accounts: "some" is not a member account ID`}},
+		{`{"kind": "asset", "exportType": "user", "accounts": []}`, []string{`accounts: want "all" or a list of member account IDs`}},
+		{`{"kind": "asset", "exportType": "user", "accounts": [0]}`, []string{`accounts: "0" is not a member account ID`}},
+		{`{"kind": "asset", "exportType": "user", "accounts": {"all": true}}`, []string{`accounts: want "all" or a list`}},
+		{`{"kind": "asset", "exportType": "user", "accounts": "all", "resourceDirectoryAccountId": 5}`, []string{"accounts and resourceDirectoryAccountId: give one"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in[:min(len(tt.in), 60)], func(t *testing.T) {
@@ -262,6 +287,9 @@ func FuzzParseStartSpec(f *testing.F) {
 		`{}`,
 		`{"kind": "vul", "kind": "asset", "exportType": "user"}`,
 		`{"exportType": "port", "params": "{\"a\": 1, \"a\": 2}"}`,
+		`{"exportType": "user", "accounts": "all"}`,
+		`{"exportType": "user", "accounts": [3, "1", 3]}`,
+		`{"exportType": "user", "accounts": " 2,1 "}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -275,6 +303,9 @@ func FuzzParseStartSpec(f *testing.F) {
 		}
 		if err := Validate(spec); err != nil {
 			t.Fatalf("ParseStartSpec accepted %q but Validate refuses %+v: %v", raw, spec, err)
+		}
+		if ids, err := spec.Accounts.IDs(); err != nil || len(ids) > event.MaxAccounts || (len(ids) == 0) != (spec.Accounts == "" || spec.Accounts.All()) {
+			t.Fatalf("accounts %q of %q: IDs %v, %v", spec.Accounts, raw, ids, err)
 		}
 		if spec.String() == "" || !strings.Contains(spec.Key(), "kind="+string(spec.Kind)) {
 			t.Fatalf("String %q, Key %q", spec.String(), spec.Key())

@@ -105,7 +105,8 @@ func (f Field) set(s *event.StartSpec, v string) error {
 
 // Params is s as the API parameters of its kind, by the SDK request's
 // field names, such as {"ExportType": "assetInstance", "Lang": "en"};
-// fields left at their zero value are not sent.
+// fields left at their zero value are not sent, nor accounts, which
+// names the member accounts to start one export each for.
 func Params(s event.StartSpec) map[string]string {
 	t, ok := For(s.Kind)
 	if !ok {
@@ -114,7 +115,7 @@ func Params(s event.StartSpec) map[string]string {
 	v := s.Values()
 	out := make(map[string]string, len(v))
 	for _, f := range t.Fields {
-		if value := v[f.Name]; value != "" {
+		if value := v[f.Name]; value != "" && f.Param != "" {
 			out[f.Param] = value
 		}
 	}

@@ -47,6 +47,8 @@ func assetKind() Kind {
 			Help: `filter conditions as a JSON object, such as {"extend":"1"}`},
 		{Name: "resourceDirectoryAccountId", Flag: "account", Param: "ResourceDirectoryAccountId", Type: Number,
 			check: positive("account ID"), Help: "resource directory member account (default RESOURCE_DIRECTORY_ACCOUNT_ID)"},
+		{Name: "accounts", Flag: "accounts", check: accounts,
+			Help: "one export per member account: all (every member the caller may read) or IDs, comma-separated"},
 	}}
 }
 

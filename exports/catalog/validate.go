@@ -68,6 +68,9 @@ func problem(s event.StartSpec) error {
 	v := values(s.Values())
 	for _, name := range event.SpecFields() {
 		if _, ok := t.field(name); !ok && v[name] != "" {
+			if name == "accounts" {
+				return bad(name, "%s: %s exports cannot be started for member accounts (%s takes no ResourceDirectoryAccountId; only asset exports can)", name, kind, t.API)
+			}
 			return bad(name, "%s is not a parameter of %s exports (%s takes %s)", name, kind, t.API, strings.Join(Fields(kind)[1:], ", "))
 		}
 	}
@@ -235,4 +238,20 @@ func suspEventTimeAfter(start string) func(string, values) error {
 		}
 		return nil
 	}
+}
+
+// accounts checks a start item's member accounts: "all" or positive IDs,
+// and not beside resourceDirectoryAccountId, which names one.
+func accounts(name string, v values) error {
+	a := event.Accounts(v[name])
+	if a == "" {
+		return nil
+	}
+	if v["resourceDirectoryAccountId"] != "" {
+		return bad(name, "%s and resourceDirectoryAccountId: give one (accounts starts one export per member account)", name)
+	}
+	if _, err := a.IDs(); err != nil {
+		return bad(name, "%s", err.Error())
+	}
+	return nil
 }

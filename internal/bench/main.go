@@ -42,64 +42,80 @@ func main() {
 	if serveSimulatorIfChild() || copyIfArchiveChild() {
 		return
 	}
-	binary := flag.String("binary", "target/main", "the built binary (make build) whose start-up, size and memory are measured")
-	n := flag.Int("n", 1000, "exports in each timed cycle")
-	cappedN := flag.Int("capped-n", 1000, "exports in the rate-capped cycle (it takes capped-n / qps seconds)")
-	latency := flag.Duration("latency", 50*time.Millisecond, "simulated Security Center latency per call in the timed cycles")
-	qps := flag.Float64("qps", 20, "POLL_QPS of the rate-capped cycle; the simulator throttles above it")
-	concurrencies := flag.String("concurrency", "1,8,16,32", "POLL_CONCURRENCY values to time")
-	startupRuns := flag.Int("startup-runs", 11, "runs of the binary whose median start-up is printed")
-	memoryAt := flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured")
-	stateOnly := flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)")
-	goalsOnly := flag.Bool("goals-only", false, "print only the state's goals: start-up with a large state, a warm cycle, peak RSS at scale")
-	archiveOnly := flag.Bool("archive-only", false, "print only the archive's figures: a 1 GiB file's peak RSS and throughput against a plain copy (no binary needed)")
-	followOnly := flag.Bool("follow-only", false, "print only the following workload's latency table")
-	followSeed := flag.Uint64("follow-seed", 1, "seed of the following workload's start times and durations")
-	flag.Parse()
-	ctx := context.Background()
-	var only func() error
-	switch {
-	case *archiveOnly:
-		only = func() error {
-			began := time.Now()
-			rows, err := archiveRows(ctx)
-			if err == nil {
-				printReport(began, rows)
-			}
-			return err
-		}
-	case *followOnly:
-		only = func() error { return runFollow(ctx, os.Stdout, *followSeed) }
-	case *goalsOnly:
-		only = func() error { return runGoals(*binary, *startupRuns) }
-	case *stateOnly:
-		only = runState
-	}
-	if only != nil {
-		if err := only(); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if err := runFollow(ctx, os.Stdout, *followSeed); err != nil {
+	if err := benchmark(context.Background(), parseFlags()); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+}
+
+// benchFlags are the command line: what to measure, and how much.
+type benchFlags struct {
+	binary, concurrencies, memoryAt                        *string
+	n, cappedN, startupRuns, orgMembers                    *int
+	latency                                                *time.Duration
+	qps, orgQPS                                            *float64
+	stateOnly, goalsOnly, archiveOnly, followOnly, orgOnly *bool
+	followSeed                                             *uint64
+}
+
+func parseFlags() benchFlags {
+	f := benchFlags{
+		binary:        flag.String("binary", "target/main", "the built binary (make build) whose start-up, size and memory are measured"),
+		n:             flag.Int("n", 1000, "exports in each timed cycle"),
+		cappedN:       flag.Int("capped-n", 1000, "exports in the rate-capped cycle (it takes capped-n / qps seconds)"),
+		latency:       flag.Duration("latency", 50*time.Millisecond, "simulated Security Center latency per call in the timed cycles"),
+		qps:           flag.Float64("qps", 20, "POLL_QPS of the rate-capped cycle; the simulator throttles above it"),
+		concurrencies: flag.String("concurrency", "1,8,16,32", "POLL_CONCURRENCY values to time"),
+		startupRuns:   flag.Int("startup-runs", 11, "runs of the binary whose median start-up is printed"),
+		memoryAt:      flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured"),
+		stateOnly:     flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)"),
+		goalsOnly:     flag.Bool("goals-only", false, "print only the state's goals: start-up with a large state, a warm cycle, peak RSS at scale"),
+		archiveOnly:   flag.Bool("archive-only", false, "print only the archive's figures: a 1 GiB file's peak RSS and throughput against a plain copy (no binary needed)"),
+		followOnly:    flag.Bool("follow-only", false, "print only the following workload's latency table"),
+		followSeed:    flag.Uint64("follow-seed", 1, "seed of the following workload's start times and durations"),
+		orgMembers:    flag.Int("org-members", 200, "member accounts in the organization-wide schedule (one start item for all, DIGEST=batch)"),
+		orgQPS:        flag.Float64("org-qps", 10, "POLL_QPS of the organization-wide schedule; the simulator throttles above it"),
+		orgOnly:       flag.Bool("org-only", false, "print only the organization-wide schedule's figures"),
+	}
+	flag.Parse()
+	return f
+}
+
+// benchmark measures what f asks for: one group of figures (the -only
+// flags), or the following table and then every other figure.
+func benchmark(ctx context.Context, f benchFlags) error {
+	org := orgSetup{Members: max(*f.orgMembers, 2), QPS: *f.orgQPS, Latency: 5 * time.Millisecond}
+	switch {
+	case *f.archiveOnly:
+		began := time.Now()
+		rows, err := archiveRows(ctx)
+		if err == nil {
+			printReport(began, rows)
+		}
+		return err
+	case *f.followOnly:
+		return runFollow(ctx, os.Stdout, *f.followSeed)
+	case *f.goalsOnly:
+		return runGoals(*f.binary, *f.startupRuns)
+	case *f.stateOnly:
+		return runState()
+	case *f.orgOnly:
+		return runOrg(org)
+	}
+	if err := runFollow(ctx, os.Stdout, *f.followSeed); err != nil {
+		return err
 	}
 	fmt.Println()
-
-	conc, err := ints(*concurrencies)
-	if err == nil {
-		var mem []int
-		if mem, err = ints(*memoryAt); err == nil {
-			err = run(options{binary: *binary, n: *n, cappedN: *cappedN, latency: *latency, qps: *qps,
-				concurrencies: conc, startupRuns: *startupRuns, memoryAt: mem})
-		}
-	}
+	conc, err := ints(*f.concurrencies)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		return err
 	}
+	mem, err := ints(*f.memoryAt)
+	if err != nil {
+		return err
+	}
+	return run(options{binary: *f.binary, n: *f.n, cappedN: *f.cappedN, latency: *f.latency, qps: *f.qps,
+		concurrencies: conc, startupRuns: *f.startupRuns, memoryAt: mem, org: org})
 }
 
 // options are what the flags ask for.
@@ -112,6 +128,7 @@ type options struct {
 	concurrencies []int
 	startupRuns   int
 	memoryAt      []int // export counts whose peak RSS and state are measured
+	org           orgSetup
 }
 
 func ints(list string) ([]int, error) {
@@ -163,6 +180,7 @@ func run(opts options) error {
 		func() ([]row, error) { return concurrencyRows(ctx, opts, dir) },
 		func() ([]row, error) { return cappedRows(ctx, opts, dir) },
 		func() ([]row, error) { return archiveRows(ctx) },
+		func() ([]row, error) { return orgRows(ctx, opts.org, dir) },
 	} {
 		more, err := step()
 		if err != nil {
@@ -197,6 +215,22 @@ func runState() error {
 		return err
 	}
 	printTable(os.Stdout, rows)
+	return nil
+}
+
+// runOrg prints the organization-wide schedule's figures alone.
+func runOrg(org orgSetup) error {
+	began := time.Now()
+	dir, err := os.MkdirTemp("", "export-notifier-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	rows, err := orgRows(context.Background(), org, dir)
+	if err != nil {
+		return err
+	}
+	printReport(began, rows)
 	return nil
 }
 

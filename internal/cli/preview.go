@@ -22,7 +22,7 @@ import (
 // it can be piped.
 func runPreview(_ context.Context, args []string, env Env) int {
 	names := strings.Join(sinks.Names(), ",")
-	fs := newFlags("preview", "preview [--event completed|failed|stalled|started] [--kind K] [--account ID|own] [--count N] [--sinks "+names+"] [--json]",
+	fs := newFlags("preview", "preview [--event completed|failed|stalled|started|digest] [--kind K] [--account ID|own] [--count N] [--sinks "+names+"] [--json]",
 		"Prints which configured sinks a sample event reaches (their _ROUTE settings),\n"+
 			"the messages it produces in each sink, and a Block Kit\n"+
 			"Builder link that shows the Slack message rendered. Sends nothing.\n"+
@@ -32,12 +32,13 @@ func runPreview(_ context.Context, args []string, env Env) int {
 		"preview --event failed --count 3 --sinks slack",
 		"preview --event completed --json | jq .webhook",
 		"preview --event failed --kind vul --account own",
+		"preview --event digest --count 200 --sinks slack,dingtalk,lark",
 		"WEBHOOK_TEMPLATE=\"$(cat body.tmpl)\" preview --sinks webhook")
-	typeName := fs.String("event", string(event.Completed), "event type: completed, failed, stalled or started")
+	typeName := fs.String("event", string(event.Completed), "event type: completed, failed, stalled, started, or digest (a batch's, with DIGEST=batch)")
 	sinkList := fs.String("sinks", "slack,webhook", "messages to show, comma separated: "+strings.Join(sinks.Names(), ", "))
 	kindName := fs.String("kind", "", "the sample export's kind: asset, vul, hc, warning or suspEvent (default: the sample's)")
 	account := fs.String("account", "", "the sample export's member account ID, or own for the caller's account (default: the sample's)")
-	count := fs.Int("count", 1, "number of failures sharing one error code, to preview a grouped message (with --event failed)")
+	count := fs.Int("count", 1, "number of failures sharing one error code, to preview a grouped message (with --event failed); with --event digest, the batch's member accounts")
 	asJSON := fs.Bool("json", false, "print one JSON object alone: each sink's name to the list of its message bodies")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
@@ -46,12 +47,12 @@ func runPreview(_ context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "export-notifier preview: "+format+"\n", a...)
 		return code
 	}
-	typ, err := event.ParseType(*typeName)
+	typ, err := previewType(*typeName)
 	if err != nil {
 		return fs.usageError(env, "--event: "+err.Error())
 	}
-	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed) {
-		return fs.usageError(env, fmt.Sprintf("--count %d: want 1, or up to 1000 with --event failed", *count))
+	if *count < 1 || *count > 1000 || (*count > 1 && typ != event.Failed && typ != event.Digest) {
+		return fs.usageError(env, fmt.Sprintf("--count %d: want 1, or up to 1000 with --event failed or digest", *count))
 	}
 	events, err := previewEvents(typ, *count, *kindName, *account)
 	if err != nil {
@@ -179,6 +180,9 @@ func previewJSON(names []string, rendered [][]notify.Rendering) ([]byte, error) 
 // sample's error code, as one cycle's would. A completion resolves a
 // failure, so that incident tools show what they would receive.
 func previewEvents(typ event.Type, count int, kind, account string) ([]event.Event, error) {
+	if typ == event.Digest {
+		return []event.Event{notify.SampleDigest(max(count, 2), false)}, nil
+	}
 	events := make([]event.Event, count)
 	for i := range events {
 		ev := notify.SampleEvent(typ)
@@ -227,4 +231,13 @@ func indentJSON(body []byte) []byte {
 		return body
 	}
 	return b.Bytes()
+}
+
+// previewType is the event type --event names: one of NOTIFY_ON's, or
+// digest.
+func previewType(name string) (event.Type, error) {
+	if name == string(event.Digest) {
+		return event.Digest, nil
+	}
+	return event.ParseType(name)
 }

@@ -29,11 +29,15 @@ func runStart(ctx context.Context, args []string, env Env) int {
 		"start --kind asset --export-type assetInstance [--lang en] ...\n"+
 			"start --kind vul --type cve [--dealed n] ...\n"+
 			"start --kind suspEvent [--levels serious] ...\n"+
-			"start --spec '{\"kind\": \"asset\", \"exportType\": \"assetInstance\"}'",
+			"start --spec '{\"kind\": \"asset\", \"exportType\": \"assetInstance\"}'\n"+
+			"start --accounts all --export-type assetInstance",
 		"Starts one Security Center export, prints {\"export\": \"kind:id\", \"requestId\": ...},\n"+
 			"and records it in the state (STATE_URL) so the next poll watches it. It does not retry\n"+
 			"once the request may have arrived. Reads SAS_REGION, SAS_ENDPOINT,\n"+
-			"RESOURCE_DIRECTORY_ACCOUNT_ID, STATE_URL and the ALIBABA_CLOUD_* credentials.",
+			"RESOURCE_DIRECTORY_ACCOUNT_ID, STATE_URL and the ALIBABA_CLOUD_* credentials.\n"+
+			"With --accounts (all, or member account IDs) it starts one asset export per member\n"+
+			"account, as one batch, within POLL_QPS, and prints {\"starts\": [...]}; exit 1 when\n"+
+			"any of them did not start.",
 		"start --export-type assetInstance --lang en",
 		"start --kind vul --type cve --dealed n --necessity asap,later",
 		"start --kind suspEvent --levels serious --time-start '2026-11-01 00:00:00'")
@@ -53,6 +57,9 @@ func runStart(ctx context.Context, args []string, env Env) int {
 	spec, problem := startSpecOf(fs, flags, spec, *rawSpec)
 	if problem != "" {
 		return fs.usageError(env, problem)
+	}
+	if spec.Accounts != "" {
+		return runStartBatch(ctx, spec, *timeout, env)
 	}
 	client, cfg, err := app.NewClient(env.Getenv, app.CredentialsFrom(env.Getenv), nil)
 	if err != nil {

@@ -26,6 +26,7 @@ type statusReport struct {
 	Finished    []statusTombstone   `json:"finished"`
 	Undelivered []statusUndelivered `json:"undelivered"`
 	Starts      []statusStart       `json:"starts"`
+	Batches     []statusBatch       `json:"batches"`
 }
 
 type statusExport struct {
@@ -98,7 +99,8 @@ func runStatus(ctx context.Context, args []string, env Env) int {
 	flags := newFlags("status", "status [--json]",
 		"Prints what the state at STATE_URL (default "+app.DefaultStateURL+") holds:\n"+
 			"pending exports, their last status, undelivered events per sink, and\n"+
-			"the exports payloads asked to start, with what came of each.",
+			"the exports payloads asked to start, with what came of each, and the\n"+
+			"batches of member accounts' exports with their progress.",
 		"status",
 		"STATE_URL=oss://bucket/prefix status --json")
 	asJSON := flags.Bool("json", false, "print JSON instead of tables")
@@ -188,6 +190,7 @@ func newStatusReport(location string, s *state.Snapshot) statusReport {
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
+	r.Batches = newStatusBatches(s)
 	return r
 }
 
@@ -254,6 +257,7 @@ func (r statusReport) writeTables(w io.Writer, now time.Time) error {
 			fmt.Fprintf(tw, "%s\t%s ago\t%s\n", st.Spec, statusAgo(now, st.Requested), st.outcomeText())
 		}
 	}
+	writeBatches(tw, r.Batches, now)
 	return tw.Flush()
 }
 

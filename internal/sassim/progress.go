@@ -25,6 +25,11 @@ func (s *Simulator) answer(w http.ResponseWriter, r *http.Request, call *Call, n
 		st = &exportState{spec: Export{Ref: event.Ref{Kind: call.Ref.Kind, ID: call.Ref.ID}}}
 		s.exports[key] = st
 	}
+	if apiErr := s.otherAccount(st, call.Ref.Account); apiErr != nil {
+		s.mu.Unlock()
+		s.refuse(w, r, call, apiErr)
+		return
+	}
 	st.asked++
 	fault := st.spec.Fault
 	faulty := fault.Times == 0 || st.asked <= fault.Times

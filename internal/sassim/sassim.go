@@ -21,6 +21,10 @@
 // It also starts exports (ExportRecord, ExportVul, ExportSuspEvents): each
 // start registers a new export under a new ID, which then progresses like
 // an unscripted one; FailStarts scripts faults for starts.
+//
+// For multi-account management, SetMembers gives it the member accounts
+// that DescribeMonitorAccounts lists, some of which it may refuse with
+// RdCheckNoPermission when a start or a Describe call names them.
 package sassim
 
 import (
@@ -156,6 +160,7 @@ type Simulator struct {
 	calls     []Call
 	throttled int
 	starts    starts // ExportRecord, ExportVul, ExportSuspEvents (start.go)
+	members   Members
 }
 
 type exportKey struct {

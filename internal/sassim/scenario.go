@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -27,13 +28,15 @@ import (
 //	    {"ref": "warning:8", "fault": {"code": "NoPermission"}},
 //	    {"ref": "suspEvent:9", "fail": true},
 //	    {"ref": "asset:10", "stuck": true, "fault": {"drop": true, "times": 1, "latency": "2s"}}
-//	  ]
+//	  ],
+//	  "members": [16670360956, 16670360957], "refusedMembers": [16670360957]
 //	}
 //
 // Every field is optional; unknown fields are an error.
 type Scenario struct {
 	Options Options
 	Exports []Export
+	Members Members
 }
 
 type scenarioFile struct {
@@ -43,6 +46,8 @@ type scenarioFile struct {
 	Steps           int            `json:"steps"`
 	Latency         string         `json:"latency"`
 	Exports         []scenarioItem `json:"exports"`
+	Members         []int64        `json:"members"`
+	RefusedMembers  []int64        `json:"refusedMembers"`
 }
 
 type scenarioItem struct {
@@ -111,6 +116,12 @@ func ParseScenario(data []byte) (Scenario, error) {
 		return Scenario{}, err
 	}
 	sc.Options.Latency = d
+	for _, a := range append(slices.Clone(f.Members), f.RefusedMembers...) {
+		if a <= 0 {
+			return Scenario{}, fmt.Errorf("member account %d: want a positive account ID", a)
+		}
+	}
+	sc.Members = Members{Accounts: f.Members, Refused: f.RefusedMembers}
 	seen := map[exportKey]int{}
 	for i, item := range f.Exports {
 		e, err := item.export()
@@ -203,5 +214,6 @@ func (sc Scenario) Simulator() *Simulator {
 	for _, e := range sc.Exports {
 		s.Add(e)
 	}
+	s.SetMembers(sc.Members)
 	return s
 }

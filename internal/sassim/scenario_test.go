@@ -58,6 +58,8 @@ func TestParseScenarioRejectsBadItems(t *testing.T) {
 		{`{"steps": -3}`, `steps -3`},
 		{`{"accessKeyId": "a"}`, `accessKeyId and accessKeySecret go together`},
 		{`{"securityToken": "t"}`, `securityToken needs`},
+		{`{"members": [1, -2]}`, `member account -2: want a positive account ID`},
+		{`{"members": [1], "refusedMembers": [0]}`, `member account 0`},
 		{`{} {}`, `data after the JSON object`},
 		{`[]`, `not a scenario`},
 		{`{"exports": [{"ref": 1, "steps": 2, "steps": 3}]}`, `field "steps" is given twice in exports[0]`},
@@ -123,4 +125,16 @@ func FuzzParseScenario(f *testing.F) {
 		}
 		sc.Simulator() // builds without panicking
 	})
+}
+
+func TestScenarioMembers(t *testing.T) {
+	sc, err := sassim.ParseScenario([]byte(`{"members": [1001, 1002], "refusedMembers": [1002]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdk := sdkFor(t, sc.Simulator(), sassim.DemoAccessKeySecret)
+	list, err := sdk.DescribeMonitorAccountsWithOptions(noRetries)
+	if err != nil || len(list.Body.AccountIds) != 2 {
+		t.Fatalf("DescribeMonitorAccounts = %v, %v; want the scenario's two members", list, err)
+	}
 }

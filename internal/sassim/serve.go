@@ -48,12 +48,17 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	kind, ok := actions[call.Action]
 	startKind, starting := startActions[call.Action]
-	if !ok && !starting {
+	listing := call.Action == "DescribeMonitorAccounts"
+	if !ok && !starting && !listing {
 		s.refuse(w, r, &call, &apiError{http.StatusNotFound, "InvalidAction.NotFound", "Specified api is not found, please check your url and method."})
 		return
 	}
 	if v := r.Header.Get("x-acs-version"); v != APIVersion {
 		s.refuse(w, r, &call, &apiError{http.StatusBadRequest, "InvalidVersion", fmt.Sprintf("Specified parameter Version %q is not valid.", v)})
+		return
+	}
+	if listing {
+		s.describeMembers(w, &call)
 		return
 	}
 	if starting {
@@ -62,6 +67,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ref, apiErr := readRef(r, body, kind)
 	call.Ref = ref
+	if apiErr == nil {
+		apiErr = s.checkMember(ref.Account)
+	}
 	if apiErr != nil {
 		s.refuse(w, r, &call, apiErr)
 		return

@@ -78,6 +78,10 @@ func (s *Simulator) start(w http.ResponseWriter, r *http.Request, body []byte, c
 	if raw := params.Get("ResourceDirectoryAccountId"); raw != "" {
 		call.Ref.Account, _ = strconv.ParseInt(raw, 10, 64) // checked above
 	}
+	if apiErr := s.checkMember(call.Ref.Account); apiErr != nil {
+		s.refuse(w, r, call, apiErr)
+		return
+	}
 
 	fault, status, fileName, refused := s.claimStart(call, kind, params, now)
 	if refused {

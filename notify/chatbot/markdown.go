@@ -27,6 +27,8 @@ func Markdown(events []event.Event, includeLink bool, maxBytes int) (title, text
 			md.Reset()
 			return markdownGroup(&md, events, budget)
 		}, fits)
+	case events[0].Type == event.Digest:
+		title = markdownDigest(&md, events[0], includeLink, maxBytes)
 	default:
 		// A long error message is cut further until the message fits.
 		title = Shrink(MaxMessage, 50, func(budget int) string {

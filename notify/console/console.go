@@ -45,9 +45,12 @@ func (c *console) Notify(_ context.Context, events []event.Event) error {
 	return nil
 }
 
-// ConsoleLine is the console's line for ev: the summary, and for failures
-// with a known code a hint.
+// Line is the console's line for ev: the summary, and for failures
+// with a known code a hint; for a batch digest, a few lines.
 func Line(ev event.Event, includeLink bool) string {
+	if ev.Type == event.Digest {
+		return digestLines(ev, includeLink)
+	}
 	s := notify.Summary(ev, includeLink)
 	if ev.Error != nil {
 		if h := notify.Hint(ev.Status.Kind, ev.Error.Code); h != "" {

@@ -97,6 +97,8 @@ func Render(events []event.Event, includeLink bool) Message {
 			b, err := json.Marshal(c)
 			return err != nil || len(b) <= maxBody-500
 		})
+	case events[0].Type == event.Digest:
+		card = larkDigest(events[0], includeLink)
 	default:
 		card = larkSingle(events[0], includeLink)
 	}

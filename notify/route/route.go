@@ -83,9 +83,13 @@ func (f *Filter) addTerm(term string, seen map[string]bool) (string, error) {
 func (f *Filter) add(field, v string) error {
 	switch field {
 	case "type":
+		if v == string(event.Digest) {
+			f.types = append(f.types, event.Digest)
+			return nil
+		}
 		t, err := event.ParseType(v)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w, or digest", err)
 		}
 		f.types = append(f.types, t)
 	case "kind":
@@ -108,11 +112,13 @@ func (f *Filter) add(field, v string) error {
 	return nil
 }
 
-// Takes reports whether ev passes every term of f.
+// Takes reports whether ev passes every term of f. A digest tells of
+// many member accounts at once, so a route that names accounts does not
+// take it.
 func (f Filter) Takes(ev event.Event) bool {
+	account := f.accounts == nil || ev.Type != event.Digest && slices.Contains(f.accounts, ev.Status.Account)
 	return (f.types == nil || slices.Contains(f.types, ev.Type)) &&
-		(f.kinds == nil || slices.Contains(f.kinds, ev.Status.Kind)) &&
-		(f.accounts == nil || slices.Contains(f.accounts, ev.Status.Account))
+		(f.kinds == nil || slices.Contains(f.kinds, ev.Status.Kind)) && account
 }
 
 // IsZero reports whether f takes every event.

@@ -29,6 +29,11 @@ func TestTakes(t *testing.T) {
 		{" type = completed , failed ; kind = vul ;", sample(event.Completed, event.Vul, 0), true},
 		{"type=completed,failed;kind=vul,hc", sample(event.Completed, event.Asset, 0), false},
 		{"type=failed,stalled;account=own,42", sample(event.Stalled, event.Asset, 42), true},
+		// A batch's digest: named by type, and never by account.
+		{"type=digest;kind=asset", sample(event.Digest, event.Asset, 42), true},
+		{"type=completed,failed", sample(event.Digest, event.Asset, 0), false},
+		{"account=42", sample(event.Digest, event.Asset, 42), false},
+		{"kind=asset", sample(event.Digest, event.Asset, 42), true},
 	}
 	for _, c := range cases {
 		f, err := Parse("SLACK_ROUTE", c.route)

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"flag"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -34,6 +35,7 @@ func slackGoldenCases() map[string][]event.Event {
 	early.Status.State, early.Status.Progress, early.Status.CurrentCount, early.Status.TotalCount = event.Init, 0, 0, 0
 	cases["running"] = []event.Event{notify.SampleEvent(event.Running)}
 	cases["running_init"] = []event.Event{early}
+	maps.Copy(cases, notifytest.DigestGoldenCases())
 	return cases
 }
 

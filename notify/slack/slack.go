@@ -66,6 +66,8 @@ func Render(events []event.Event, includeLink bool) Message {
 		return slackStarted(ev)
 	case event.Running:
 		return slackRunning(ev)
+	case event.Digest:
+		return slackDigest(ev, includeLink)
 	default:
 		return slackStalled(ev)
 	}

@@ -44,6 +44,9 @@ type EventData struct {
 	// Archive, for completions with ARCHIVE_URL set, is where the file is
 	// kept (bucket, key, size, crc64) and when the link to it expires.
 	Archive *event.Archive `json:"archive,omitempty"`
+	// Digest, for digest events, is the batch's summary: a row per ready
+	// export of a member account, the failures grouped by code.
+	Digest *event.BatchDigest `json:"digest,omitempty"`
 }
 
 // NewCloudEvent describes ev as a CloudEvent; the link is left out unless
@@ -69,6 +72,7 @@ func NewCloudEvent(ev event.Event, includeLink bool) CloudEvent {
 		Error:                      ev.Error,
 		Start:                      ev.Start,
 		Archive:                    ev.Archive,
+		Digest:                     notify.DigestOf(ev, includeLink),
 	}
 	if includeLink {
 		d.Link = st.Link

@@ -4,8 +4,10 @@ package notifytest
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +43,32 @@ func GoldenCases() map[string][]event.Event {
 		"stalled":            {notify.SampleEvent(event.Stalled)},
 		"started":            {notify.SampleEvent(event.Started)},
 	}
+}
+
+// DigestGoldenCases are a batch's digests: complete, partial, and one of
+// 200 member accounts, more than any chat message has room for.
+func DigestGoldenCases() map[string][]event.Event {
+	return map[string][]event.Event{
+		"digest":         {notify.SampleDigest(12, false)},
+		"digest_partial": {notify.SampleDigest(5, true)},
+		"digest_200":     {notify.SampleDigest(200, false)},
+	}
+}
+
+// StormDigest is a digest no chat message has room for: 200 member
+// accounts and 40 error codes, each with a long message full of
+// characters that markup reads.
+func StormDigest() event.Event {
+	ev := notify.SampleDigest(200, false)
+	d := *ev.Digest
+	d.Failures = nil
+	for i := range 40 {
+		d.Failures = append(d.Failures, event.DigestFailure{Code: fmt.Sprintf("Error.Code%02d", i),
+			Message: strings.Repeat("消息<&>|*_😀 ", 200), Accounts: []int64{int64(2000 + 2*i), int64(2001 + 2*i)}})
+	}
+	d.Failed = 80
+	ev.Digest = &d
+	return ev
 }
 
 // Golden compares got with testdata/name.golden, or with update rewrites

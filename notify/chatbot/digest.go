@@ -1,0 +1,66 @@
+package chatbot
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/notify"
+)
+
+// digestMaxAccounts is how many accounts a failure line names.
+const digestMaxAccounts = 20
+
+// markdownDigest writes a batch's digest: the headline, a markdown table
+// of account, file (linked), rows, then the failures by code with their
+// hints. Rows beyond maxBytes end in "and N more".
+func markdownDigest(md *markdown, ev event.Event, includeLink bool, maxBytes int) string {
+	d := notify.DigestOf(ev, includeLink)
+	if d == nil {
+		return markdownSingle(md, ev, includeLink, MaxMessage)
+	}
+	title := notify.Cut(notify.OneLine(notify.DigestHeadline(d)), MaxTitle, notify.Chars)
+	var tail markdown
+	failures, more := notify.DigestFailures(d)
+	for _, f := range failures {
+		tail.failure(f.Code, notify.Plural(len(f.Accounts), "account")+" ("+notify.AccountList(f.Accounts, digestMaxAccounts)+"): "+notify.OneLine(f.Message))
+		tail.hint(notify.Hint(ev.Status.Kind, f.Code))
+	}
+	if more != "" {
+		tail.paragraph(more)
+	}
+	if note := notify.DigestNote(d); note != "" {
+		tail.paragraph(note)
+	}
+	tail.small(Footer(ev))
+
+	md.heading(title)
+	if len(d.Rows) > 0 {
+		lines := make([]string, len(d.Rows))
+		for i, r := range d.Rows {
+			lines[i] = digestRowMarkdown(r)
+		}
+		room := maxBytes - md.Len() - tail.Len() - 200 // the table's head, the blank lines
+		rows := notify.PackLines(lines, room, 1, notify.Bytes)
+		md.block("| Account | File | Rows |\n| --- | --- | ---: |\n" + strings.Join(rows, "\n"))
+	}
+	md.block(tail.String())
+	return title
+}
+
+// digestRowMarkdown is one table row; "…and N more" is a row of its own
+// only in the account column, which PackLines adds as it is.
+func digestRowMarkdown(r event.DigestRow) string {
+	name := notify.OneLine(r.FileName)
+	if name == "" {
+		name = r.Export
+	}
+	file := mdCell(name)
+	if r.Link != "" {
+		file = "[" + file + "](" + strings.NewReplacer("(", "%28", ")", "%29", "|", "%7C").Replace(r.Link) + ")"
+	}
+	return "| " + strconv.FormatInt(r.Account, 10) + " | " + file + " | " + notify.Thousands(r.TotalCount) + " |"
+}
+
+// mdCell is text safe in a table cell: no HTML, no cell separator.
+func mdCell(s string) string { return strings.ReplaceAll(mdText(s), "|", "\\|") }
