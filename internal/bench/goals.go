@@ -25,30 +25,14 @@ const (
 	goalPendingRSSBytes = 96_000_000
 )
 
-// goalRows measures the state's goals: start-up to first request with 1
-// and goalStartupAtState exports in the state, a warm cycle with nothing
-// to poll, and peak RSS when every export finishes in one cycle and with
-// many pending. Peak RSS comes first, while this process is small.
+// goalRows measures the state's goals: peak RSS when every export
+// finishes in one cycle and with many pending, start-up to first request
+// with 1 and goalStartupAtState exports in the state, and a warm cycle
+// with nothing to poll. Peak RSS comes first, while this process is small.
 func goalRows(ctx context.Context, binary, dir string, runs int) ([]row, error) {
-	floor := selfPeakRSS()
-	progress("peak RSS: %d exports all finishing in one cycle", goalAllFinishAt)
-	all, err := memoryWith(ctx, binary, dir, goalAllFinishAt, simulatorScript{First: memoryFirstID, Fast: goalAllFinishAt, Every: 1})
+	rows, err := goalMemoryRows(ctx, binary, dir)
 	if err != nil {
 		return nil, err
-	}
-	progress("peak RSS: %d exports pending", goalPendingAt)
-	pending, err := memoryWith(ctx, binary, dir, goalPendingAt, simulatorScript{First: memoryFirstID})
-	if err != nil {
-		return nil, err
-	}
-	floorNote := fmt.Sprintf("; figures under %s would be the measuring process's", megabytes(floor))
-	rows := []row{
-		{Figure: fmt.Sprintf("peak RSS, %s exports all finishing in one cycle", thousands(goalAllFinishAt)), Measured: megabytes(all.Next.MaxRSS),
-			Goal: "< 64 MB", Met: met(all.Next.MaxRSS < goalRSSBytes),
-			Notes: fmt.Sprintf("1 run: the second cycle of `poll` (all %s announced on the console) in %s; the first, every export new, %s%s", thousands(goalAllFinishAt), seconds(all.Next.Elapsed), megabytes(all.First.MaxRSS), floorNote)},
-		{Figure: fmt.Sprintf("peak RSS, %s exports pending", thousands(goalPendingAt)), Measured: megabytes(pending.Next.MaxRSS),
-			Goal: "< 96 MB", Met: met(pending.Next.MaxRSS < goalPendingRSSBytes),
-			Notes: fmt.Sprintf("1 run: the second cycle of `poll` over EXPORT_IDS=@file, all still exporting, in %s; the first %s%s", seconds(pending.Next.Elapsed), megabytes(pending.First.MaxRSS), floorNote)},
 	}
 	for _, inState := range []int{0, goalStartupAtState} {
 		progress("start-up: %d runs of %s poll, %d exports in the state", runs, binary, inState)
@@ -67,6 +51,31 @@ func goalRows(ctx context.Context, binary, dir string, runs int) ([]row, error) 
 		return nil, err
 	}
 	return append(rows, warm), nil
+}
+
+// goalMemoryRows measures peak RSS when every export finishes in one
+// cycle and with many pending.
+func goalMemoryRows(ctx context.Context, binary, dir string) ([]row, error) {
+	floor := selfPeakRSS()
+	progress("peak RSS: %d exports all finishing in one cycle", goalAllFinishAt)
+	all, err := memoryWith(ctx, binary, dir, goalAllFinishAt, simulatorScript{First: memoryFirstID, Fast: goalAllFinishAt, Every: 1})
+	if err != nil {
+		return nil, err
+	}
+	progress("peak RSS: %d exports pending", goalPendingAt)
+	pending, err := memoryWith(ctx, binary, dir, goalPendingAt, simulatorScript{First: memoryFirstID})
+	if err != nil {
+		return nil, err
+	}
+	floorNote := fmt.Sprintf("; figures under %s would be the measuring process's", megabytes(floor))
+	return []row{
+		{Figure: fmt.Sprintf("peak RSS, %s exports all finishing in one cycle", thousands(goalAllFinishAt)), Measured: megabytes(all.Next.MaxRSS),
+			Goal: "< 64 MB", Met: met(all.Next.MaxRSS < goalRSSBytes),
+			Notes: fmt.Sprintf("1 run: the second cycle of `poll` (all %s announced on the console) in %s; the first, every export new, %s%s", thousands(goalAllFinishAt), seconds(all.Next.Elapsed), megabytes(all.First.MaxRSS), floorNote)},
+		{Figure: fmt.Sprintf("peak RSS, %s exports pending", thousands(goalPendingAt)), Measured: megabytes(pending.Next.MaxRSS),
+			Goal: "< 96 MB", Met: met(pending.Next.MaxRSS < goalPendingRSSBytes),
+			Notes: fmt.Sprintf("1 run: the second cycle of `poll` over EXPORT_IDS=@file, all still exporting, in %s; the first %s%s", seconds(pending.Next.Elapsed), megabytes(pending.First.MaxRSS), floorNote)},
+	}, nil
 }
 
 // memoryFirstID is the first export ID the peak-RSS runs watch.

@@ -52,9 +52,10 @@ func main() {
 	memoryAt := flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured")
 	stateOnly := flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)")
 	goalsOnly := flag.Bool("goals-only", false, "print only the state's goals: start-up with a large state, a warm cycle, peak RSS at scale")
+	memoryOnly := flag.Bool("memory-only", false, "print only the peak-RSS goals: every export finishing in one cycle, and many pending")
 	flag.Parse()
-	if *goalsOnly {
-		if err := runGoals(*binary, *startupRuns); err != nil {
+	if *goalsOnly || *memoryOnly {
+		if err := runGoals(*binary, *startupRuns, *memoryOnly); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -179,15 +180,19 @@ func runState() error {
 	return nil
 }
 
-// runGoals prints the state's goals alone.
-func runGoals(binary string, runs int) error {
+// runGoals prints the state's goals alone, or only those of peak RSS.
+func runGoals(binary string, runs int, memoryOnly bool) error {
 	began := time.Now()
 	dir, err := os.MkdirTemp("", "export-notifier-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	rows, err := goalRows(context.Background(), binary, dir, runs)
+	measure := func(ctx context.Context) ([]row, error) { return goalRows(ctx, binary, dir, runs) }
+	if memoryOnly {
+		measure = func(ctx context.Context) ([]row, error) { return goalMemoryRows(ctx, binary, dir) }
+	}
+	rows, err := measure(context.Background())
 	if err != nil {
 		return err
 	}
