@@ -109,7 +109,9 @@ func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 		takeover := takenOver(s, d, r.id)
 		if s.Claim(r.id, d, t, r.lease) {
 			p.claimed = append(p.claimed, d)
-			p.takeovers[dueKey(d)] = takeover
+			if takeover {
+				p.takeovers[dueKey(d)] = true
+			}
 		}
 	}
 	p.messages = planMessages(s, polls, r.updaters, r.id, t, r.lease)

@@ -143,7 +143,10 @@ type Due struct {
 	ExportKey string // event.Ref.String() of the export
 	EventKey  string // event.Event.Key() of the event
 	Sink      string
-	Event     event.Event
+	// Event is the recorded event, shared with the state: a cycle lists
+	// and hands on thousands of these, and an event never changes once
+	// recorded. Do not change it.
+	Event *event.Event
 }
 
 // NewSnapshot returns an empty snapshot, as Load returns when the store
@@ -261,7 +264,7 @@ func (s *Snapshot) Due(sinks []string, now time.Time) []Due {
 				if !ok || d.Delivered() || d.ClaimedAt(now) {
 					continue
 				}
-				out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: r.Event})
+				out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: &r.Event})
 			}
 		}
 	}
@@ -278,7 +281,7 @@ func (s *Snapshot) Undelivered() []Due {
 			r := e.Events[vk]
 			for _, sink := range sortedKeys(r.Deliveries) {
 				if !r.Deliveries[sink].Delivered() {
-					out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: r.Event})
+					out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: &r.Event})
 				}
 			}
 		}
