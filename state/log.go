@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,6 +55,8 @@ type logStore struct {
 	// than a mutex, so that waiting for it ends with the context.
 	sem  chan struct{}
 	warm *warmState
+	// isWarm says warm is set, for those who must not wait for sem.
+	isWarm atomic.Bool
 }
 
 // warmState is the newest state the store knows, never handed out.
@@ -73,6 +76,9 @@ func newLogStore(b backend, opts Options) *logStore {
 }
 
 func (st *logStore) logger() *slog.Logger { return st.log }
+
+// warmed reports whether the store holds a state it read or wrote before.
+func (st *logStore) warmed() bool { return st.isWarm.Load() }
 
 func (st *logStore) Location() string { return st.b.location() }
 
@@ -168,6 +174,7 @@ func (st *logStore) refreshOnce(ctx context.Context) (retry bool, err error) {
 			return retry, err
 		}
 		st.warm = w
+		st.isWarm.Store(true)
 	}
 	w := st.warm
 	for v := w.s.Version + 1; l.records[v]; v++ {
