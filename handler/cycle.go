@@ -86,11 +86,15 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return r.res, err
 	}
+	// The checks are recorded (and a large cycle's summarised) now, so
+	// that nothing holds the polls while the sinks are sent to.
+	r.res.recordChecks(polls)
+	r.res = r.res.summarised(snap, r.started)
 	out := r.deliver(ctx, p, snap)
 	if snap, err = r.settle(ctx, snap, out); err != nil {
 		return r.res, err
 	}
-	return r.report(snap, polls, out).summarised(snap, r.started), nil
+	return r.report(snap, out), nil
 }
 
 // nothingToWatch tells someone whose cycle had nothing to check what
