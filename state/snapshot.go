@@ -254,8 +254,18 @@ func (s *Snapshot) AddEvent(ref event.Ref, ev event.Event, sinks []string) bool 
 // live claims are not due either: it sends what it claimed, not what Due
 // lists after the claim was committed.
 func (s *Snapshot) Due(sinks []string, now time.Time) []Due {
+	// Most exports of a large state are long delivered: sort only the keys
+	// of those with something due, so that a cycle with nothing to send
+	// costs one pass over the state.
+	var keys []string
+	for ek, e := range s.Exports {
+		if hasDue(e, sinks, now) {
+			keys = append(keys, ek)
+		}
+	}
+	slices.Sort(keys)
 	var out []Due
-	for _, ek := range sortedKeys(s.Exports) {
+	for _, ek := range keys {
 		e := s.Exports[ek]
 		for _, vk := range sortedKeys(e.Events) {
 			r := e.Events[vk]
@@ -269,6 +279,19 @@ func (s *Snapshot) Due(sinks []string, now time.Time) []Due {
 		}
 	}
 	return out
+}
+
+// hasDue reports whether e has a delivery to one of sinks that is due at
+// now (see Due).
+func hasDue(e *Export, sinks []string, now time.Time) bool {
+	for _, r := range e.Events {
+		for _, sink := range sinks {
+			if d, ok := r.Deliveries[sink]; ok && !d.Delivered() && !d.ClaimedAt(now) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Undelivered lists every delivery not yet accepted by its sink, claimed
@@ -363,13 +386,18 @@ func (s *Snapshot) Prune(now time.Time, retention time.Duration) []event.Ref {
 		retention = DefaultRetention
 	}
 	s.pruneStarts(now, retention)
-	var dropped []event.Ref
-	for _, k := range sortedKeys(s.Exports) {
-		e := s.Exports[k]
+	// Few exports expire at a time: sort only their keys.
+	var expired []string
+	for k, e := range s.Exports {
 		if !e.Finished.IsZero() && now.Sub(e.Finished) > retention {
-			dropped = append(dropped, e.Ref)
-			delete(s.Exports, k)
+			expired = append(expired, k)
 		}
+	}
+	slices.Sort(expired)
+	var dropped []event.Ref
+	for _, k := range expired {
+		dropped = append(dropped, s.Exports[k].Ref)
+		delete(s.Exports, k)
 	}
 	return dropped
 }
