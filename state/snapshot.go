@@ -61,7 +61,7 @@ type Export struct {
 	// it succeeded.
 	LastError string
 	// Events holds the events decided about the export, keyed by
-	// event.Event.Key().
+	// event.Event.Key(); nil until the first (AddEvent adds it).
 	Events map[string]*Record
 	// Messages holds, per sink that edits its messages, the message kept
 	// about the export.
@@ -173,7 +173,6 @@ func (s *Snapshot) Watch(ref event.Ref, now time.Time) *Export {
 		Status:     event.Status{Ref: ref},
 		FirstSeen:  now,
 		LastChange: now,
-		Events:     map[string]*Record{},
 	}
 	s.Exports[key] = e
 	return e
