@@ -107,7 +107,9 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if snap, polls, out, err = r.follow(ctx, seeds, snap, polls, out); err != nil {
 		return r.res, err
 	}
-	return r.report(snap, polls, out).summarised(snap, r.started), nil
+	r.res.recordChecks(polls)
+	r.res = r.res.summarised(snap, r.started)
+	return r.report(snap, out), nil
 }
 
 // nothingToWatch tells someone whose cycle had nothing to check what

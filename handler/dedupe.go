@@ -30,7 +30,7 @@ func (r *run) skipFound(ctx context.Context, sink notify.Notifier, dues []state.
 	var asked []event.Event
 	for _, d := range dues {
 		if takeovers[d.Event.ID] {
-			asked = append(asked, d.Event)
+			asked = append(asked, *d.Event)
 		}
 	}
 	if len(asked) == 0 {

@@ -159,7 +159,7 @@ func (r *run) updateMessages(ctx context.Context, u notify.Updater, dues []state
 			rest = append(rest, d)
 			continue
 		}
-		attempts, err := r.retrier.Update(ctx, u, handle, d.Event)
+		attempts, err := r.retrier.Update(ctx, u, handle, *d.Event)
 		var sinkErr *notify.Error
 		if errors.As(err, &sinkErr) && !sinkErr.Retryable {
 			// The message is gone (deleted, say): tell it in a new one.
@@ -178,7 +178,7 @@ func (r *run) sendEach(ctx context.Context, sink notify.Notifier, dues []state.D
 	byID := make(map[string]state.Due, len(dues))
 	events := make([]event.Event, len(dues))
 	for i, d := range dues {
-		events[i] = d.Event
+		events[i] = *d.Event
 		byID[d.Event.ID] = d
 	}
 	defer func() {

@@ -58,6 +58,10 @@ func (c *Cycle) checkUntil(ctx context.Context, refs []event.Ref, limiter *rate.
 				}
 				out[i].status, out[i].err = safeGet(ctx, c.Checker, refs[i])
 				out[i].at = c.now()
+				// The raw response is for debugging a single check; held
+				// for every export until the cycle ends it would cost more
+				// than the rest of the poll.
+				out[i].status.Raw = nil
 				if out[i].err != nil && ctx.Err() != nil {
 					// The call was cut short by the cycle's own deadline, not
 					// by Security Center: try again next cycle, tell no one.

@@ -58,7 +58,8 @@ type EventResult struct {
 	Error    string     `json:"error,omitempty"`
 }
 
-func (r *Result) record(polls []poll, snap *state.Snapshot, sinks []string) {
+// recordChecks records this cycle's checks.
+func (r *Result) recordChecks(polls []poll) {
 	r.Exports = make([]ExportResult, 0, len(polls))
 	r.Events = []EventResult{}
 	for _, p := range polls {
@@ -79,6 +80,10 @@ func (r *Result) record(polls []poll, snap *state.Snapshot, sinks []string) {
 		}
 		r.Exports = append(r.Exports, e)
 	}
+}
+
+// recordPending counts, per sink, the deliveries snap has not made.
+func (r *Result) recordPending(snap *state.Snapshot, sinks []string) {
 	r.Pending = make(map[string]int, len(sinks))
 	for _, sink := range sinks {
 		r.Pending[sink] = 0

@@ -125,7 +125,9 @@ func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 		takeover := takenOver(s, d, r.id)
 		if s.Claim(r.id, d, t, r.lease) {
 			p.claimed = append(p.claimed, d)
-			p.takeovers[dueKey(d)] = takeover
+			if takeover {
+				p.takeovers[dueKey(d)] = true
+			}
 		}
 	}
 	p.messages = planMessages(s, r.c.ownMessages(s, polls), r.updaters, takers, r.id, t, r.lease)
@@ -162,7 +164,8 @@ func (r *run) decide(ctx context.Context, snap *state.Snapshot, polls []poll) (*
 // dryRun reports what the cycle would send, committing nothing.
 func (r *run) dryRun(snap *state.Snapshot, polls []poll) Result {
 	p, _ := r.decideIn(snap, polls) // ErrNoChange only says nothing would be committed
-	r.res.record(polls, snap, r.sinks)
+	r.res.recordChecks(polls)
+	r.res.recordPending(snap, r.sinks)
 	for _, d := range p.claimed {
 		r.res.Events = append(r.res.Events, EventResult{ID: d.Event.ID, Type: d.Event.Type, Export: d.ExportKey, Sink: d.Sink, Outcome: "would send"})
 	}
@@ -187,9 +190,10 @@ func (r *run) settle(ctx context.Context, snap *state.Snapshot, out sent) (*stat
 	return snap, nil
 }
 
-// report completes the cycle's result.
-func (r *run) report(snap *state.Snapshot, polls []poll, out sent) Result {
-	r.res.record(polls, snap, r.sinks)
+// report completes the cycle's result, whose checks were recorded and
+// summarised once decided (see Run).
+func (r *run) report(snap *state.Snapshot, out sent) Result {
+	r.res.recordPending(snap, r.sinks)
 	for _, o := range out.deliveries {
 		r.res.Events = append(r.res.Events, o.result())
 	}

@@ -32,7 +32,7 @@ func dieAfterClaiming(t *testing.T, c *Cycle, posted bool) {
 		t.Fatalf("claimed %d deliveries, err %v; want one", len(p.claimed), err)
 	}
 	if posted {
-		if err := c.Sinks[0].Notify(ctx, []event.Event{p.claimed[0].Event}); err != nil {
+		if err := c.Sinks[0].Notify(ctx, []event.Event{*p.claimed[0].Event}); err != nil {
 			t.Fatal(err)
 		}
 	}

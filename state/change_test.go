@@ -210,7 +210,8 @@ func FuzzDecodeRecord(f *testing.F) {
 // TestSharedExportsAreCopiedBeforeChanging checks the copy on write of a
 // loaded snapshot: an export reached through the map directly is the
 // store's, and changing it is refused loudly; one reached through Watch is
-// the snapshot's own, and stays so across commits.
+// the snapshot's own until the commit, which hands it to the store rather
+// than keeping a second copy: after it, Watch copies it again.
 func TestSharedExportsAreCopiedBeforeChanging(t *testing.T) {
 	ctx := context.Background()
 	st := NewMemory()
@@ -235,7 +236,20 @@ func TestSharedExportsAreCopiedBeforeChanging(t *testing.T) {
 	if err := st.Commit(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	own.SetLastError("Throttling") // after the commit, through the same pointer
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("changing an export the commit handed to the store did not panic")
+			}
+		}()
+		own.SetLastError("Throttling")
+	}()
+	if !s.Watch(ref, t0).SetLastError("Throttling") {
+		t.Fatal("the export Watch copied after the commit did not take the change")
+	}
+	if own.LastError != "" {
+		t.Fatalf("the store's copy changed too: %q", own.LastError)
+	}
 	if err := st.Commit(ctx, s); err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,10 @@ func (e *Export) freeze() { e.clean, e.frozen = true, true }
 func (e *Export) clone() *Export {
 	c := *e
 	c.clean, c.frozen = true, false
-	c.Events = make(map[string]*Record, len(e.Events))
+	c.Events = nil
+	if e.Events != nil {
+		c.Events = make(map[string]*Record, len(e.Events))
+	}
 	for k, r := range e.Events {
 		cr := &Record{Event: r.Event, Deliveries: make(map[string]*Delivery, len(r.Deliveries))}
 		for sink, d := range r.Deliveries {

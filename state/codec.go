@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -110,58 +111,95 @@ type wireDelivery struct {
 }
 
 // Encode returns the encoding of s, written with CurrentSchema.
-//
-// The exports are encoded one by one into a single buffer rather than
-// converted all at once and then encoded: a cycle's peak memory is mostly
-// this function's and Decode's short-lived allocations.
 func Encode(s *Snapshot) ([]byte, error) {
-	buf := newValueWriter()
-	put := buf.put
-	buf.AppendString(`{"schema":`)
-	buf.AppendString(strconv.Itoa(CurrentSchema))
-	buf.AppendString(`,"version":`)
-	buf.AppendString(strconv.FormatInt(s.Version, 10))
-	buf.AppendString(`,"updated":`)
-	put(s.Updated)
-	if s.id != "" {
-		buf.AppendString(`,"commit":`)
-		put(s.id)
+	var buf chunkedBuffer
+	if err := encodeSnapshot(&buf, s); err != nil {
+		return nil, err
 	}
-	if s.parent != "" {
-		buf.AppendString(`,"parent":`)
-		put(s.parent)
+	return buf.Bytes(), nil
+}
+
+// encodeSnapshot writes the encoding of s to out, export by export.
+func encodeSnapshot(out io.Writer, s *Snapshot) error {
+	keys := sortedKeys(s.Exports)
+	exports := make([]*Export, len(keys))
+	for i, k := range keys {
+		e := s.Exports[k]
+		if k != e.Ref.String() {
+			return fmt.Errorf("export %s is filed under the key %q", e.Ref, k)
+		}
+		exports[i] = e
 	}
-	buf.AppendString(`,"exports":[`)
+	if err := encodeState(out, stateHeader{s.Version, s.Updated, s.id, s.parent}, exports, s.Starts); err != nil {
+		return fmt.Errorf("encode snapshot: %w", err)
+	}
+	return nil
+}
+
+// stateHeader is what a snapshot and a record say about their version.
+type stateHeader struct {
+	version    int64
+	updated    time.Time
+	id, parent string
+}
+
+// encodeState writes the fields a snapshot and a record share, then the
+// extra fields (a record's removals) that are not empty, as wireSnapshot
+// (and wireRecord) would encode them.
+//
+// The exports are encoded one by one straight to out rather than
+// converted all at once and then encoded: a cycle's peak memory would
+// otherwise be mostly the encoding of the state and its copies.
+func encodeState(out io.Writer, h stateHeader, exports []*Export, starts map[string]*StartRecord, extra ...wireField) error {
+	w := newValueWriter(out)
+	put := w.put
+	w.writeString(`{"schema":` + strconv.Itoa(CurrentSchema) + `,"version":` + strconv.FormatInt(h.version, 10) + `,"updated":`)
+	put(h.updated)
+	if h.id != "" {
+		w.writeString(`,"commit":`)
+		put(h.id)
+	}
+	if h.parent != "" {
+		w.writeString(`,"parent":`)
+		put(h.parent)
+	}
+	w.writeString(`,"exports":[`)
 	// One wireExport, and its events' backing array, serve every export in
 	// turn: each is encoded before the next is filled in.
 	var we wireExport
-	for i, k := range sortedKeys(s.Exports) {
-		e := s.Exports[k]
-		if k != e.Ref.String() {
-			return nil, fmt.Errorf("export %s is filed under the key %q", e.Ref, k)
-		}
+	for i, e := range exports {
 		if err := fillWireExport(&we, e); err != nil {
-			return nil, err
+			return err
 		}
 		if i > 0 {
-			buf.AppendByte(',')
+			w.writeString(",")
 		}
 		put(&we)
 	}
-	buf.AppendByte(']')
-	starts, err := toWireStarts(s.Starts)
+	w.writeString("]")
+	wireStarts, err := toWireStarts(starts)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if len(starts) > 0 {
-		buf.AppendString(`,"starts":`)
-		put(starts)
+	if len(wireStarts) > 0 {
+		w.writeString(`,"starts":`)
+		put(wireStarts)
 	}
-	buf.AppendString("}\n")
-	if buf.err != nil {
-		return nil, fmt.Errorf("encode snapshot: %w", buf.err)
+	for _, f := range extra {
+		if len(f.values) > 0 {
+			w.writeString(`,"` + f.name + `":`)
+			put(f.values)
+		}
 	}
-	return buf.Bytes(), nil
+	w.writeString("}\n")
+	return w.err
+}
+
+// wireField is a field of strings a record adds to a snapshot's, left out
+// when empty.
+type wireField struct {
+	name   string
+	values []string
 }
 
 // fillWireExport makes we the encoding of e, reusing its events' backing
@@ -239,12 +277,10 @@ func toWireStarts(records map[string]*StartRecord) ([]wireStart, error) {
 	return starts, nil
 }
 
-// valueWriter encodes values one by one into chunks. Each value is
-// encoded into scratch, then copied into fixed-size chunks, and the chunks
-// into one slice of the exact size at the end: a buffer doubling as it grew
-// would allocate about twice the snapshot.
+// valueWriter encodes values one by one to a writer. Each value is
+// encoded into scratch, then written on.
 type valueWriter struct {
-	chunkedBuffer
+	out     io.Writer
 	scratch bytes.Buffer
 	enc     *json.Encoder
 	// err is the first error met; the writer writes nothing after it, so
@@ -253,8 +289,8 @@ type valueWriter struct {
 	err error
 }
 
-func newValueWriter() *valueWriter {
-	w := &valueWriter{}
+func newValueWriter(out io.Writer) *valueWriter {
+	w := &valueWriter{out: out}
 	w.enc = json.NewEncoder(&w.scratch)
 	w.enc.SetEscapeHTML(false)
 	return w
@@ -269,21 +305,32 @@ func (w *valueWriter) put(v any) {
 		w.err = err
 		return
 	}
-	w.Append(w.scratch.Bytes()[:w.scratch.Len()-1]) // without the newline Encode ends each value with
+	w.write(w.scratch.Bytes()[:w.scratch.Len()-1]) // without the newline Encode ends each value with
+}
+
+func (w *valueWriter) writeString(s string) { w.write([]byte(s)) }
+
+func (w *valueWriter) write(p []byte) {
+	if w.err == nil {
+		_, w.err = w.out.Write(p)
+	}
 }
 
 // chunkSize is the size of a chunkedBuffer's chunks: small beside a
 // snapshot of thousands of exports, large beside one export.
 const chunkSize = 64 << 10
 
-// chunkedBuffer collects bytes in chunks that are never copied as it grows.
+// chunkedBuffer collects bytes in chunks that are never copied as it
+// grows, and at the end into one slice of the exact size: a buffer
+// doubling as it grew would allocate about twice the encoding.
 type chunkedBuffer struct {
 	chunks [][]byte
 	size   int
 }
 
-func (c *chunkedBuffer) Append(p []byte) {
-	c.size += len(p)
+func (c *chunkedBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	c.size += n
 	for len(p) > 0 {
 		n := len(c.chunks)
 		if n == 0 || len(c.chunks[n-1]) == cap(c.chunks[n-1]) {
@@ -295,11 +342,8 @@ func (c *chunkedBuffer) Append(p []byte) {
 		c.chunks[n-1] = append(last, p[:k]...)
 		p = p[k:]
 	}
+	return n, nil
 }
-
-func (c *chunkedBuffer) AppendString(s string) { c.Append([]byte(s)) }
-
-func (c *chunkedBuffer) AppendByte(b byte) { c.Append([]byte{b}) }
 
 // Bytes returns everything written, in one slice of the exact size, and
 // lets go of the chunks.

@@ -54,7 +54,11 @@ func decodeExport(i int, we wireExport) (*Export, error) {
 		Ref: ref, Status: fromWireStatus(ref, we.Status),
 		FirstSeen: we.FirstSeen, LastChange: we.LastChange, Finished: timeVal(we.Finished), LastChecked: timeVal(we.Checked),
 		LastError: we.LastError,
-		Events:    make(map[string]*Record, len(we.Events)),
+	}
+	if len(we.Events) > 0 {
+		// Most exports of a large pending state have no event yet; an
+		// empty map costs each of them about 50 bytes for nothing.
+		e.Events = make(map[string]*Record, len(we.Events))
 	}
 	for sink, wm := range we.Messages {
 		if e.Messages == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -144,6 +145,15 @@ func (f *fileBackend) read(ctx context.Context, n string) ([]byte, error) {
 }
 
 func (f *fileBackend) create(ctx context.Context, n string, data []byte) error {
+	return f.createFrom(ctx, n, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// createFrom is create with the bytes written by write as they come, so
+// that a large checkpoint is never held whole in memory.
+func (f *fileBackend) createFrom(ctx context.Context, n string, write func(io.Writer) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -155,7 +165,7 @@ func (f *fileBackend) create(ctx context.Context, n string, data []byte) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}

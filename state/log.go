@@ -1,12 +1,15 @@
 package state
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,6 +55,8 @@ type logStore struct {
 	// than a mutex, so that waiting for it ends with the context.
 	sem  chan struct{}
 	warm *warmState
+	// isWarm says warm is set, for those who must not wait for sem.
+	isWarm atomic.Bool
 }
 
 // warmState is the newest state the store knows, never handed out.
@@ -71,6 +76,9 @@ func newLogStore(b backend, opts Options) *logStore {
 }
 
 func (st *logStore) logger() *slog.Logger { return st.log }
+
+// warmed reports whether the store holds a state it read or wrote before.
+func (st *logStore) warmed() bool { return st.isWarm.Load() }
 
 func (st *logStore) Location() string { return st.b.location() }
 
@@ -166,6 +174,7 @@ func (st *logStore) refreshOnce(ctx context.Context) (retry bool, err error) {
 			return retry, err
 		}
 		st.warm = w
+		st.isWarm.Store(true)
 	}
 	w := st.warm
 	for v := w.s.Version + 1; l.records[v]; v++ {
@@ -266,23 +275,80 @@ func (st *logStore) Commit(ctx context.Context, s *Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("state %s: %w", st.Location(), err)
 	}
-	data, err := encodeRecord(r)
-	if err != nil {
-		return fmt.Errorf("state %s: %w", st.Location(), err)
-	}
 	name := recordName(next)
-	if err := st.b.create(ctx, name, data); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return fmt.Errorf("state %s: version %d: %w", st.Location(), next, err)
-		}
+	size, err := st.create(ctx, name, func(w io.Writer) error { return encodeRecordTo(w, r) })
+	var encErr *encodeError
+	switch {
+	case errors.As(err, &encErr):
+		return fmt.Errorf("state %s: %w", st.Location(), encErr.err)
+	case errors.Is(err, ErrConflict):
+		return fmt.Errorf("state %s: version %d: %w", st.Location(), next, err)
+	case err != nil:
 		return fmt.Errorf("state %s: write %s: %w", st.Location(), st.b.name(name), err)
 	}
 	if err := st.confirm(ctx, next, r.id); err != nil {
 		return err
 	}
-	st.landed(s, r, len(data))
+	st.landed(s, r, size)
 	st.checkpointIfDue(ctx)
 	return nil
+}
+
+// streamer is a backend that writes a name's bytes as they are encoded
+// rather than from one slice (the file backend).
+type streamer interface {
+	createFrom(ctx context.Context, name string, write func(io.Writer) error) error
+}
+
+// encodeError is an error of encoding a state, as opposed to writing it.
+type encodeError struct{ err error }
+
+func (e *encodeError) Error() string { return e.err.Error() }
+func (e *encodeError) Unwrap() error { return e.err }
+
+// create writes what encode writes under name, create-if-absent, and
+// returns its size. A backend that can is given the bytes as they are
+// encoded, so that neither a checkpoint nor a large record is held whole
+// in memory. An error of encode is an *encodeError.
+func (st *logStore) create(ctx context.Context, name string, encode func(io.Writer) error) (int, error) {
+	encodeTo := func(w io.Writer) error {
+		if err := encode(w); err != nil {
+			return &encodeError{err}
+		}
+		return nil
+	}
+	if s, ok := st.b.(streamer); ok {
+		var size int
+		err := s.createFrom(ctx, name, func(w io.Writer) error {
+			counted := &countingWriter{w: w}
+			buffered := bufio.NewWriterSize(counted, chunkSize)
+			if err := encodeTo(buffered); err != nil {
+				return err
+			}
+			err := buffered.Flush()
+			size = counted.n
+			return err
+		})
+		return size, err
+	}
+	var buf chunkedBuffer
+	if err := encodeTo(&buf); err != nil {
+		return 0, err
+	}
+	data := buf.Bytes()
+	return len(data), st.b.create(ctx, name, data)
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
 }
 
 // confirm checks that the record of version next, whose name was free,
@@ -310,18 +376,18 @@ func (st *logStore) confirm(ctx context.Context, next int64, id string) error {
 		st.Location(), next, max(l.newestRecord, l.newestCheckpoint()), ErrConflict)
 }
 
-// landed makes s and warm the state r's commit left: s's changed exports
-// become clean, and warm gets copies of them.
+// landed makes s and warm the state r's commit left. s's changed exports
+// become the store's, frozen and shared with warm rather than copied, so
+// that a commit does not hold the changed exports twice: s copies one
+// again only when it changes it after the commit (see thaw).
 func (st *logStore) landed(s *Snapshot, r *logRecord, size int) {
 	r.apply(s)
+	for _, e := range r.exports {
+		e.freeze()
+	}
+	s.shared, s.owned = true, nil
 	w := st.warm
 	copied := *r
-	copied.exports = make([]*Export, len(r.exports))
-	for i, e := range r.exports {
-		e.clean = true
-		copied.exports[i] = e.clone()
-		copied.exports[i].freeze()
-	}
 	copied.starts = make(map[string]*StartRecord, len(r.starts))
 	for k, sr := range r.starts {
 		sr.clean = true
@@ -342,17 +408,14 @@ func (st *logStore) checkpointIfDue(ctx context.Context) {
 	if w.checkpoint != 0 && v-w.checkpoint < int64(st.every) && 2*w.sinceSize <= w.checkpointSize {
 		return
 	}
-	data, err := Encode(w.s)
-	if err == nil {
-		err = st.b.create(ctx, checkpointName(v), data)
-	}
+	size, err := st.create(ctx, checkpointName(v), func(out io.Writer) error { return encodeSnapshot(out, w.s) })
 	if err != nil && !errors.Is(err, ErrConflict) {
 		if st.log != nil {
 			st.log.Warn("state checkpoint failed; the next commit tries again", slog.String("state", st.Location()), slog.Int64("version", v), slog.Any("error", err))
 		}
 		return
 	}
-	w.checkpoint, w.checkpointSize, w.sinceSize = v, len(data), 0
+	w.checkpoint, w.checkpointSize, w.sinceSize = v, size, 0
 	st.prune(ctx)
 }
 

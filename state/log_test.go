@@ -344,3 +344,34 @@ func TestFourProcessesCommitAThousandRecords(t *testing.T) {
 	checkOutcome(t, st, out.added, out.claimers, out.landed)
 	checkOutcome(t, openFile(t, dir), out.added, out.claimers, out.landed)
 }
+
+// TestAStoreIsWarmOnceItHasReadTheState: a cycle asks about the named
+// exports before a cold store's first Load, which reads the whole state;
+// once read, the store is warm and its Loads read only what is new.
+func TestAStoreIsWarmOnceItHasReadTheState(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writer, err := Open(ctx, "file://"+dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Update(ctx, writer, watchID(1)); err != nil {
+		t.Fatal(err)
+	}
+	if !IsWarm(writer) {
+		t.Error("a store that committed is not warm")
+	}
+	reader, err := Open(ctx, "file://"+dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if IsWarm(reader) {
+		t.Fatal("a store that has read nothing says it is warm")
+	}
+	if _, err := reader.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !IsWarm(reader) {
+		t.Error("a store that loaded the state is not warm")
+	}
+}

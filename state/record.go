@@ -1,9 +1,8 @@
 package state
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -32,31 +31,21 @@ type wireRecord struct {
 
 // encodeRecord returns the encoding of r, written with CurrentSchema.
 func encodeRecord(r *logRecord) ([]byte, error) {
-	schema := CurrentSchema
-	w := wireRecord{
-		wireSnapshot: wireSnapshot{Schema: &schema, Version: r.version, Updated: r.updated, Commit: r.id, Parent: r.parent,
-			Exports: make([]wireExport, 0, len(r.exports))},
-		Removed: r.removed, RemovedStarts: r.removedStarts,
-	}
-	for _, e := range r.exports {
-		var we wireExport
-		if err := fillWireExport(&we, e); err != nil {
-			return nil, err
-		}
-		w.Exports = append(w.Exports, we)
-	}
-	starts, err := toWireStarts(r.starts)
-	if err != nil {
+	var buf chunkedBuffer
+	if err := encodeRecordTo(&buf, r); err != nil {
 		return nil, err
 	}
-	w.Starts = starts
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&w); err != nil {
-		return nil, fmt.Errorf("encode record: %w", err)
-	}
 	return buf.Bytes(), nil
+}
+
+// encodeRecordTo writes the encoding of r to out, export by export.
+func encodeRecordTo(out io.Writer, r *logRecord) error {
+	err := encodeState(out, stateHeader{r.version, r.updated, r.id, r.parent}, r.exports, r.starts,
+		wireField{"removed", r.removed}, wireField{"removedStarts", r.removedStarts})
+	if err != nil {
+		return fmt.Errorf("encode record: %w", err)
+	}
+	return nil
 }
 
 // decodeRecord parses an encoded record, with the checks Decode makes of

@@ -61,7 +61,7 @@ type Export struct {
 	// it succeeded.
 	LastError string
 	// Events holds the events decided about the export, keyed by
-	// event.Event.Key().
+	// event.Event.Key(); nil until the first (AddEvent adds it).
 	Events map[string]*Record
 	// Messages holds, per sink that edits its messages, the message kept
 	// about the export.
@@ -143,7 +143,10 @@ type Due struct {
 	ExportKey string // event.Ref.String() of the export
 	EventKey  string // event.Event.Key() of the event
 	Sink      string
-	Event     event.Event
+	// Event is the recorded event, shared with the state: a cycle lists
+	// and hands on thousands of these, and an event never changes once
+	// recorded. Do not change it.
+	Event *event.Event
 }
 
 // NewSnapshot returns an empty snapshot, as Load returns when the store
@@ -170,7 +173,6 @@ func (s *Snapshot) Watch(ref event.Ref, now time.Time) *Export {
 		Status:     event.Status{Ref: ref},
 		FirstSeen:  now,
 		LastChange: now,
-		Events:     map[string]*Record{},
 	}
 	s.Exports[key] = e
 	return e
@@ -251,8 +253,18 @@ func (s *Snapshot) AddEvent(ref event.Ref, ev event.Event, sinks []string) bool 
 // live claims are not due either: it sends what it claimed, not what Due
 // lists after the claim was committed.
 func (s *Snapshot) Due(sinks []string, now time.Time) []Due {
+	// Most exports of a large state are long delivered: sort only the keys
+	// of those with something due, so that a cycle with nothing to send
+	// costs one pass over the state.
+	var keys []string
+	for ek, e := range s.Exports {
+		if hasDue(e, sinks, now) {
+			keys = append(keys, ek)
+		}
+	}
+	slices.Sort(keys)
 	var out []Due
-	for _, ek := range sortedKeys(s.Exports) {
+	for _, ek := range keys {
 		e := s.Exports[ek]
 		for _, vk := range sortedKeys(e.Events) {
 			r := e.Events[vk]
@@ -261,11 +273,24 @@ func (s *Snapshot) Due(sinks []string, now time.Time) []Due {
 				if !ok || d.Delivered() || d.ClaimedAt(now) {
 					continue
 				}
-				out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: r.Event})
+				out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: &r.Event})
 			}
 		}
 	}
 	return out
+}
+
+// hasDue reports whether e has a delivery to one of sinks that is due at
+// now (see Due).
+func hasDue(e *Export, sinks []string, now time.Time) bool {
+	for _, r := range e.Events {
+		for _, sink := range sinks {
+			if d, ok := r.Deliveries[sink]; ok && !d.Delivered() && !d.ClaimedAt(now) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Undelivered lists every delivery not yet accepted by its sink, claimed
@@ -278,7 +303,7 @@ func (s *Snapshot) Undelivered() []Due {
 			r := e.Events[vk]
 			for _, sink := range sortedKeys(r.Deliveries) {
 				if !r.Deliveries[sink].Delivered() {
-					out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: r.Event})
+					out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: &r.Event})
 				}
 			}
 		}
@@ -360,13 +385,18 @@ func (s *Snapshot) Prune(now time.Time, retention time.Duration) []event.Ref {
 		retention = DefaultRetention
 	}
 	s.pruneStarts(now, retention)
-	var dropped []event.Ref
-	for _, k := range sortedKeys(s.Exports) {
-		e := s.Exports[k]
+	// Few exports expire at a time: sort only their keys.
+	var expired []string
+	for k, e := range s.Exports {
 		if !e.Finished.IsZero() && now.Sub(e.Finished) > retention {
-			dropped = append(dropped, e.Ref)
-			delete(s.Exports, k)
+			expired = append(expired, k)
 		}
+	}
+	slices.Sort(expired)
+	var dropped []event.Ref
+	for _, k := range expired {
+		dropped = append(dropped, s.Exports[k].Ref)
+		delete(s.Exports, k)
 	}
 	return dropped
 }

@@ -58,6 +58,14 @@ type Store interface {
 	Location() string
 }
 
+// IsWarm reports whether st holds a state it read or wrote before, so that
+// its next Load reads only what was written since: a cold store's first
+// Load reads the whole state, which takes long when it is large.
+func IsWarm(st Store) bool {
+	w, ok := st.(interface{ warmed() bool })
+	return ok && w.warmed()
+}
+
 // ErrConflict reports that another commit took the version a commit meant
 // to write: reload and decide again.
 var ErrConflict = errors.New("state: another cycle committed first")

@@ -25,12 +25,10 @@ func memoryFigures(ctx context.Context, binary, dir string, memoryAt []int) ([]r
 		}
 		stateDirs = append(stateDirs, mr.StateDir)
 		peak := max(mr.First.MaxRSS, mr.Next.MaxRSS)
-		r := row{Figure: fmt.Sprintf("peak RSS, cycle over %s exports", thousands(m)), Measured: megabytes(peak), Goal: "—",
-			Notes: fmt.Sprintf("first cycle %s in %s, next %s in %s; 0 ms latency, concurrency 16", megabytes(mr.First.MaxRSS), seconds(mr.First.Elapsed), megabytes(mr.Next.MaxRSS), seconds(mr.Next.Elapsed))}
-		if m == goalRSSAtExports {
-			r.Goal, r.Met = "< 64 MB", met(peak < goalRSSBytes)
-		}
-		rows = append(rows, r)
+		// The goal is measured on every export finishing (goalMemoryRows);
+		// these cycles announce one in ten.
+		rows = append(rows, row{Figure: fmt.Sprintf("peak RSS, cycle over %s exports, one in ten finishing", thousands(m)), Measured: megabytes(peak), Goal: "—",
+			Notes: fmt.Sprintf("1 run each: first cycle %s in %s, next %s in %s; 0 ms latency, concurrency 16", megabytes(mr.First.MaxRSS), seconds(mr.First.Elapsed), megabytes(mr.Next.MaxRSS), seconds(mr.Next.Elapsed))})
 	}
 	if slices.Contains(memoryAt, goalRSSAtExports) {
 		r, err := memoryLimitRow(ctx, binary, dir)
@@ -55,8 +53,8 @@ func memoryLimitRow(ctx context.Context, binary, dir string) (row, error) {
 		return row{}, err
 	}
 	peak := max(mr.First.MaxRSS, mr.Next.MaxRSS)
-	return row{Figure: fmt.Sprintf("peak RSS, %s exports, GOMEMLIMIT=%s", thousands(goalRSSAtExports), memoryLimit),
-		Measured: megabytes(peak), Goal: "< 64 MB", Met: met(peak < goalRSSBytes),
+	return row{Figure: fmt.Sprintf("peak RSS, %s exports, one in ten finishing, GOMEMLIMIT=%s", thousands(goalRSSAtExports), memoryLimit),
+		Measured: megabytes(peak), Goal: "—",
 		Notes: fmt.Sprintf("same cycles under the Go runtime's soft memory limit: first %s, next %s", megabytes(mr.First.MaxRSS), megabytes(mr.Next.MaxRSS))}, nil
 }
 

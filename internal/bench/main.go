@@ -50,12 +50,12 @@ func main() {
 
 // benchFlags are the command line: what to measure, and how much.
 type benchFlags struct {
-	binary, concurrencies, memoryAt                        *string
-	n, cappedN, startupRuns, orgMembers                    *int
-	latency                                                *time.Duration
-	qps, orgQPS                                            *float64
-	stateOnly, goalsOnly, archiveOnly, followOnly, orgOnly *bool
-	followSeed                                             *uint64
+	binary, concurrencies, memoryAt                                    *string
+	n, cappedN, startupRuns, orgMembers                                *int
+	latency                                                            *time.Duration
+	qps, orgQPS                                                        *float64
+	stateOnly, goalsOnly, memoryOnly, archiveOnly, followOnly, orgOnly *bool
+	followSeed                                                         *uint64
 }
 
 func parseFlags() benchFlags {
@@ -69,7 +69,8 @@ func parseFlags() benchFlags {
 		startupRuns:   flag.Int("startup-runs", 11, "runs of the binary whose median start-up is printed"),
 		memoryAt:      flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured"),
 		stateOnly:     flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)"),
-		goalsOnly:     flag.Bool("goals-only", false, "print only the state's goals: start-up with a large state, a warm cycle, peak RSS at scale"),
+		goalsOnly:     flag.Bool("goals-only", false, "print only the state's goals: peak RSS at scale, a commit and a warm load, start-up with a large state, a warm cycle"),
+		memoryOnly:    flag.Bool("memory-only", false, "print only the peak-RSS goals: every export finishing in one cycle, and many pending"),
 		archiveOnly:   flag.Bool("archive-only", false, "print only the archive's figures: a 1 GiB file's peak RSS and throughput against a plain copy (no binary needed)"),
 		followOnly:    flag.Bool("follow-only", false, "print only the following workload's latency table"),
 		followSeed:    flag.Uint64("follow-seed", 1, "seed of the following workload's start times and durations"),
@@ -90,13 +91,13 @@ func benchmark(ctx context.Context, f benchFlags) error {
 		began := time.Now()
 		rows, err := archiveRows(ctx)
 		if err == nil {
-			printReport(began, rows)
+			printReport(began, rows, "")
 		}
 		return err
 	case *f.followOnly:
 		return runFollow(ctx, os.Stdout, *f.followSeed)
-	case *f.goalsOnly:
-		return runGoals(*f.binary, *f.startupRuns)
+	case *f.goalsOnly, *f.memoryOnly:
+		return runGoals(*f.binary, *f.startupRuns, *f.memoryOnly)
 	case *f.stateOnly:
 		return runState()
 	case *f.orgOnly:
@@ -149,7 +150,8 @@ func progress(format string, args ...any) {
 
 // run measures every figure and prints the table. Peak RSS comes first,
 // while this process is small (see memory); the state those runs leave is
-// measured next, then start-up and size, CPU, and the timed cycles.
+// measured next, then start-up and size, the state's goals, CPU, and the
+// timed cycles.
 func run(opts options) error {
 	began := time.Now()
 	ctx := context.Background()
@@ -166,6 +168,10 @@ func run(opts options) error {
 	if err != nil {
 		return err
 	}
+	goalMemory, err := goalMemoryRows(ctx, opts.binary, dir)
+	if err != nil {
+		return err
+	}
 	stateRows, err := stateSizeRows(ctx, dir, opts.memoryAt, stateDirs)
 	if err != nil {
 		return err
@@ -174,8 +180,9 @@ func run(opts options) error {
 	if err != nil {
 		return err
 	}
-	rows = append(append(rows, memoryRows...), stateRows...)
+	rows = append(append(append(rows, memoryRows...), goalMemory...), stateRows...)
 	for _, step := range []func() ([]row, error){
+		func() ([]row, error) { return goalStartupRows(ctx, opts.binary, dir, opts.startupRuns) },
 		cpuRows,
 		func() ([]row, error) { return concurrencyRows(ctx, opts, dir) },
 		func() ([]row, error) { return cappedRows(ctx, opts, dir) },
@@ -188,19 +195,27 @@ func run(opts options) error {
 		}
 		rows = append(rows, more...)
 	}
-	printReport(began, rows)
+	printReport(began, rows, cyclesFootnote)
 	return nil
 }
 
+// The lines under the table that say what the ideal column holds.
+const (
+	cyclesFootnote = "Cycles run in one process with the simulator (file state, console sink, JSON logs discarded), timed from Cycle.Run's start to its return.\n" +
+		"ideal = latency × ceil(N / concurrency), or N / QPS when the rate binds; for the state's figures, the whole-snapshot layout's in the same run. MB = 10^6 bytes."
+	goalsFootnote = "ideal = the whole-snapshot layout's figure, measured in the same run. MB = 10^6 bytes, kB = 10^3 bytes."
+)
+
 // printReport prints the table under a line saying where it was measured
-// and how long that took.
-func printReport(began time.Time, rows []row) {
+// and how long that took, and footnote under it.
+func printReport(began time.Time, rows []row, footnote string) {
 	fmt.Printf("export-notifier benchmarks: %s/%s, %d CPUs, %s, %s; took %s\n\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), time.Since(began).Round(time.Second))
 	printTable(os.Stdout, rows)
-	fmt.Println()
-	fmt.Println("Cycles run in one process with the simulator (file state, console sink, JSON logs discarded), timed from Cycle.Run's start to its return.")
-	fmt.Println("ideal = latency × ceil(N / concurrency), or N / QPS when the rate binds. MB = 10^6 bytes.")
+	if footnote != "" {
+		fmt.Println()
+		fmt.Println(footnote)
+	}
 }
 
 // runState prints the state layout's figures alone.
@@ -230,23 +245,27 @@ func runOrg(org orgSetup) error {
 	if err != nil {
 		return err
 	}
-	printReport(began, rows)
+	printReport(began, rows, "")
 	return nil
 }
 
-// runGoals prints the state's goals alone.
-func runGoals(binary string, runs int) error {
+// runGoals prints the state's goals alone, or only those of peak RSS.
+func runGoals(binary string, runs int, memoryOnly bool) error {
 	began := time.Now()
 	dir, err := os.MkdirTemp("", "export-notifier-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	rows, err := goalRows(context.Background(), binary, dir, runs)
+	measure := func(ctx context.Context) ([]row, error) { return goalRows(ctx, binary, dir, runs) }
+	if memoryOnly {
+		measure = func(ctx context.Context) ([]row, error) { return goalMemoryRows(ctx, binary, dir) }
+	}
+	rows, err := measure(context.Background())
 	if err != nil {
 		return err
 	}
-	printReport(began, rows)
+	printReport(began, rows, goalsFootnote)
 	return nil
 }
 
