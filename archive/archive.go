@@ -49,6 +49,10 @@ type Object struct {
 type Link struct {
 	URL     string
 	Expires time.Time
+	// Temporary: the link was signed with temporary (STS) credentials, as
+	// on Function Compute, and stops working when they expire, which may
+	// come before Expires.
+	Temporary bool
 }
 
 // Archiver copies files into one store.

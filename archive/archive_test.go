@@ -375,6 +375,9 @@ func TestPresignedLink(t *testing.T) {
 	if !strings.Contains(link.URL, "x-oss-signature-version=OSS4-HMAC-SHA256") || !strings.Contains(link.URL, "x-oss-expires=86400") {
 		t.Fatalf("link %s is not a V4 presigned URL valid for a day", link.URL)
 	}
+	if !link.Temporary {
+		t.Fatalf("a link signed with an STS token is not marked temporary: %s", link.URL)
+	}
 	if exp, ok := event.LinkExpires(link.URL); !ok || !exp.Equal(link.Expires.Truncate(time.Second)) && exp.Sub(link.Expires).Abs() > time.Second {
 		t.Fatalf("LinkExpires(presigned) = %v, %v; want %v", exp, ok, link.Expires)
 	}

@@ -41,6 +41,6 @@ func (a *Archiver) Export(ctx context.Context, st event.Status, day time.Time, r
 	}
 	return event.Archive{
 		URL: obj.URL, Bucket: obj.Bucket, Key: obj.Key, Size: obj.Size,
-		CRC64: strconv.FormatUint(obj.CRC64, 10), LinkExpires: link.Expires,
+		CRC64: strconv.FormatUint(obj.CRC64, 10), LinkExpires: link.Expires, LinkTemporary: link.Temporary,
 	}, link.URL, nil
 }

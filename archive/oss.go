@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -250,7 +251,13 @@ func (s *ossStore) link(ctx context.Context, fullKey string, ttl time.Duration) 
 	if err != nil {
 		return Link{}, fmt.Errorf("presign oss://%s/%s: %w", s.bucket, fullKey, err)
 	}
-	return Link{URL: u, Expires: exp}, nil
+	return Link{URL: u, Expires: exp, Temporary: signedWithToken(u)}, nil
+}
+
+// signedWithToken reports whether presigned URL u carries an STS token.
+func signedWithToken(u string) bool {
+	parsed, err := url.Parse(u)
+	return err == nil && parsed.Query().Get("x-oss-security-token") != ""
 }
 
 // conflictOr is errExists for OSS's 409 FileAlreadyExists, else err as

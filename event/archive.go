@@ -19,6 +19,10 @@ type Archive struct {
 	// LinkExpires is when the link to the copy (the event's Link) stops
 	// working; zero when it does not expire.
 	LinkExpires time.Time `json:"linkExpires,omitzero"`
+	// LinkTemporary: the link was signed with temporary credentials (the
+	// function's role on FC) and stops working when they expire, which
+	// may be before LinkExpires.
+	LinkTemporary bool `json:"linkTemporary,omitempty"`
 	// Error says why the file could not be archived; the event's Link is
 	// then Security Center's own.
 	Error string `json:"error,omitempty"`

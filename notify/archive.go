@@ -17,18 +17,21 @@ func FileFacts(ev event.Event, includeLink bool) [][2]string {
 		return nil
 	}
 	var facts [][2]string
-	until := time.Time{}
+	until, atTheLatest := time.Time{}, ""
 	if a := ev.Archive; a != nil && a.Error != "" {
 		facts = append(facts, [2]string{"Not archived", OneLine(a.Error)})
 	} else if a != nil {
 		facts = append(facts, [2]string{"Kept at", fmt.Sprintf("%s (%s)", OneLine(a.URL), SizeText(a.Size))})
 		until = a.LinkExpires
+		if a.LinkTemporary {
+			atTheLatest = " at the latest (signed with temporary credentials, which may expire sooner)"
+		}
 	}
 	if until.IsZero() {
 		until, _ = event.LinkExpires(ev.Status.Link)
 	}
 	if includeLink && ev.Status.Link != "" && !until.IsZero() {
-		facts = append(facts, [2]string{"Link works until", until.UTC().Format("2006-01-02 15:04 UTC")})
+		facts = append(facts, [2]string{"Link works until", until.UTC().Format("2006-01-02 15:04 UTC") + atTheLatest})
 	}
 	return facts
 }
