@@ -13,6 +13,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"github.com/export-notifier/export-notifier/internal/crc64ecma"
+	"github.com/export-notifier/export-notifier/state"
 )
 
 // Multipart sizes: a file above MultipartThreshold goes up in parts of
@@ -261,7 +262,7 @@ func signedWithToken(u string) bool {
 }
 
 // conflictOr is errExists for OSS's 409 FileAlreadyExists, else err as
-// an ossError.
+// a state.OSSError.
 func conflictOr(op string, err error) error {
 	var se *oss.ServiceError
 	if errors.As(err, &se) && se.StatusCode == 409 && se.Code == "FileAlreadyExists" {
@@ -273,25 +274,4 @@ func conflictOr(op string, err error) error {
 	return ossErr(op, err)
 }
 
-// ossError says an SDK error in one line (its own spans eight) and keeps
-// it for errors.As.
-type ossError struct {
-	op  string
-	err error
-}
-
-func ossErr(op string, err error) error { return &ossError{op: op, err: err} }
-
-func (e *ossError) Error() string {
-	var se *oss.ServiceError
-	if errors.As(e.err, &se) {
-		msg := fmt.Sprintf("OSS %s: %d %s", e.op, se.StatusCode, se.Code)
-		if se.Message != "" {
-			msg += ": " + se.Message
-		}
-		return msg
-	}
-	return fmt.Sprintf("OSS %s: %v", e.op, e.err)
-}
-
-func (e *ossError) Unwrap() error { return e.err }
+func ossErr(op string, err error) error { return &state.OSSError{Op: op, Err: err} }

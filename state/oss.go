@@ -320,17 +320,18 @@ func (b *ossBackend) remove(ctx context.Context, n string) error {
 	return nil
 }
 
-// ossError keeps the SDK's error for errors.As but says it in one line:
-// the SDK's own message spans eight.
-type ossError struct {
-	op  string
-	err error
+// OSSError keeps an OSS SDK error for errors.As but says it in one line,
+// naming the operation: the SDK's own message spans eight. The archive's
+// OSS store says its errors the same way.
+type OSSError struct {
+	Op  string
+	Err error
 }
 
-func (e *ossError) Error() string {
+func (e *OSSError) Error() string {
 	var se *oss.ServiceError
-	if errors.As(e.err, &se) {
-		msg := fmt.Sprintf("OSS %s: %d %s", e.op, se.StatusCode, se.Code)
+	if errors.As(e.Err, &se) {
+		msg := fmt.Sprintf("OSS %s: %d %s", e.Op, se.StatusCode, se.Code)
 		if se.Message != "" {
 			msg += ": " + se.Message
 		}
@@ -339,17 +340,17 @@ func (e *ossError) Error() string {
 		}
 		return msg
 	}
-	return fmt.Sprintf("OSS %s: %v", e.op, e.err)
+	return fmt.Sprintf("OSS %s: %v", e.Op, e.Err)
 }
 
-func (e *ossError) Unwrap() error { return e.err }
+func (e *OSSError) Unwrap() error { return e.Err }
 
 func (b *ossBackend) wrap(op string, err error) error {
 	var se *oss.ServiceError
 	if errors.As(err, &se) && se.StatusCode == 404 && (se.Code == "NoSuchKey" || se.Code == "") {
-		return fmt.Errorf("%w: %w", &ossError{op: op, err: err}, fs.ErrNotExist)
+		return fmt.Errorf("%w: %w", &OSSError{Op: op, Err: err}, fs.ErrNotExist)
 	}
-	return &ossError{op: op, err: err}
+	return &OSSError{Op: op, Err: err}
 }
 
 // ossURL is what an oss:// URL names.
