@@ -11,11 +11,14 @@ import (
 // dueKey names one delivery of a plan.
 func dueKey(d state.Due) string { return d.ExportKey + "\x00" + d.EventKey + "\x00" + d.Sink }
 
-// takenOver reports whether claiming d takes it over from another cycle,
-// whose claim has expired: that cycle may have sent it before it died.
+// takenOver reports whether d may already be at its sink: claiming it
+// takes it over from another cycle, whose claim has expired and which may
+// have sent it before it died; or an earlier attempt failed, and may have
+// reached the sink all the same (an answer lost to a deadline or a broken
+// connection after the sink took the request).
 func takenOver(s *state.Snapshot, d state.Due, cycle string) bool {
 	del := s.Delivery(d)
-	return del != nil && del.ClaimedBy != "" && del.ClaimedBy != cycle
+	return del != nil && (del.ClaimedBy != "" && del.ClaimedBy != cycle || del.Attempts > 0)
 }
 
 // skipFound asks a sink that can tell (a notify.Deduper) whether it

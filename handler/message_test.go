@@ -32,6 +32,9 @@ type slackChat struct {
 	gone bool
 	// refuse, when set, is the error conversations.history answers.
 	refuse string
+	// lostAnswer, when set, is the error chat.postMessage answers after
+	// it has posted the message, as when its real answer never arrives.
+	lostAnswer string
 }
 
 func (s *slackChat) bind(c slacktest.Customize) {
@@ -67,11 +70,16 @@ func (s *slackChat) handler(into *[]url.Values, ts string) http.HandlerFunc {
 		v, _ := url.ParseQuery(string(body))
 		s.mu.Lock()
 		*into = append(*into, v)
-		gone := s.gone && into == &s.updates
+		refused := ""
+		if s.gone && into == &s.updates {
+			refused = "message_not_found"
+		} else if into == &s.posts {
+			refused, s.lostAnswer = s.lostAnswer, ""
+		}
 		s.mu.Unlock()
-		if gone {
+		if refused != "" {
 			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "message_not_found"})
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": refused})
 			return
 		}
 		if ts == "" {

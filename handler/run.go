@@ -44,8 +44,8 @@ type run struct {
 type plan struct {
 	claimed  []state.Due
 	messages []messageWork
-	// takeovers are the claimed deliveries (by dueKey) whose last claim
-	// was another cycle's, which may have sent them before it died.
+	// takeovers are the claimed deliveries (by dueKey) that may already be
+	// at their sink (see takenOver).
 	takeovers map[string]bool
 }
 

@@ -80,3 +80,42 @@ func TestTakeoverDoesNotRepostWhatSlackHas(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryDoesNotRepostWhatSlackHas: a post that failed after Slack had
+// posted it (its answer lost) is looked up in the channel's history before
+// it is sent again, whether the retry comes in the same cycle (a
+// transient error) or the next (a permanent one).
+func TestRetryDoesNotRepostWhatSlackHas(t *testing.T) {
+	cases := []struct {
+		name       string
+		lostAnswer string
+		nextCycle  bool // the first cycle gives up: the next one retries
+	}{
+		{name: "retried in the cycle", lostAnswer: "fatal_error"},
+		{name: "retried next cycle", lostAnswer: "channel_not_found", nextCycle: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 131251}, Steps: 1, FileName: "asset_export_answer_lost", TotalCount: 9})
+			chat := &slackChat{lostAnswer: c.lostAnswer}
+			sinks := slackBot(t, chat, "")
+			cycle := &Cycle{Config: testConfig("131251"), Checker: h.checker, Store: h.store, Sinks: sinks}
+			res := h.run(t, cycle, Options{})
+			if pending := res.Pending[sinks[0].Name()]; pending != map[bool]int{true: 1}[c.nextCycle] {
+				t.Fatalf("pending after the first cycle: %v", res.Pending)
+			}
+			if c.nextCycle {
+				res = h.run(t, cycle, Options{})
+			}
+			chat.mu.Lock()
+			defer chat.mu.Unlock()
+			if len(chat.posts) != 1 || chat.lookups != 1 {
+				t.Errorf("%d posts, %d history lookups; want the one post, found by one lookup", len(chat.posts), chat.lookups)
+			}
+			if res.Pending[sinks[0].Name()] != 0 {
+				t.Errorf("pending %v; want nothing", res.Pending)
+			}
+		})
+	}
+}

@@ -56,8 +56,7 @@ func (r Retrier) Each(ctx context.Context, n Notifier, events []event.Event) ite
 			return
 		}
 		for _, g := range n.Group(events) {
-			attempts, err := r.do(ctx, n.Name(), func(ctx context.Context) error { return n.Notify(ctx, g) },
-				slog.Int("events", len(g)))
+			attempts, err := r.do(ctx, n.Name(), sendOnce(n, g), slog.Int("events", len(g)))
 			if !yield(Outcome{Events: g, Attempts: attempts, Err: err}) {
 				return
 			}
@@ -116,4 +115,31 @@ func (r Retrier) attempt(ctx context.Context, sink string, send func(ctx context
 	}
 	// A sink that broke the contract: keep the text, count it as transient.
 	return &Error{Sink: sink, Retryable: true, Err: err}
+}
+
+// sendOnce sends message g through n. When n can tell what it already has
+// (a Deduper), an attempt after a failed one first asks: a failure may
+// have come after the sink took the message (a lost answer, a timeout), and
+// sending again would show it twice. When the sink cannot tell, it sends.
+func sendOnce(n Notifier, g []event.Event) func(ctx context.Context) error {
+	dd, ok := n.(Deduper)
+	tried := false
+	return func(ctx context.Context) error {
+		if ok && tried {
+			if found, err := dd.Delivered(ctx, g); err == nil && hasAll(found, g) {
+				return nil
+			}
+		}
+		tried = true
+		return n.Notify(ctx, g)
+	}
+}
+
+func hasAll(found map[string]bool, events []event.Event) bool {
+	for _, ev := range events {
+		if !found[ev.ID] {
+			return false
+		}
+	}
+	return true
 }
