@@ -199,7 +199,13 @@ const MaxDigestFailures = 10
 // Each message is cut to maxDigestMessage characters: the rows need the
 // room more than a tenth repeat of Security Center's words.
 func DigestFailures(d *event.BatchDigest) ([]event.DigestFailure, string) {
-	shown := d.Failures[:min(len(d.Failures), MaxDigestFailures)]
+	return DigestFailuresUpTo(d, MaxDigestFailures)
+}
+
+// DigestFailuresUpTo is DigestFailures listing at most maxCodes error
+// codes, for a message with less room.
+func DigestFailuresUpTo(d *event.BatchDigest, maxCodes int) ([]event.DigestFailure, string) {
+	shown := d.Failures[:min(len(d.Failures), maxCodes)]
 	out := make([]event.DigestFailure, len(shown))
 	for i, f := range shown {
 		f.Message = Cut(OneLine(f.Message), maxDigestMessage, Chars)
