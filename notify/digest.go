@@ -64,6 +64,10 @@ func DigestRowText(r event.DigestRow) string {
 	return s
 }
 
+// DigestMaxAccounts is how many accounts a chat message's failure line
+// names; the rest are counted.
+const DigestMaxAccounts = 20
+
 // DigestFailureText is "RdCheckNoPermission, 2 accounts (1002, 1003):
 // message", the accounts listed up to maxAccounts and then counted.
 func DigestFailureText(f event.DigestFailure, maxAccounts int) string {
@@ -72,6 +76,13 @@ func DigestFailureText(f event.DigestFailure, maxAccounts int) string {
 		s += ": " + m
 	}
 	return s
+}
+
+// DigestFailureAccounts is what a chat message shows beside a failure's
+// code: "2 accounts (1002, 1003): message", at most DigestMaxAccounts
+// accounts named.
+func DigestFailureAccounts(f event.DigestFailure) string {
+	return Plural(len(f.Accounts), "account") + " (" + AccountList(f.Accounts, DigestMaxAccounts) + "): " + OneLine(f.Message)
 }
 
 // AccountList is "1001, 1002 and 3 more" with at most max accounts named.

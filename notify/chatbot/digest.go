@@ -8,9 +8,6 @@ import (
 	"github.com/export-notifier/export-notifier/notify"
 )
 
-// digestMaxAccounts is how many accounts a failure line names.
-const digestMaxAccounts = 20
-
 // markdownDigest writes a batch's digest: the headline, a markdown table
 // of account, file (linked), rows, then the failures by code with their
 // hints. Rows beyond maxBytes end in "and N more"; the failures take at
@@ -58,8 +55,8 @@ func digestTail(ev event.Event, d *event.BatchDigest, codes, maxMessage int) *ma
 	var tail markdown
 	failures, more := notify.DigestFailuresUpTo(d, codes)
 	for _, f := range failures {
-		tail.failure(f.Code, notify.Plural(len(f.Accounts), "account")+" ("+notify.AccountList(f.Accounts, digestMaxAccounts)+"): "+
-			notify.Cut(notify.OneLine(f.Message), maxMessage, notify.Chars))
+		f.Message = notify.Cut(f.Message, maxMessage, notify.Chars)
+		tail.failure(f.Code, notify.DigestFailureAccounts(f))
 		tail.hint(notify.Hint(ev.Status.Kind, f.Code))
 	}
 	if more != "" {
