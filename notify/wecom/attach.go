@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
@@ -24,6 +25,10 @@ const (
 	attachMinBytes = 5
 	attachMaxBytes = 20 << 20
 )
+
+// noteTime is what the file leaves of the attempt's time for telling
+// that it could not be attached.
+const noteTime = 2 * time.Second
 
 // attachable reports whether ev is a completion whose file was archived
 // (a lasting copy, of a known size) within the sizes WeCom takes. A
@@ -40,7 +45,13 @@ func attachable(ev event.Event) bool {
 // rather than returned: failing the delivery would post the message again.
 func (s *sink) attachFile(ctx context.Context, ev event.Event) {
 	secrets := append(append(s.Secrets[:len(s.Secrets):len(s.Secrets)], ev.Status.Link), notify.URLSecrets(ev.Status.Link)...)
-	err := s.sendFile(ctx, ev, secrets)
+	fileCtx := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		fileCtx, cancel = context.WithDeadline(ctx, deadline.Add(-noteTime))
+		defer cancel()
+	}
+	err := s.sendFile(fileCtx, ev, secrets)
 	if err == nil {
 		return
 	}

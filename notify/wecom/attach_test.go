@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
@@ -155,5 +156,30 @@ func TestWeComAttachesOnlyWhatWeComTakes(t *testing.T) {
 	ev.Archive = &event.Archive{Error: "the download link has expired"}
 	if attachable(ev) {
 		t.Errorf("a file that was not archived is attached")
+	}
+}
+
+// TestWeComTellsAFileTooSlowToAttach: a file still streaming when the
+// attempt's time is nearly spent is given up, with time left to say so.
+func TestWeComTellsAFileTooSlowToAttach(t *testing.T) {
+	bot := newFileBot(t, ok)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		_, _ = io.WriteString(w, "the first bytes")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(slow.Close)
+	ev := archivedCompletion(t, "")
+	ev.Status.Link = slow.URL + "/file.xlsx"
+	ev.Archive.Size = 1000
+	r := fastRetrier()
+	r.AttemptTimeout = noteTime + 300*time.Millisecond
+	o := r.Deliver(context.Background(), newFileSink(t, bot.url(), "true"), []event.Event{ev})[0]
+	if o.Err != nil || o.Attempts != 1 {
+		t.Fatalf("delivery: %d attempts, %v; want the message once", o.Attempts, o.Err)
+	}
+	if got := msgTypes(bot.sent); got != "markdown,text" {
+		t.Errorf("messages %s, want the markdown and the note that the file could not be attached", got)
 	}
 }
