@@ -30,7 +30,12 @@ type DigestRow struct {
 	Export     string `json:"export"`
 	FileName   string `json:"fileName,omitempty"`
 	TotalCount int64  `json:"totalCount"`
-	Link       string `json:"link,omitempty"`
+	// Link is the archived copy's link when the file was archived
+	// (ARCHIVE_URL), else Security Center's own.
+	Link string `json:"link,omitempty"`
+	// Archive is where the file was copied, or why it could not be, as
+	// the member's completion told it; nil without ARCHIVE_URL.
+	Archive *Archive `json:"archive,omitempty"`
 }
 
 // DigestFailure is the member accounts whose export failed with one

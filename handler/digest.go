@@ -51,7 +51,7 @@ func decideDigests(cfg Config, s *state.Snapshot, takers func(event.Event) []str
 		if !settled && now.Sub(b.Requested) < cfg.StallAfter {
 			continue
 		}
-		d := newDigest(b, members, !settled)
+		d := newDigest(b, members, !settled, now)
 		st := ex.Status
 		ev := event.Event{ID: event.NewID(anchor, digestKey(d.Partial)), Type: event.Digest, Time: now, Region: cfg.Region, Status: st, Digest: d}
 		if s.AddEvent(anchor, ev, takers(ev)) {
@@ -77,7 +77,7 @@ func anchorOf(members []state.Member) (event.Ref, bool) {
 }
 
 // newDigest summarises a batch's members.
-func newDigest(b state.Batch, members []state.Member, partial bool) *event.BatchDigest {
+func newDigest(b state.Batch, members []state.Member, partial bool, now time.Time) *event.BatchDigest {
 	d := &event.BatchDigest{Batch: b.Key, Accounts: len(members), Partial: partial, Rows: []event.DigestRow{}}
 	if len(b.Starts) > 0 {
 		spec := b.Starts[0].Spec
@@ -89,8 +89,7 @@ func newDigest(b state.Batch, members []state.Member, partial bool) *event.Batch
 		switch m.State {
 		case state.MemberReady:
 			d.Ready++
-			st := m.Export.Status
-			d.Rows = append(d.Rows, event.DigestRow{Account: m.Account, Export: m.Start.Ref.String(), FileName: st.FileName, TotalCount: st.TotalCount, Link: st.Link})
+			d.Rows = append(d.Rows, digestRow(m, now))
 		case state.MemberFailed:
 			d.Failed++
 			f := byCode[m.Code]
@@ -113,6 +112,19 @@ func newDigest(b state.Batch, members []state.Member, partial bool) *event.Batch
 		return strings.Compare(a.Code, b.Code)
 	})
 	return d
+}
+
+// digestRow is a ready member's row: its file, with the link its
+// completion was decided with (the archived copy's, with ARCHIVE_URL)
+// unless that link has expired since, and where the copy is kept.
+func digestRow(m state.Member, now time.Time) event.DigestRow {
+	st := withLiveLink(m.Export.Status, now)
+	row := event.DigestRow{Account: m.Account, Export: m.Start.Ref.String(), FileName: st.FileName, TotalCount: st.TotalCount, Link: st.Link}
+	if r := m.Export.Events[event.Key(event.Completed, nil)]; r != nil && r.Event.Archive != nil {
+		a := *r.Event.Archive
+		row.Archive = &a
+	}
+	return row
 }
 
 // ownMessages are the polls whose exports get a message of their own

@@ -60,8 +60,10 @@ func digestOf(ev receivedEvent) map[string]any {
 	return d
 }
 
-func TestDigestIsSentOnceWhenTheBatchSettles(t *testing.T) {
-	h := newDigestHarness(t)
+// settle starts the batch and runs a cycle a minute for five minutes,
+// by when every member has settled, and returns the one digest sent.
+func (h *digestHarness) settle(t *testing.T) map[string]any {
+	t.Helper()
 	h.run(t, h.cycle, orgOptions(t, orgInvocation))
 	for range 5 {
 		h.advance(time.Minute)
@@ -71,7 +73,12 @@ func TestDigestIsSentOnceWhenTheBatchSettles(t *testing.T) {
 	if len(digests) != 1 {
 		t.Fatalf("%d digests, want one: %+v", len(digests), h.hook.events())
 	}
-	d := digestOf(digests[0])
+	return digestOf(digests[0])
+}
+
+func TestDigestIsSentOnceWhenTheBatchSettles(t *testing.T) {
+	h := newDigestHarness(t)
+	d := h.settle(t)
 	rows, _ := d["rows"].([]any)
 	failures, _ := d["failures"].([]any)
 	if d["ready"] != float64(2) || d["failed"] != float64(1) || d["partial"] != nil || len(rows) != 2 || len(failures) != 1 {

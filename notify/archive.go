@@ -2,6 +2,8 @@ package notify
 
 import (
 	"fmt"
+	"net/url"
+	"path"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -48,4 +50,16 @@ func SizeText(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
+
+// AttachName is the name a completion's file is posted under: the archived copy's, or
+// the last element of the link's path, or the export's FileName.
+func AttachName(ev event.Event) string {
+	if a := ev.Archive; a != nil && a.Key != "" {
+		return path.Base(a.Key)
+	}
+	if u, err := url.Parse(ev.Status.Link); err == nil && path.Base(u.Path) != "/" && path.Base(u.Path) != "." {
+		return path.Base(u.Path)
+	}
+	return ev.Status.FileName
 }

@@ -64,6 +64,10 @@ func DigestRowText(r event.DigestRow) string {
 	return s
 }
 
+// DigestMaxAccounts is how many accounts a chat message's failure line
+// names; the rest are counted.
+const DigestMaxAccounts = 20
+
 // DigestFailureText is "RdCheckNoPermission, 2 accounts (1002, 1003):
 // message", the accounts listed up to maxAccounts and then counted.
 func DigestFailureText(f event.DigestFailure, maxAccounts int) string {
@@ -72,6 +76,13 @@ func DigestFailureText(f event.DigestFailure, maxAccounts int) string {
 		s += ": " + m
 	}
 	return s
+}
+
+// DigestFailureAccounts is what a chat message shows beside a failure's
+// code: "2 accounts (1002, 1003): message", at most DigestMaxAccounts
+// accounts named.
+func DigestFailureAccounts(f event.DigestFailure) string {
+	return Plural(len(f.Accounts), "account") + " (" + AccountList(f.Accounts, DigestMaxAccounts) + "): " + OneLine(f.Message)
 }
 
 // AccountList is "1001, 1002 and 3 more" with at most max accounts named.
@@ -199,7 +210,13 @@ const MaxDigestFailures = 10
 // Each message is cut to maxDigestMessage characters: the rows need the
 // room more than a tenth repeat of Security Center's words.
 func DigestFailures(d *event.BatchDigest) ([]event.DigestFailure, string) {
-	shown := d.Failures[:min(len(d.Failures), MaxDigestFailures)]
+	return DigestFailuresUpTo(d, MaxDigestFailures)
+}
+
+// DigestFailuresUpTo is DigestFailures listing at most maxCodes error
+// codes, for a message with less room.
+func DigestFailuresUpTo(d *event.BatchDigest, maxCodes int) ([]event.DigestFailure, string) {
+	shown := d.Failures[:min(len(d.Failures), maxCodes)]
 	out := make([]event.DigestFailure, len(shown))
 	for i, f := range shown {
 		f.Message = Cut(OneLine(f.Message), maxDigestMessage, Chars)

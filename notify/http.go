@@ -51,10 +51,17 @@ func Post(ctx context.Context, client *http.Client, sink, target string, header 
 // PostForAnswer is Post for sinks that report failures inside a 2xx answer
 // (the chat bots): it also returns the status and the bounded answer.
 func PostForAnswer(ctx context.Context, client *http.Client, sink, target string, header http.Header, body []byte, secrets []string) (int, []byte, *Error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	return PostStreamForAnswer(ctx, client, sink, target, header, bytes.NewReader(body), int64(len(body)), secrets)
+}
+
+// PostStreamForAnswer is PostForAnswer with a body of length bytes read
+// from body as it is sent, such as a file streamed from its download.
+func PostStreamForAnswer(ctx context.Context, client *http.Client, sink, target string, header http.Header, body io.Reader, length int64, secrets []string) (int, []byte, *Error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)
 	if err != nil {
 		return 0, nil, &Error{Sink: sink, Err: errors.New("cannot build the request for " + RedactURL(target))}
 	}
+	req.ContentLength = length
 	for name, values := range header {
 		req.Header[name] = values
 	}

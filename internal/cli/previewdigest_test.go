@@ -10,7 +10,7 @@ import (
 
 func TestPreviewDigestRendersABatchInEverySink(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := Run(context.Background(), []string{"preview", "--event", "digest", "--count", "200", "--sinks", "slack,dingtalk,lark,webhook", "--json"},
+	code := Run(context.Background(), []string{"preview", "--event", "digest", "--count", "200", "--sinks", "slack,dingtalk,lark,wecom,teams,webhook", "--json"},
 		Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
@@ -19,7 +19,7 @@ func TestPreviewDigestRendersABatchInEverySink(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &bodies); err != nil {
 		t.Fatalf("not JSON: %v\n%.500s", err, out.String())
 	}
-	for _, sink := range []string{"slack", "dingtalk", "lark", "webhook"} {
+	for _, sink := range []string{"slack", "dingtalk", "lark", "wecom", "teams", "webhook"} {
 		if len(bodies[sink]) != 1 {
 			t.Errorf("%s: %d messages, want the one digest", sink, len(bodies[sink]))
 			continue

@@ -10,9 +10,6 @@ import (
 	"github.com/export-notifier/export-notifier/notify/chatbot"
 )
 
-// digestMaxAccounts is how many accounts a failure line names.
-const digestMaxAccounts = 20
-
 // larkDigest is a batch's digest card: a row per ready export (account,
 // rows, a download link; the file name when there is no link, since a
 // name from outside is never put in Lark's markdown), then the failures
@@ -31,7 +28,7 @@ func larkDigest(ev event.Event, includeLink bool) Card {
 	failures, more := notify.DigestFailures(d)
 	for _, f := range failures {
 		tail = append(tail, larkFailure(event.Failure{Code: f.Code,
-			Message: notify.Plural(len(f.Accounts), "account") + " (" + notify.AccountList(f.Accounts, digestMaxAccounts) + "): " + f.Message})...)
+			Message: notify.DigestFailureAccounts(f)})...)
 		tail = append(tail, larkHint(notify.Hint(ev.Status.Kind, f.Code))...)
 	}
 	if more != "" {

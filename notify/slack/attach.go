@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"strconv"
 
 	slackgo "github.com/slack-go/slack"
@@ -66,7 +65,7 @@ func (s *slackBot) upload(ctx context.Context, channel, ts string, ev event.Even
 	case res.ContentLength > AttachMaxBytes:
 		return fmt.Errorf("the file has %s, more than the %s Slack takes", notify.SizeText(res.ContentLength), notify.SizeText(AttachMaxBytes))
 	}
-	name := fileName(ev)
+	name := notify.AttachName(ev)
 	var target struct {
 		UploadURL string `json:"upload_url"`
 		FileID    string `json:"file_id"`
@@ -97,18 +96,6 @@ func (s *slackBot) upload(ctx context.Context, channel, ts string, ev event.Even
 		return fmt.Errorf("files.completeUploadExternal: %w", err)
 	}
 	return nil
-}
-
-// fileName is the name the file is posted under: the archived copy's, or
-// the last element of the link's path, or the export's FileName.
-func fileName(ev event.Event) string {
-	if a := ev.Archive; a != nil && a.Key != "" {
-		return path.Base(a.Key)
-	}
-	if u, err := url.Parse(ev.Status.Link); err == nil && path.Base(u.Path) != "/" && path.Base(u.Path) != "." {
-		return path.Base(u.Path)
-	}
-	return ev.Status.FileName
 }
 
 // transportReason is a transport error without its URL, which holds a

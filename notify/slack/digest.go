@@ -10,9 +10,6 @@ import (
 	"github.com/export-notifier/export-notifier/notify"
 )
 
-// digestMaxAccounts is how many accounts a failure line names.
-const digestMaxAccounts = 20
-
 // digestMaxChars bounds the digest's text, so that the whole message
 // stays within what Slack shows without cutting it.
 const digestMaxChars = 11000
@@ -31,7 +28,7 @@ func slackDigest(ev event.Event, includeLink bool) Message {
 	used := utf8.RuneCountInString(notify.DigestHeadline(d))
 	failures, more := notify.DigestFailures(d)
 	for _, f := range failures {
-		text := ":x: " + escape(notify.DigestFailureText(f, digestMaxAccounts))
+		text := ":x: " + escape(notify.DigestFailureText(f, notify.DigestMaxAccounts))
 		if h := notify.Hint(ev.Status.Kind, f.Code); h != "" {
 			text += "\n:bulb: " + escape(h)
 		}

@@ -63,6 +63,8 @@ type TextRun struct {
 	Weight   string `json:"weight,omitempty"`
 	Color    string `json:"color,omitempty"`
 	IsSubtle bool   `json:"isSubtle,omitempty"`
+	// SelectAction opens a link when the text is clicked.
+	SelectAction *Action `json:"selectAction,omitempty"`
 }
 
 // CardFact is one title and value of a FactSet.
@@ -92,6 +94,8 @@ func Render(events []event.Event, includeLink bool) Message {
 			b, err := json.Marshal(c)
 			return err != nil || len(b) <= maxBody
 		})
+	case events[0].Type == event.Digest:
+		card = digestCard(events[0], includeLink)
 	default:
 		card = singleCard(events[0], includeLink)
 	}

@@ -15,7 +15,7 @@ import (
 // values of its enumerations.
 var (
 	cardKeys    = []string{"$schema", "type", "version", "body", "actions", "msteams"}
-	textRunKeys = []string{"type", "text", "size", "weight", "color", "isSubtle", "italic"}
+	textRunKeys = []string{"type", "text", "size", "weight", "color", "isSubtle", "italic", "selectAction"}
 	enums       = map[string][]string{
 		"size":   {"Default", "Small", "Medium", "Large", "ExtraLarge"},
 		"weight": {"Default", "Lighter", "Bolder"},
@@ -101,16 +101,22 @@ func (p *problems) card(name string, card map[string]any) {
 	for i, a := range actions {
 		act, _ := a.(map[string]any)
 		n := fmt.Sprintf("%s.actions[%d]", name, i)
-		p.keys(n, act, []string{"type", "title", "url"})
-		p.equal(n+".type", act["type"], "Action.OpenUrl")
+		p.action(n, act)
 		p.text(n+".title", act["title"])
-		if u, err := url.Parse(fmt.Sprint(act["url"])); err != nil || u.Scheme != "https" || u.Host == "" {
-			p.add("%s.url: not an absolute https URL", n)
-		}
 	}
 	if ms, ok := card["msteams"].(map[string]any); ok {
 		p.keys(name+".msteams", ms, []string{"width"})
 		p.equal(name+".msteams.width", ms["width"], "Full")
+	}
+}
+
+// action checks an Action.OpenUrl: a card's button, or a text run's
+// selectAction, whose title is optional.
+func (p *problems) action(name string, act map[string]any) {
+	p.keys(name, act, []string{"type", "title", "url"})
+	p.equal(name+".type", act["type"], "Action.OpenUrl")
+	if u, err := url.Parse(fmt.Sprint(act["url"])); err != nil || u.Scheme != "https" || u.Host == "" {
+		p.add("%s.url: not an absolute https URL", name)
 	}
 }
 
@@ -129,6 +135,10 @@ func (p *problems) element(name string, el map[string]any) {
 			p.equal(n+".type", run["type"], "TextRun")
 			p.text(n+".text", run["text"])
 			p.enumerations(n, run)
+			if sel, ok := run["selectAction"]; ok {
+				act, _ := sel.(map[string]any)
+				p.action(n+".selectAction", act)
+			}
 		}
 	case "FactSet":
 		p.keys(name, el, []string{"type", "facts"})

@@ -109,7 +109,8 @@ func TestCardRulesCatchMistakes(t *testing.T) {
 		strings.Replace(good, `{"title":"a","value":"b"}`, `{"title":"a"}`, 1):             "value: required",
 		strings.Replace(good, `"type":"FactSet",`, `"type":"FactSet","wrap":true,`, 1):     `property "wrap"`,
 		strings.Replace(good, `"facts":[{"title":"a","value":"b"}]`, `"facts":[]`, 1):      "facts: required",
-		strings.Replace(good, `{"type":"FactSet","facts":[{"title":"a","value":"b"}]}`, `{"type":"RichTextBlock","inlines":[{"type":"TextRun","text":"x","color":"Red"}]}`, 1): "color = Red",
+		strings.Replace(good, `{"type":"FactSet","facts":[{"title":"a","value":"b"}]}`, `{"type":"RichTextBlock","inlines":[{"type":"TextRun","text":"x","color":"Red"}]}`, 1):                                                  "color = Red",
+		strings.Replace(good, `{"type":"FactSet","facts":[{"title":"a","value":"b"}]}`, `{"type":"RichTextBlock","inlines":[{"type":"TextRun","text":"x","selectAction":{"type":"Action.OpenUrl","url":"file:///tmp/x"}}]}`, 1): "selectAction.url",
 	} {
 		if p := validateMessage([]byte(bad)); !strings.Contains(strings.Join(p, "\n"), want) {
 			t.Errorf("%s: problems %v, want one about %q", bad, p, want)
@@ -170,22 +171,27 @@ func TestTeamsSettings(t *testing.T) {
 }
 
 func TestGoldenTeams(t *testing.T) {
-	s := Settings{}
 	for name, events := range notifytest.GoldenCases() {
-		t.Run(name, func(t *testing.T) {
-			r, err := s.Preview(events, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p := validateMessage(r[0].Body); len(p) != 0 {
-				t.Errorf("card rules broken: %v", p)
-			}
-			var out bytes.Buffer
-			if err := json.Indent(&out, r[0].Body, "", "  "); err != nil {
-				t.Fatal(err)
-			}
-			out.WriteByte('\n')
-			notifytest.Golden(t, "teams_"+name, out.Bytes(), *update)
-		})
+		t.Run(name, func(t *testing.T) { goldenCard(t, name, events) })
 	}
+}
+
+// goldenCard checks the card about events against the card rules and
+// the golden file teams_<name>, and returns its body.
+func goldenCard(t *testing.T, name string, events []event.Event) []byte {
+	t.Helper()
+	r, err := Settings{}.Preview(events, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := validateMessage(r[0].Body); len(p) != 0 {
+		t.Errorf("card rules broken: %v", p)
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, r[0].Body, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	out.WriteByte('\n')
+	notifytest.Golden(t, "teams_"+name, out.Bytes(), *update)
+	return r[0].Body
 }

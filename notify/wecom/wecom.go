@@ -5,12 +5,14 @@ package wecom
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
 	"github.com/export-notifier/export-notifier/notify"
 	"github.com/export-notifier/export-notifier/notify/chatbot"
+	"github.com/export-notifier/export-notifier/setting"
 )
 
 // WeCom group bot limits: the markdown content, and the rate (20 messages
@@ -25,18 +27,46 @@ const (
 
 // Kind is the WeCom sink for the list of sinks.
 func Kind() notify.Kind {
+	k := spec(false).Kind()
+	k.Variables = append(k.Variables, setting.Var{Name: "WECOM_ATTACH_FILE", Default: "false",
+		Meaning: "with ARCHIVE_URL, the bot also posts each completed export's archived file (5 B to 20 MB) after its message"})
+	k.FromEnv = func(getenv func(string) string) (notify.Config, error) {
+		attach, err := attachFromEnv(getenv)
+		if err != nil {
+			return nil, err
+		}
+		return spec(attach).Kind().FromEnv(getenv)
+	}
+	return k
+}
+
+// spec is the WeCom group bot, posting archived files when attach is set.
+func spec(attach bool) chatbot.Spec {
 	return chatbot.Spec{
 		Name: "wecom", URLVar: "WECOM_WEBHOOK_URL",
 		New: func(b *chatbot.Bot) notify.Notifier {
 			b.Answer = Answer(rateLimitWait)
-			return &sink{Bot: b}
+			return &sink{Bot: b, attach: attach}
 		},
 		Render: func(events []event.Event, includeLink bool) any { return Render(events, includeLink) },
 		Every:  every, Burst: burst, Credential: chatbot.QueryCredential("key"),
 		Missing:      "key query parameter; copy the whole webhook URL from the group bot's settings",
 		URLMeaning:   "a WeCom group bot's webhook URL, .../cgi-bin/webhook/send?key=...",
 		PreviewTitle: "WeCom message (markdown, at most 4096 bytes)",
-	}.Kind()
+	}
+}
+
+// attachFromEnv reads WECOM_ATTACH_FILE, which needs WECOM_WEBHOOK_URL.
+func attachFromEnv(getenv func(string) string) (bool, error) {
+	v := strings.TrimSpace(getenv("WECOM_ATTACH_FILE"))
+	if v == "" {
+		return false, nil
+	}
+	attach, err := notify.ParseBool("WECOM_ATTACH_FILE", v)
+	if err == nil && attach && strings.TrimSpace(getenv("WECOM_WEBHOOK_URL")) == "" {
+		err = errors.New("WECOM_ATTACH_FILE: set without WECOM_WEBHOOK_URL")
+	}
+	return attach, err
 }
 
 // Message is the body of a WeCom group bot's markdown message.
@@ -58,16 +88,31 @@ func Render(events []event.Event, includeLink bool) Message {
 }
 
 // sink posts markdown messages to a WeCom group bot.
-type sink struct{ *chatbot.Bot }
+type sink struct {
+	*chatbot.Bot
+	attach bool // WECOM_ATTACH_FILE
+}
 
-// Notify posts one markdown message about events. WeCom reports errors
-// in a 200 answer's errcode, which become *notify.Error with WeCom's
-// errmsg.
+// Notify posts one markdown message about events, then, with
+// WECOM_ATTACH_FILE, the archived file of each completion among them.
+// WeCom reports errors in a 200 answer's errcode, which become
+// *notify.Error with WeCom's errmsg.
 func (s *sink) Notify(ctx context.Context, events []event.Event) error {
-	return s.Send(ctx, func() (string, []byte, []string, error) {
+	err := s.Send(ctx, func() (string, []byte, []string, error) {
 		body, err := notify.MarshalJSON(Render(events, s.IncludeLink), "")
 		return s.URL, body, nil, err
 	})
+	if err != nil {
+		return err
+	}
+	if s.attach && s.IncludeLink {
+		for _, ev := range events {
+			if attachable(ev) {
+				s.attachFile(ctx, ev)
+			}
+		}
+	}
+	return nil
 }
 
 // Answer is how WeCom states its verdict: errcode and errmsg, retried

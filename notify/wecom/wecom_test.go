@@ -211,8 +211,17 @@ func TestWeComSettings(t *testing.T) {
 			t.Errorf("%s: err %v, want %q", env, err, want)
 		}
 	}
-	if vars := Kind().Variables; len(vars) != 1 || !vars[0].Secret {
-		t.Errorf("variables %+v, want WECOM_WEBHOOK_URL alone, secret", vars)
+	for attach, want := range map[string]string{
+		"maybe": `WECOM_ATTACH_FILE: want true or false, got "maybe"`,
+		"true":  "WECOM_ATTACH_FILE: set without WECOM_WEBHOOK_URL",
+	} {
+		_, err := Kind().FromEnv(notifytest.MapEnv(map[string]string{"WECOM_ATTACH_FILE": attach}))
+		if err == nil || err.Error() != want {
+			t.Errorf("WECOM_ATTACH_FILE=%s: err %v, want %q", attach, err, want)
+		}
+	}
+	if vars := Kind().Variables; len(vars) != 2 || vars[0].Name != "WECOM_WEBHOOK_URL" || !vars[0].Secret || vars[1].Name != "WECOM_ATTACH_FILE" || vars[1].Secret {
+		t.Errorf("variables %+v, want WECOM_WEBHOOK_URL, secret, and WECOM_ATTACH_FILE", vars)
 	}
 }
 

@@ -108,3 +108,32 @@ func IncidentEvents() (failed, stalled, completed event.Event) {
 	completed.ID = event.NewID(ref, completed.Key())
 	return failed, stalled, completed
 }
+
+// CheckChatDigest fails t unless text, a chat message's digest of the
+// DigestGoldenCases case name, is at most limit bytes, tells the
+// failures, their hint and the footer, and, for 200 accounts, how many
+// rows it left out.
+func CheckChatDigest(t *testing.T, name, text string, limit int) {
+	t.Helper()
+	if n := len(text); n > limit {
+		t.Errorf("text of %d bytes, over the platform's %d", n, limit)
+	}
+	if !strings.Contains(text, "RdCheckNoPermission") || !strings.Contains(text, "Hint: ") || !strings.Contains(text, "export-notifier") {
+		t.Errorf("the failures, their hint or the footer are missing:\n%s", text)
+	}
+	if name == "digest_200" && !strings.Contains(text, "and ") {
+		t.Errorf("200 accounts: the message does not say how many rows were left out")
+	}
+}
+
+// CheckStormDigest fails t unless text, a chat message's StormDigest, is
+// at most limit bytes, holds no raw HTML and counts the codes left out.
+func CheckStormDigest(t *testing.T, text string, limit int) {
+	t.Helper()
+	if n := len(text); n > limit {
+		t.Errorf("text of %d bytes, over the platform's %d", n, limit)
+	}
+	if strings.Contains(text, "<&>") || !strings.Contains(text, "and 30 more error codes") {
+		t.Errorf("raw HTML reached the message, or it does not count the codes left out:\n%.600s", text)
+	}
+}
