@@ -99,7 +99,7 @@ func decodeEventRecord(ref event.Ref, wv wireEvent) (*Record, error) {
 		}
 		ev.Start = &spec
 	}
-	r := &Record{Event: ev, Deliveries: make(map[string]*Delivery, len(wv.Deliveries))}
+	r := &Record{Event: &ev, Deliveries: make(map[string]*Delivery, len(wv.Deliveries))}
 	for sink, wd := range wv.Deliveries {
 		if wd.Attempts < 0 {
 			return nil, fmt.Errorf("event %s: sink %q: negative attempts", ev.Key(), sink)
