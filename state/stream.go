@@ -67,7 +67,7 @@ func decodeFields(data []byte, head *wireRecord, record bool, each func(int, *wi
 		if err != nil {
 			return err
 		}
-		key := strings.ToLower(tok.(string)) // as encoding/json matches names
+		key := fieldName(tok.(string))
 		if seen[key] {
 			return fmt.Errorf("the field %q appears twice", key)
 		}
@@ -83,6 +83,18 @@ func decodeFields(data []byte, head *wireRecord, record bool, each func(int, *wi
 		return errors.New("unexpected data after the snapshot")
 	}
 	return nil
+}
+
+// fieldName is the top-level field of a snapshot or a record that name
+// matches regardless of case, as encoding/json matches names, or name
+// itself.
+func fieldName(name string) string {
+	for _, f := range [...]string{"schema", "version", "updated", "commit", "parent", "exports", "starts", "removed", "removedStarts"} {
+		if strings.EqualFold(f, name) {
+			return f
+		}
+	}
+	return name
 }
 
 // decodeField decodes the value of the top-level field key.
@@ -105,10 +117,10 @@ func decodeField(dec *json.Decoder, key string, head *wireRecord, record bool, e
 		into = &head.Starts
 	case "removed":
 		into = &head.Removed
-	case "removedstarts":
+	case "removedStarts":
 		into = &head.RemovedStarts
 	}
-	if into == nil || !record && (key == "removed" || key == "removedstarts") {
+	if into == nil || !record && (key == "removed" || key == "removedStarts") {
 		return fmt.Errorf("json: unknown field %q", key)
 	}
 	return dec.Decode(into)
