@@ -1,7 +1,6 @@
 package state
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,26 +16,27 @@ import (
 // truncated or empty data, other JSON, a newer schema, invalid references,
 // or duplicate exports or events.
 func Decode(data []byte) (*Snapshot, error) {
-	var w wireSnapshot
-	if err := decodeWire(data, "snapshot", &w, &w); err != nil {
+	var w wireRecord
+	exports := map[string]*Export{}
+	err := decodeStream(data, "snapshot", &w, false, func(i int, we *wireExport) error {
+		e, err := decodeExport(i, we)
+		if err != nil {
+			return err
+		}
+		key := e.Ref.String()
+		if _, dup := exports[key]; dup {
+			return fmt.Errorf("export %s is recorded twice", key)
+		}
+		exports[key] = e
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if w.Version < 0 {
 		return nil, fmt.Errorf("negative version %d", w.Version)
 	}
-	s := &Snapshot{Schema: *w.Schema, Version: w.Version, Updated: w.Updated, id: w.Commit, parent: w.Parent, Exports: make(map[string]*Export, len(w.Exports))}
-	for i, we := range w.Exports {
-		e, err := decodeExport(i, we)
-		if err != nil {
-			return nil, err
-		}
-		key := e.Ref.String()
-		if _, dup := s.Exports[key]; dup {
-			return nil, fmt.Errorf("export %s is recorded twice", key)
-		}
-		s.Exports[key] = e
-	}
-	var err error
+	s := &Snapshot{Schema: *w.Schema, Version: w.Version, Updated: w.Updated, id: w.Commit, parent: w.Parent, Exports: exports}
 	if s.Starts, err = decodeStarts(w.Starts); err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func Decode(data []byte) (*Snapshot, error) {
 }
 
 // decodeExport checks and converts the export at index i.
-func decodeExport(i int, we wireExport) (*Export, error) {
+func decodeExport(i int, we *wireExport) (*Export, error) {
 	ref := event.Ref{Kind: we.Kind, ID: we.ID, Account: we.Account}
 	if err := ref.Validate(); err != nil {
 		return nil, fmt.Errorf("exports[%d]: %w", i, err)
@@ -99,7 +99,7 @@ func decodeEventRecord(ref event.Ref, wv wireEvent) (*Record, error) {
 		}
 		ev.Start = &spec
 	}
-	r := &Record{Event: ev, Deliveries: make(map[string]*Delivery, len(wv.Deliveries))}
+	r := &Record{Event: &ev, Deliveries: make(map[string]*Delivery, len(wv.Deliveries))}
 	for sink, wd := range wv.Deliveries {
 		if wd.Attempts < 0 {
 			return nil, fmt.Errorf("event %s: sink %q: negative attempts", ev.Key(), sink)
@@ -129,34 +129,6 @@ func decodeStart(ws wireStart) (*StartRecord, error) {
 		}
 	}
 	return r, nil
-}
-
-// decodeWire decodes data, the encoding of a what, into w, whose head
-// says its schema: empty data, other JSON and unknown schemas are errors.
-func decodeWire(data []byte, what string, w any, head *wireSnapshot) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return fmt.Errorf("the %s is empty", what)
-	}
-	err := decodeStrictly(data, w)
-	if err != nil || head.Schema == nil || *head.Schema < 1 || *head.Schema > CurrentSchema {
-		return decodeError(data, err)
-	}
-	return nil
-}
-
-// decodeStrictly decodes data into w, refusing unknown fields: a field
-// this release does not know would otherwise be dropped by the next
-// commit.
-func decodeStrictly(data []byte, w any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(w)
-	if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			err = errors.New("unexpected data after the snapshot")
-		}
-	}
-	return err
 }
 
 // decodeError explains why data is not a snapshot. The schema is looked at

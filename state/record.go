@@ -52,26 +52,28 @@ func encodeRecordTo(out io.Writer, r *logRecord) error {
 // a snapshot; an export or start both changed and removed is refused too.
 func decodeRecord(data []byte) (*logRecord, error) {
 	var w wireRecord
-	if err := decodeWire(data, "record", &w, &w.wireSnapshot); err != nil {
+	var exports []*Export
+	seen := map[string]bool{}
+	err := decodeStream(data, "record", &w, true, func(i int, we *wireExport) error {
+		e, err := decodeExport(i, we)
+		if err != nil {
+			return err
+		}
+		if key := e.Ref.String(); seen[key] {
+			return fmt.Errorf("export %s is recorded twice", key)
+		} else {
+			seen[key] = true
+		}
+		exports = append(exports, e)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if w.Version <= 0 || w.Commit == "" {
 		return nil, fmt.Errorf("not a record: version %d, commit %q", w.Version, w.Commit)
 	}
-	r := &logRecord{version: w.Version, updated: w.Updated, id: w.Commit, parent: w.Parent}
-	seen := make(map[string]bool, len(w.Exports)+len(w.Removed))
-	for i, we := range w.Exports {
-		e, err := decodeExport(i, we)
-		if err != nil {
-			return nil, err
-		}
-		if key := e.Ref.String(); seen[key] {
-			return nil, fmt.Errorf("export %s is recorded twice", key)
-		} else {
-			seen[key] = true
-		}
-		r.exports = append(r.exports, e)
-	}
+	r := &logRecord{version: w.Version, updated: w.Updated, id: w.Commit, parent: w.Parent, exports: exports}
 	for _, key := range w.Removed {
 		if key == "" || seen[key] {
 			return nil, fmt.Errorf("the removed export %q is empty or recorded twice", key)
@@ -79,7 +81,6 @@ func decodeRecord(data []byte) (*logRecord, error) {
 		seen[key] = true
 	}
 	r.removed = w.Removed
-	var err error
 	if r.starts, err = decodeStarts(w.Starts); err != nil {
 		return nil, err
 	}

@@ -111,8 +111,10 @@ func (e *Export) SetLastError(code string) bool {
 // Record is one event and its delivery to each sink.
 type Record struct {
 	// Event is the full event, so that a later cycle resends it with the
-	// same ID and content.
-	Event event.Event
+	// same ID and content. It never changes once recorded, so copies of
+	// the record (see clone) and the deliveries due share it. Do not
+	// change it.
+	Event *event.Event
 	// Deliveries is keyed by sink name; it holds the sinks configured when
 	// the event was added.
 	Deliveries map[string]*Delivery
@@ -238,7 +240,7 @@ func (s *Snapshot) AddEvent(ref event.Ref, ev event.Event, sinks []string) bool 
 	}
 	ev.Status.Raw = nil
 	ev.Status.Ref = ref
-	r := &Record{Event: ev, Deliveries: make(map[string]*Delivery, len(sinks))}
+	r := &Record{Event: &ev, Deliveries: make(map[string]*Delivery, len(sinks))}
 	for _, sink := range sinks {
 		r.Deliveries[sink] = &Delivery{}
 	}
@@ -273,7 +275,7 @@ func (s *Snapshot) Due(sinks []string, now time.Time) []Due {
 				if !ok || d.Delivered() || d.ClaimedAt(now) {
 					continue
 				}
-				out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: &r.Event})
+				out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: r.Event})
 			}
 		}
 	}
@@ -303,7 +305,7 @@ func (s *Snapshot) Undelivered() []Due {
 			r := e.Events[vk]
 			for _, sink := range sortedKeys(r.Deliveries) {
 				if !r.Deliveries[sink].Delivered() {
-					out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: &r.Event})
+					out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: r.Event})
 				}
 			}
 		}

@@ -229,6 +229,8 @@ func TestDecodeRefuses(t *testing.T) {
 		{"unknown delivery field", `{"schema":1,"version":1,"exports":[{"kind":"vul","id":1,"events":[{"id":"e","type":"completed","sinks":{"slack":{"attempts":1,"mood":"ok"}}}]}]}`, `unknown field "mood"`},
 		{"unknown escaped field", `{"schema":1,"version":1,"\u0065xportz":[]}`, `unknown field "exportz"`},
 		{"bad event type", `{"schema":1,"version":1,"exports":[{"kind":"vul","id":1,"events":[{"id":"e","type":"exploded"}]}]}`, "unknown event type"},
+		{"repeated field", `{"schema":1,"version":1,"exports":[],"Exports":[{"kind":"vul","id":1}]}`, `"exports" appears twice`},
+		{"record field in a snapshot", `{"schema":3,"version":1,"removed":["vul:1"]}`, `unknown field "removed"`},
 		{"trailing data", `{"schema":1,"version":1,"exports":[]} {}`, "after top-level value"},
 	}
 	for _, tt := range tests {
