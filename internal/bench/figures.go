@@ -25,10 +25,15 @@ func memoryFigures(ctx context.Context, binary, dir string, memoryAt []int) ([]r
 		}
 		stateDirs = append(stateDirs, mr.StateDir)
 		peak := max(mr.First.MaxRSS, mr.Next.MaxRSS)
-		// The goal is measured on every export finishing (goalMemoryRows);
-		// these cycles announce one in ten.
-		rows = append(rows, row{Figure: fmt.Sprintf("peak RSS, cycle over %s exports, one in ten finishing", thousands(m)), Measured: megabytes(peak), Goal: "—",
-			Notes: fmt.Sprintf("1 run each: first cycle %s in %s, next %s in %s; 0 ms latency, concurrency 16", megabytes(mr.First.MaxRSS), seconds(mr.First.Elapsed), megabytes(mr.Next.MaxRSS), seconds(mr.Next.Elapsed))})
+		// The 64 MB goal holds here too (the first performance goal, one in
+		// ten finishing), beside its harder form in goalMemoryRows, where
+		// every export finishes.
+		r := row{Figure: fmt.Sprintf("peak RSS, cycle over %s exports, one in ten finishing", thousands(m)), Measured: megabytes(peak), Goal: "—",
+			Notes: fmt.Sprintf("1 run each: first cycle %s in %s, next %s in %s; 0 ms latency, concurrency 16", megabytes(mr.First.MaxRSS), seconds(mr.First.Elapsed), megabytes(mr.Next.MaxRSS), seconds(mr.Next.Elapsed))}
+		if m == goalRSSAtExports {
+			r.Goal, r.Met = "< 64 MB", met(peak < goalRSSBytes)
+		}
+		rows = append(rows, r)
 	}
 	if slices.Contains(memoryAt, goalRSSAtExports) {
 		r, err := memoryLimitRow(ctx, binary, dir)
