@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -118,13 +117,16 @@ func archiveChild(ctx context.Context, mode, link, endpoint string) (archiveRun,
 	if err != nil {
 		return archiveRun{}, fmt.Errorf("archive child (%s): %w", mode, err)
 	}
-	d, err := time.ParseDuration(strings.TrimSpace(string(out)))
-	if err != nil {
+	// The child says its own peak: the kernel's account of a child
+	// (ru_maxrss) starts from this process's peak, as the child began as
+	// a copy of it, and this process may by now be far larger.
+	var elapsed string
+	var run archiveRun
+	if _, err := fmt.Sscan(string(out), &elapsed, &run.MaxRSS); err != nil {
 		return archiveRun{}, fmt.Errorf("archive child (%s) printed %q", mode, out)
 	}
-	run := archiveRun{Elapsed: d}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		run.MaxRSS = ru.Maxrss * 1024
+	if run.Elapsed, err = time.ParseDuration(elapsed); err != nil {
+		return archiveRun{}, fmt.Errorf("archive child (%s) printed %q", mode, out)
 	}
 	return run, nil
 }
@@ -153,7 +155,7 @@ func copyIfArchiveChild() bool {
 		fmt.Fprintln(os.Stderr, "archive child:", err)
 		os.Exit(1)
 	}
-	fmt.Println(time.Since(start))
+	fmt.Println(time.Since(start), selfPeakRSS())
 	return true
 }
 
