@@ -12,6 +12,7 @@ import (
 	"github.com/export-notifier/export-notifier/handler"
 	"github.com/export-notifier/export-notifier/internal/app"
 	"github.com/export-notifier/export-notifier/internal/live"
+	"github.com/export-notifier/export-notifier/scrub"
 )
 
 // runPoll runs one poll cycle, or with --every one cycle that often until
@@ -44,13 +45,8 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fs.usageError(env, err.Error())
 	}
-	var board *live.Board
-	if following != 0 && live.IsTerminal(env.Stderr) {
-		board = live.New(env.Stderr)
-		env.Stderr = board // logs and the console sink pass above the live lines
-	}
 	secrets := app.NewSecrets(env.Getenv)
-	log, err := app.NewLogger(env.Getenv, env.Stderr, false, secrets)
+	board, log, err := pollOutput(&env, following != 0, secrets)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "export-notifier poll:", err)
 		return ExitUsage
@@ -82,6 +78,19 @@ func runPoll(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	return p.repeat(ctx, *every, code)
+}
+
+// pollOutput is where a poll writes: on a terminal while following, live
+// lines that the logs and the console sink pass above (env.Stderr becomes
+// the board); and the logger.
+func pollOutput(env *Env, following bool, secrets *scrub.Live) (*live.Board, *slog.Logger, error) {
+	var board *live.Board
+	if following && live.IsTerminal(env.Stderr) {
+		board = live.New(env.Stderr)
+		env.Stderr = board
+	}
+	log, err := app.NewLogger(env.Getenv, env.Stderr, false, secrets)
+	return board, log, err
 }
 
 // pollIDs reads --ids: a list, a payload's JSON, or @file for a long list.
