@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/internal/crc64ecma"
+	"github.com/export-notifier/export-notifier/internal/exclfile"
 )
 
 // fileStore keeps copies under a directory: each is written to a
@@ -61,25 +62,13 @@ func (s *fileStore) create(ctx context.Context, key string, src *stream) (Object
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return Object{}, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(final), ".partial-*")
-	if err != nil {
-		return Object{}, err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = io.Copy(tmp, src)
-	if err == nil {
-		err = src.verify()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return Object{}, fmt.Errorf("write %s: %w", s.location(key), err)
-	}
-	if err := os.Link(tmp.Name(), final); errors.Is(err, fs.ErrExist) {
+	err := exclfile.Create(final, ".partial-*", func(w io.Writer) error {
+		if _, err := io.Copy(w, src); err != nil {
+			return err
+		}
+		return src.verify()
+	})
+	if errors.Is(err, fs.ErrExist) {
 		return Object{}, errExists
 	} else if err != nil {
 		return Object{}, fmt.Errorf("write %s: %w", s.location(key), err)

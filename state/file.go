@@ -12,8 +12,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/export-notifier/export-notifier/internal/exclfile"
 )
 
 // The store's files or objects: the checkpoint of version v (the whole
@@ -160,51 +161,11 @@ func (f *fileBackend) createFrom(ctx context.Context, n string, write func(io.Wr
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(f.dir, tempPattern)
-	if err != nil {
-		return err
+	err := exclfile.Create(f.name(n), tempPattern, write)
+	if errors.Is(err, fs.ErrExist) {
+		return ErrConflict
 	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	final := f.name(n)
-	if err := os.Link(tmp.Name(), final); err != nil {
-		if !errors.Is(err, fs.ErrExist) {
-			if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) {
-				return fmt.Errorf("%w (the file store needs hard links for create-if-absent commits; use a local disk, an NFS/NAS mount, or oss://)", err)
-			}
-			return err
-		}
-		a, errA := os.Stat(tmp.Name())
-		b, errB := os.Stat(final)
-		if errA != nil || errB != nil || !os.SameFile(a, b) {
-			return ErrConflict
-		}
-	}
-	return syncDir(f.dir)
-}
-
-// syncDir makes the new name durable. Some filesystems cannot sync a
-// directory; there the link is as durable as they make it.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
+	return err
 }
 
 func (f *fileBackend) remove(_ context.Context, n string) error {
