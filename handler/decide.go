@@ -104,14 +104,13 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event
 		if p.err != nil {
 			if cfg.NotifyOn[event.Failed] {
 				f := p.failure()
-				last := ex.Status
-				last.Ref = p.ref
+				last := ex.Status.Of(p.ref)
 				changed = add(p.ref, newEvent(cfg, p.ref, event.Failed, last, f, now)) || changed
 			}
 			continue
 		}
 		changed = ex.Observe(p.status, seen) || changed
-		st := ex.Status
+		st := ex.LastStatus()
 		switch {
 		case st.State == event.Success && p.archivePending:
 			changed = ex.SetLastError(archivePendingCode) || changed
