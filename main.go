@@ -30,10 +30,28 @@ func main() {
 		serveFC()
 		return
 	}
+	setCLIGarbageCollection(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
 	stop()
 	os.Exit(code)
+}
+
+// cliGCPercent is the garbage collector's target on the command line (see
+// setCLIGarbageCollection).
+const cliGCPercent = 50
+
+// setCLIGarbageCollection makes the command line collect when its heap has
+// grown by half of what was live after the last collection, not by all of
+// it (Go's default, GOGC=100), unless GOGC or GOMEMLIMIT says otherwise. A
+// cycle's heap is mostly the state it loaded, which lives for the whole
+// cycle, and its time mostly waiting on Security Center and the sinks: the
+// extra collections cost a few percent of CPU, the default's headroom a
+// whole state's worth of memory (see docs/performance.md).
+func setCLIGarbageCollection(getenv func(string) string) {
+	if getenv("GOGC") == "" && getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(cliGCPercent)
+	}
 }
 
 // setMemoryLimit keeps the heap within three quarters of the function's

@@ -64,10 +64,10 @@ func deliveredTo(t *testing.T, store state.Store, export event.Ref, typ event.Ty
 		t.Fatal(err)
 	}
 	ex := snap.Export(export)
-	if ex == nil || ex.Events[string(typ)] == nil {
+	if ex == nil || ex.Event(string(typ)) == nil {
 		return false
 	}
-	d := ex.Events[string(typ)].Deliveries[sink]
+	d := ex.Event(string(typ)).Delivery(sink)
 	return d != nil && d.Delivered()
 }
 
@@ -260,7 +260,7 @@ func TestKillRepeatsAtMostOneEventPerSink(t *testing.T) {
 		recorded := 0
 		for _, ex := range snap.Exports {
 			for _, rec := range ex.Events {
-				if d := rec.Deliveries[sink]; d != nil && d.Delivered() {
+				if d := rec.Delivery(sink); d != nil && d.Delivered() {
 					recorded++
 				}
 			}

@@ -83,11 +83,8 @@ func abandoned(cfg Config, ex *state.Export, now time.Time) bool {
 func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event.Event) []string, unrouted func(event.Event), now time.Time) (changed bool) {
 	add := eventAdder{s, takers, unrouted}.add
 	var checked, skipped bool
-	named := make(map[string]bool, len(polls))
 	for _, p := range polls {
-		key := p.ref.String()
-		named[key] = true
-		if s.Exports[key] == nil {
+		if s.Exports[p.ref.String()] == nil {
 			changed = true
 		}
 		ex := s.Watch(p.ref, now)
@@ -104,14 +101,13 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event
 		if p.err != nil {
 			if cfg.NotifyOn[event.Failed] {
 				f := p.failure()
-				last := ex.Status
-				last.Ref = p.ref
+				last := ex.Status.Of(p.ref)
 				changed = add(p.ref, newEvent(cfg, p.ref, event.Failed, last, f, now)) || changed
 			}
 			continue
 		}
 		changed = ex.Observe(p.status, seen) || changed
-		st := ex.Status
+		st := ex.LastStatus()
 		switch {
 		case st.State == event.Success && p.archivePending:
 			changed = ex.SetLastError(archivePendingCode) || changed
@@ -128,16 +124,38 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event
 			changed = add(p.ref, newEvent(cfg, p.ref, event.Stalled, st, nil, now)) || changed
 		}
 	}
-	for key, ex := range s.Exports {
-		if ex.Finished.IsZero() && !named[key] && abandoned(cfg, ex, now) {
-			s.Watch(ex.Ref, now).Finish(now) // s's own copy: ex may be shared
-			changed = true
-		}
-	}
+	changed = finishAbandoned(cfg, s, polls, now) || changed
 	// When some were left unchecked, the next cycle's order rests on when
 	// each was last checked, so that is worth a write; when all were
 	// checked, the order no longer matters.
 	return changed || (checked && skipped)
+}
+
+// finishAbandoned gives up the pending exports of s that no poll named
+// and that are older than the retention, and reports whether there were
+// any.
+func finishAbandoned(cfg Config, s *state.Snapshot, polls []poll, now time.Time) bool {
+	var old []*state.Export
+	for _, ex := range s.Exports {
+		if ex.Finished.IsZero() && abandoned(cfg, ex, now) {
+			old = append(old, ex)
+		}
+	}
+	if len(old) == 0 {
+		return false // the usual case: no set of the polls' keys to build
+	}
+	named := make(map[event.Ref]bool, len(polls))
+	for _, p := range polls {
+		named[p.ref] = true
+	}
+	changed := false
+	for _, ex := range old {
+		if !named[ex.Ref] {
+			s.Watch(ex.Ref, now).Finish(now) // s's own copy: ex may be shared
+			changed = true
+		}
+	}
+	return changed
 }
 
 // eventAdder records events in a snapshot for the sinks that take them.

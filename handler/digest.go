@@ -52,7 +52,7 @@ func decideDigests(cfg Config, s *state.Snapshot, takers func(event.Event) []str
 			continue
 		}
 		d := newDigest(b, members, !settled, now)
-		st := ex.Status
+		st := ex.LastStatus()
 		ev := event.Event{ID: event.NewID(anchor, digestKey(d.Partial)), Type: event.Digest, Time: now, Region: cfg.Region, Status: st, Digest: d}
 		if s.AddEvent(anchor, ev, takers(ev)) {
 			changed = true
@@ -118,9 +118,9 @@ func newDigest(b state.Batch, members []state.Member, partial bool, now time.Tim
 // completion was decided with (the archived copy's, with ARCHIVE_URL)
 // unless that link has expired since, and where the copy is kept.
 func digestRow(m state.Member, now time.Time) event.DigestRow {
-	st := withLiveLink(m.Export.Status, now)
+	st := withLiveLink(m.Export.LastStatus(), now)
 	row := event.DigestRow{Account: m.Account, Export: m.Start.Ref.String(), FileName: st.FileName, TotalCount: st.TotalCount, Link: st.Link}
-	if r := m.Export.Events[event.Key(event.Completed, nil)]; r != nil && r.Event.Archive != nil {
+	if r := m.Export.Event(event.Key(event.Completed, nil)); r != nil && r.Event.Archive != nil {
 		a := *r.Event.Archive
 		row.Archive = &a
 	}

@@ -28,8 +28,8 @@ func followSeeds(snap *state.Snapshot, polls []poll) map[string]follow.Sample {
 	seeds := map[string]follow.Sample{}
 	for _, p := range polls {
 		key := p.ref.String()
-		if ex := snap.Exports[key]; ex != nil && running(p) && !ex.LastChange.IsZero() && running(poll{status: ex.Status}) {
-			seeds[key] = follow.Sample{At: ex.LastChange, Fraction: fraction(ex.Status)}
+		if ex := snap.Exports[key]; ex != nil && running(p) && !ex.LastChange.IsZero() && running(poll{status: ex.LastStatus()}) {
+			seeds[key] = follow.Sample{At: ex.LastChange, Fraction: fraction(ex.LastStatus())}
 		}
 	}
 	return seeds

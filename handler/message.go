@@ -57,10 +57,11 @@ func planMessages(s *state.Snapshot, polls []poll, updaters []string, takes func
 			if ex == nil || !ex.Finished.IsZero() || ex.Status.State == event.Success {
 				continue
 			}
-			if !slices.Contains(takes(event.Event{Type: event.Completed, Status: ex.Status}), sink) {
+			st := ex.LastStatus()
+			if !slices.Contains(takes(event.Event{Type: event.Completed, Status: st}), sink) {
 				continue
 			}
-			w := messageWork{exportKey: key, sink: sink, status: ex.Status, shown: shown(ex.Status)}
+			w := messageWork{exportKey: key, sink: sink, status: st, shown: shown(st)}
 			m := s.Message(key, sink)
 			switch {
 			case m == nil || m.Handle == "":

@@ -90,9 +90,9 @@ func (r *Result) recordPending(snap *state.Snapshot, sinks []string) {
 	}
 	for _, ex := range snap.Exports {
 		for _, rec := range ex.Events {
-			for sink, d := range rec.Deliveries {
-				if _, configured := r.Pending[sink]; configured && d.DeliveredAt.IsZero() {
-					r.Pending[sink]++
+			for _, d := range rec.Deliveries {
+				if _, configured := r.Pending[d.Sink]; configured && d.DeliveredAt.IsZero() {
+					r.Pending[d.Sink]++
 				}
 			}
 		}

@@ -230,8 +230,8 @@ func (c *Cycle) recordStarts(ctx context.Context, plans []plannedStart, outcomes
 			mayHaveStarted := errors.As(o.err, &uncertain) && uncertain.StartOutcomeUnknown()
 			ex := s.SettleStart(plans[o.index].key, cycleID, o.ref, o.requestID, o.err, mayHaveStarted, now)
 			if ex != nil && c.Config.NotifyOn[event.Started] {
-				st := ex.Status
-				st.Ref, st.RequestID = o.ref, o.requestID
+				st := ex.Status.Of(o.ref)
+				st.RequestID = o.requestID
 				ev := newEvent(c.Config, o.ref, event.Started, st, nil, now)
 				ev.Start = &plans[o.index].spec
 				s.AddEvent(o.ref, ev, c.takers(ev, startedSinks))

@@ -168,7 +168,7 @@ func (s *Snapshot) MuteEvents(ref event.Ref, keep event.Type) bool {
 		if r.Event.Type == keep || !untouched(r) {
 			continue
 		}
-		r.Deliveries = map[string]*Delivery{}
+		r.Deliveries = nil
 	}
 	e.change()
 	return true

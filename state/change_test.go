@@ -141,7 +141,7 @@ func TestLoadedSnapshotsShareNothing(t *testing.T) {
 	}
 	one.Claim("one", one.Due([]string{"slack"}, t0)[0], t0, time.Minute)
 	one.Export(ref).Observe(event.Status{State: event.Exporting}, t0)
-	if d := two.Export(ref).Events["completed"].Deliveries["slack"]; d.ClaimedBy != "" || two.Export(ref).Status.State != "" {
+	if d := two.Export(ref).Event("completed").Delivery("slack"); d.ClaimedBy != "" || two.Export(ref).Status.State != "" {
 		t.Fatalf("a second load sees the first one's changes: %+v", d)
 	}
 	if err := st.Commit(ctx, one); err != nil {
@@ -152,7 +152,7 @@ func TestLoadedSnapshotsShareNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := three.Export(ref).Events["completed"].Deliveries["slack"]; d.ClaimedBy != "one" || d.Delivered() {
+	if d := three.Export(ref).Event("completed").Delivery("slack"); d.ClaimedBy != "one" || d.Delivered() {
 		t.Fatalf("after the commit a load sees %+v, want the claim and not the uncommitted delivery", d)
 	}
 }

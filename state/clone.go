@@ -1,6 +1,9 @@
 package state
 
-import "maps"
+import (
+	"maps"
+	"slices"
+)
 
 // share returns a snapshot of s for one cycle. Its map of exports is its
 // own, and holds the store's frozen exports, which every method that
@@ -38,15 +41,10 @@ func (e *Export) clone() *Export {
 	c.clean, c.frozen = true, false
 	c.Events = nil
 	if e.Events != nil {
-		c.Events = make(map[string]*Record, len(e.Events))
+		c.Events = make([]*Record, len(e.Events))
 	}
-	for k, r := range e.Events {
-		cr := &Record{Event: r.Event, Deliveries: make(map[string]*Delivery, len(r.Deliveries))}
-		for sink, d := range r.Deliveries {
-			cd := *d
-			cr.Deliveries[sink] = &cd
-		}
-		c.Events[k] = cr
+	for i, r := range e.Events {
+		c.Events[i] = &Record{Event: r.Event, key: r.key, Deliveries: slices.Clone(r.Deliveries)}
 	}
 	if e.Messages != nil {
 		c.Messages = make(map[string]*Message, len(e.Messages))

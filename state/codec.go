@@ -208,7 +208,7 @@ func fillWireExport(we *wireExport, e *Export) error {
 	clear(we.Events) // let go of the previous export's deliveries
 	*we = wireExport{
 		Kind: e.Ref.Kind, ID: e.Ref.ID, Account: e.Ref.Account,
-		Status:    toWireStatus(e.Status),
+		Status:    toWireStatus(e.LastStatus()),
 		FirstSeen: e.FirstSeen, LastChange: e.LastChange,
 		Finished: timePtr(e.Finished), Checked: timePtr(e.LastChecked), LastError: e.LastError,
 		Events: we.Events[:0],
@@ -219,14 +219,16 @@ func fillWireExport(we *wireExport, e *Export) error {
 		}
 		we.Messages[sink] = wireMessage{Handle: m.Handle, ClaimedBy: m.ClaimedBy, ClaimUntil: timePtr(m.ClaimUntil), Shown: m.Shown}
 	}
-	for _, vk := range sortedKeys(e.Events) {
-		r := e.Events[vk]
-		if vk != r.Event.Key() {
-			return fmt.Errorf("export %s: event %s is filed under the key %q", e.Ref, r.Event.Key(), vk)
+	for i, r := range e.Events {
+		if r.key != r.Event.Key() {
+			return fmt.Errorf("export %s: event %s is filed under the key %q", e.Ref, r.Event.Key(), r.key)
+		}
+		if i > 0 && e.Events[i-1].key >= r.key {
+			return fmt.Errorf("export %s: events %s and %s are out of order", e.Ref, e.Events[i-1].key, r.key)
 		}
 		wv, err := toWireEvent(r)
 		if err != nil {
-			return fmt.Errorf("export %s: event %s: %w", e.Ref, vk, err)
+			return fmt.Errorf("export %s: event %s: %w", e.Ref, r.key, err)
 		}
 		we.Events = append(we.Events, wv)
 	}
@@ -251,8 +253,8 @@ func toWireEvent(r *Record) (wireEvent, error) {
 		}
 		wv.Start = spec
 	}
-	for sink, d := range r.Deliveries {
-		wv.Deliveries[sink] = wireDelivery{
+	for _, d := range r.Deliveries {
+		wv.Deliveries[d.Sink] = wireDelivery{
 			ClaimedBy: d.ClaimedBy, ClaimUntil: timePtr(d.ClaimUntil),
 			DeliveredAt: timePtr(d.DeliveredAt), Attempts: d.Attempts, LastError: d.LastError,
 		}

@@ -51,14 +51,12 @@ func decodeExport(i int, we *wireExport) (*Export, error) {
 	}
 	key := ref.String()
 	e := &Export{
-		Ref: ref, Status: fromWireStatus(ref, we.Status),
+		Ref: ref, Status: statusOf(fromWireStatus(ref, we.Status)),
 		FirstSeen: we.FirstSeen, LastChange: we.LastChange, Finished: timeVal(we.Finished), LastChecked: timeVal(we.Checked),
 		LastError: we.LastError,
 	}
 	if len(we.Events) > 0 {
-		// Most exports of a large pending state have no event yet; an
-		// empty map costs each of them about 50 bytes for nothing.
-		e.Events = make(map[string]*Record, len(we.Events))
+		e.Events = make([]*Record, 0, len(we.Events))
 	}
 	for sink, wm := range we.Messages {
 		if e.Messages == nil {
@@ -71,11 +69,9 @@ func decodeExport(i int, we *wireExport) (*Export, error) {
 		if err != nil {
 			return nil, fmt.Errorf("export %s: events[%d]: %w", key, j, err)
 		}
-		vk := r.Event.Key()
-		if _, dup := e.Events[vk]; dup {
-			return nil, fmt.Errorf("export %s: event %s is recorded twice", key, vk)
+		if !e.addRecord(r) {
+			return nil, fmt.Errorf("export %s: event %s is recorded twice", key, r.key)
 		}
-		e.Events[vk] = r
 	}
 	return e, nil
 }
@@ -99,15 +95,15 @@ func decodeEventRecord(ref event.Ref, wv wireEvent) (*Record, error) {
 		}
 		ev.Start = &spec
 	}
-	r := &Record{Event: &ev, Deliveries: make(map[string]*Delivery, len(wv.Deliveries))}
+	r := &Record{Event: &ev, key: ev.Key(), Deliveries: make([]Delivery, 0, len(wv.Deliveries))}
 	for sink, wd := range wv.Deliveries {
 		if wd.Attempts < 0 {
-			return nil, fmt.Errorf("event %s: sink %q: negative attempts", ev.Key(), sink)
+			return nil, fmt.Errorf("event %s: sink %q: negative attempts", r.key, sink)
 		}
-		r.Deliveries[sink] = &Delivery{
-			ClaimedBy: wd.ClaimedBy, ClaimUntil: timeVal(wd.ClaimUntil),
+		r.insertDelivery(Delivery{
+			Sink: sink, ClaimedBy: wd.ClaimedBy, ClaimUntil: timeVal(wd.ClaimUntil),
 			DeliveredAt: timeVal(wd.DeliveredAt), Attempts: wd.Attempts, LastError: wd.LastError,
-		}
+		})
 	}
 	return r, nil
 }

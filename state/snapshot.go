@@ -44,8 +44,9 @@ type Snapshot struct {
 // Export is what the state remembers about one watched export.
 type Export struct {
 	Ref event.Ref
-	// Status is the last status seen; its Raw is not stored.
-	Status    event.Status
+	// Status is the last status seen (see LastStatus for it as an
+	// event.Status).
+	Status    Status
 	FirstSeen time.Time
 	// LastChange is when Status.State, Progress or CurrentCount last
 	// changed; a stall is measured from it.
@@ -60,9 +61,12 @@ type Export struct {
 	// LastError is the error code the last check failed with; empty when
 	// it succeeded.
 	LastError string
-	// Events holds the events decided about the export, keyed by
-	// event.Event.Key(); nil until the first (AddEvent adds it).
-	Events map[string]*Record
+	// Events holds the events decided about the export, sorted by their
+	// Key (event.Event.Key()), each once; nil until the first (AddEvent
+	// adds it). Look one up with Event. A slice, not a map: a large state
+	// holds thousands of exports with one or two events each, where a map
+	// costs several times what it holds.
+	Events []*Record
 	// Messages holds, per sink that edits its messages, the message kept
 	// about the export.
 	Messages map[string]*Message
@@ -115,13 +119,51 @@ type Record struct {
 	// the record (see clone) and the deliveries due share it. Do not
 	// change it.
 	Event *event.Event
-	// Deliveries is keyed by sink name; it holds the sinks configured when
-	// the event was added.
-	Deliveries map[string]*Delivery
+	// Deliveries holds one delivery per sink configured when the event was
+	// added, sorted by Sink; look one up with Delivery. None is added
+	// later, so a pointer to one stays valid.
+	Deliveries []Delivery
+	// key is Event.Key(), kept since a failure's is built anew each call.
+	key string
+}
+
+// Key is the key of the record's event among its export's events.
+func (r *Record) Key() string { return r.key }
+
+// Delivery returns the delivery to sink, or nil if the record has none.
+func (r *Record) Delivery(sink string) *Delivery {
+	if i, ok := slices.BinarySearchFunc(r.Deliveries, sink, func(d Delivery, sink string) int {
+		return strings.Compare(d.Sink, sink)
+	}); ok {
+		return &r.Deliveries[i]
+	}
+	return nil
+}
+
+// newRecord returns the record of ev, shared, with an undelivered
+// delivery to each of sinks.
+func newRecord(ev *event.Event, sinks []string) *Record {
+	r := &Record{Event: ev, key: ev.Key(), Deliveries: make([]Delivery, 0, len(sinks))}
+	for _, sink := range sinks {
+		if r.Delivery(sink) == nil {
+			r.insertDelivery(Delivery{Sink: sink})
+		}
+	}
+	return r
+}
+
+// insertDelivery adds d in its place by sink.
+func (r *Record) insertDelivery(d Delivery) {
+	i, _ := slices.BinarySearchFunc(r.Deliveries, d.Sink, func(d Delivery, sink string) int {
+		return strings.Compare(d.Sink, sink)
+	})
+	r.Deliveries = slices.Insert(r.Deliveries, i, d)
 }
 
 // Delivery is one event's delivery to one sink.
 type Delivery struct {
+	// Sink names the sink.
+	Sink string
 	// ClaimedBy names the cycle that claimed the delivery; the claim holds
 	// until ClaimUntil.
 	ClaimedBy  string
@@ -172,7 +214,6 @@ func (s *Snapshot) Watch(ref event.Ref, now time.Time) *Export {
 	s.own(key)
 	e := &Export{
 		Ref:        ref,
-		Status:     event.Status{Ref: ref},
 		FirstSeen:  now,
 		LastChange: now,
 	}
@@ -198,12 +239,10 @@ func (s *Snapshot) Pending() []*Export {
 // when the state, progress or current count differ from the last status
 // (or when none was seen yet); it reports whether they did.
 func (e *Export) Observe(st event.Status, now time.Time) bool {
-	st.Raw = nil
-	st.Ref = e.Ref
 	changed := e.Status.State == "" || st.State != e.Status.State ||
 		st.Progress != e.Status.Progress || st.CurrentCount != e.Status.CurrentCount
 	e.change()
-	e.Status = st
+	e.Status = statusOf(st)
 	if changed {
 		e.LastChange = now
 	}
@@ -219,9 +258,33 @@ func (e *Export) Finish(now time.Time) {
 }
 
 // Has reports whether an event with the given key is recorded.
-func (e *Export) Has(eventKey string) bool {
-	_, ok := e.Events[eventKey]
-	return ok
+func (e *Export) Has(eventKey string) bool { return e.Event(eventKey) != nil }
+
+// Event returns the record of the event with the given key, or nil.
+func (e *Export) Event(eventKey string) *Record {
+	if i, ok := e.eventIndex(eventKey); ok {
+		return e.Events[i]
+	}
+	return nil
+}
+
+// eventIndex is where the event with the given key is, or would be, in
+// Events.
+func (e *Export) eventIndex(eventKey string) (int, bool) {
+	return slices.BinarySearchFunc(e.Events, eventKey, func(r *Record, key string) int {
+		return strings.Compare(r.key, key)
+	})
+}
+
+// addRecord files r in its place, unless an event with its key is
+// recorded, and reports whether it did.
+func (e *Export) addRecord(r *Record) bool {
+	i, dup := e.eventIndex(r.key)
+	if dup {
+		return false
+	}
+	e.Events = slices.Insert(e.Events, i, r)
+	return true
 }
 
 // AddEvent records ev about the export ref names (watching it first if
@@ -231,20 +294,12 @@ func (e *Export) Has(eventKey string) bool {
 // recorded for the export: an event is never announced twice.
 func (s *Snapshot) AddEvent(ref event.Ref, ev event.Event, sinks []string) bool {
 	e := s.Watch(ref, ev.Time)
-	key := ev.Key()
-	if e.Has(key) {
+	if e.Has(ev.Key()) {
 		return false
-	}
-	if e.Events == nil {
-		e.Events = map[string]*Record{}
 	}
 	ev.Status.Raw = nil
 	ev.Status.Ref = ref
-	r := &Record{Event: &ev, Deliveries: make(map[string]*Delivery, len(sinks))}
-	for _, sink := range sinks {
-		r.Deliveries[sink] = &Delivery{}
-	}
-	e.Events[key] = r
+	e.addRecord(newRecord(&ev, sinks))
 	e.change()
 	return true
 }
@@ -267,15 +322,11 @@ func (s *Snapshot) Due(sinks []string, now time.Time) []Due {
 	slices.Sort(keys)
 	var out []Due
 	for _, ek := range keys {
-		e := s.Exports[ek]
-		for _, vk := range sortedKeys(e.Events) {
-			r := e.Events[vk]
+		for _, r := range s.Exports[ek].Events {
 			for _, sink := range sinks {
-				d, ok := r.Deliveries[sink]
-				if !ok || d.Delivered() || d.ClaimedAt(now) {
-					continue
+				if d := r.Delivery(sink); d != nil && !d.Delivered() && !d.ClaimedAt(now) {
+					out = append(out, Due{ExportKey: ek, EventKey: r.key, Sink: sink, Event: r.Event})
 				}
-				out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: r.Event})
 			}
 		}
 	}
@@ -287,7 +338,7 @@ func (s *Snapshot) Due(sinks []string, now time.Time) []Due {
 func hasDue(e *Export, sinks []string, now time.Time) bool {
 	for _, r := range e.Events {
 		for _, sink := range sinks {
-			if d, ok := r.Deliveries[sink]; ok && !d.Delivered() && !d.ClaimedAt(now) {
+			if d := r.Delivery(sink); d != nil && !d.Delivered() && !d.ClaimedAt(now) {
 				return true
 			}
 		}
@@ -300,12 +351,10 @@ func hasDue(e *Export, sinks []string, now time.Time) bool {
 func (s *Snapshot) Undelivered() []Due {
 	var out []Due
 	for _, ek := range sortedKeys(s.Exports) {
-		e := s.Exports[ek]
-		for _, vk := range sortedKeys(e.Events) {
-			r := e.Events[vk]
-			for _, sink := range sortedKeys(r.Deliveries) {
-				if !r.Deliveries[sink].Delivered() {
-					out = append(out, Due{ExportKey: ek, EventKey: vk, Sink: sink, Event: r.Event})
+		for _, r := range s.Exports[ek].Events {
+			for _, d := range r.Deliveries {
+				if !d.Delivered() {
+					out = append(out, Due{ExportKey: ek, EventKey: r.key, Sink: d.Sink, Event: r.Event})
 				}
 			}
 		}
@@ -317,8 +366,8 @@ func (s *Snapshot) Undelivered() []Due {
 // changed through Claim and Settle.
 func (s *Snapshot) Delivery(d Due) *Delivery {
 	if e := s.Exports[d.ExportKey]; e != nil {
-		if r := e.Events[d.EventKey]; r != nil {
-			return r.Deliveries[d.Sink]
+		if r := e.Event(d.EventKey); r != nil {
+			return r.Delivery(d.Sink)
 		}
 	}
 	return nil
@@ -331,7 +380,7 @@ func (s *Snapshot) delivery(d Due) (*Export, *Delivery) {
 		return nil, nil
 	}
 	e := s.thaw(d.ExportKey)
-	return e, e.Events[d.EventKey].Deliveries[d.Sink]
+	return e, e.Event(d.EventKey).Delivery(d.Sink)
 }
 
 // Claim takes the delivery d names for cycle until now+lease. It returns

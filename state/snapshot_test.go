@@ -54,8 +54,8 @@ func TestWatchAndObserve(t *testing.T) {
 		if e.LastChange != want {
 			t.Errorf("step %d: LastChange = %v, want %v", i, e.LastChange, want)
 		}
-		if e.Status.Ref != ref {
-			t.Errorf("step %d: status lost its reference: %v", i, e.Status.Ref)
+		if e.LastStatus().Ref != ref {
+			t.Errorf("step %d: status lost its reference: %v", i, e.LastStatus().Ref)
 		}
 	}
 }
@@ -75,7 +75,7 @@ func TestAddEventNeverTwice(t *testing.T) {
 	if s.AddEvent(ref, failed(ref, "NoPermission", t0.Add(time.Hour)), []string{"slack"}) {
 		t.Fatal("a failure with a code already told was accepted again")
 	}
-	r := s.Export(ref).Events["completed"]
+	r := s.Export(ref).Event("completed")
 	if r.Event.Time != t0 || len(r.Deliveries) != 2 || r.Event.Status.Raw != nil {
 		t.Fatalf("the first event must stay as recorded, without Raw: %+v", r)
 	}
@@ -200,12 +200,12 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	if string(again) != string(data) {
 		t.Fatalf("round trip changed the snapshot:\n%s\n%s", data, again)
 	}
-	ev := got.Export(v).Events["completed"].Event
-	want := s.Export(v).Events["completed"].Event
+	ev := got.Export(v).Event("completed").Event
+	want := s.Export(v).Event("completed").Event
 	if ev.ID != want.ID || !ev.Time.Equal(want.Time) || !reflect.DeepEqual(ev.Status, want.Status) {
 		t.Fatalf("event came back as %+v, want %+v", ev, want)
 	}
-	if got.Export(a).Status.Ref != a || got.Export(v).Finished.IsZero() {
+	if got.Export(a).LastStatus().Ref != a || got.Export(v).Finished.IsZero() {
 		t.Fatalf("export fields lost: %+v", got.Export(a))
 	}
 }

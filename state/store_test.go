@@ -156,7 +156,7 @@ func checkOutcome(t *testing.T, st Store, added []string, claimers []string, lan
 	if !slices.Equal(got, added) {
 		t.Errorf("the state holds %d exports, the committers report %d added: lost or phantom updates\nstate: %v\nreported: %v", len(got), len(added), got, added)
 	}
-	d := s.Export(sharedRef).Events["completed"].Deliveries["webhook"]
+	d := s.Export(sharedRef).Event("completed").Delivery("webhook")
 	switch {
 	case landed > 0 && len(claimers) != 1:
 		t.Fatalf("%d cycles hold the claim (%v), want exactly one", len(claimers), claimers)
@@ -355,7 +355,7 @@ func TestKilledCycleIsTakenOverAfterLease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := s.Export(sharedRef).Events["completed"].Deliveries["webhook"]; !d.Delivered() || d.Attempts != 1 {
+	if d := s.Export(sharedRef).Event("completed").Delivery("webhook"); !d.Delivered() || d.Attempts != 1 {
 		t.Fatalf("delivery record %+v", d)
 	}
 }

@@ -38,7 +38,7 @@ func ownVariables() []setting.Var {
 // PlatformVariables lists the variables the program reads that its
 // surroundings set rather than its deployer: Function Compute sets FC_*,
 // the credentials come from the invocation on FC and from the shell
-// elsewhere, and GOMEMLIMIT is the Go runtime's own. s.yaml does not set
+// elsewhere, and GOGC and GOMEMLIMIT are the Go runtime's own. s.yaml does not set
 // them.
 func PlatformVariables() []setting.Var {
 	return []setting.Var{
@@ -48,6 +48,7 @@ func PlatformVariables() []setting.Var {
 		{Name: "ALIBABA_CLOUD_ACCESS_KEY_ID", Meaning: "AccessKey ID off FC", Secret: true},
 		{Name: "ALIBABA_CLOUD_ACCESS_KEY_SECRET", Meaning: "AccessKey secret off FC", Secret: true},
 		{Name: "ALIBABA_CLOUD_SECURITY_TOKEN", Meaning: "STS token that goes with a temporary AccessKey", Secret: true},
+		{Name: "GOGC", Meaning: "the Go garbage collector's target: how far the heap grows past what was live before a collection", Default: "50 on the command line when GOMEMLIMIT is unset too; the runtime's 100 on FC"},
 		{Name: "GOMEMLIMIT", Meaning: "the Go runtime's soft memory limit; on FC it replaces the one set from the function's memory", Default: "three quarters of the function's memory on FC"},
 	}
 }
