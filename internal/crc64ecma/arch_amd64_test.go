@@ -5,9 +5,16 @@ package crc64ecma
 import "testing"
 
 func archUpdaters(t testing.TB) map[string]updater {
-	if !hasCLMUL {
+	u := map[string]updater{}
+	if hasCLMUL {
+		u["clmul"] = updateCLMUL
+	} else {
 		t.Log("this CPU has no PCLMULQDQ: only the table is tested")
-		return nil
 	}
-	return map[string]updater{"clmul": updateCLMUL}
+	if hasVPCLMUL {
+		u["vpclmul"] = updateVPCLMUL
+	} else {
+		t.Log("this CPU has no VPCLMULQDQ with AVX-512: the 512-bit folding is not tested")
+	}
+	return u
 }

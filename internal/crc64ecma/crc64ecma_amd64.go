@@ -4,16 +4,24 @@ package crc64ecma
 
 import "encoding/binary"
 
-// hasCLMUL says whether the CPU has PCLMULQDQ (CPUID.1:ECX bit 1); read
-// once at start and never changed.
-var hasCLMUL = cpuid1ECX()&(1<<1) != 0
+// The CPU's carry-less multiplications, read once at start and never
+// changed: PCLMULQDQ on 128 bits, and VPCLMULQDQ on 512 with the
+// AVX-512 instructions the wide folding uses.
+var hasCLMUL, hasVPCLMUL = cpuFeatures()
 
-// foldBlock is what foldCLMUL consumes at a time: four lanes of 16 bytes.
-const foldBlock = 64
+// What foldCLMUL and foldVPCLMUL consume at a time: four lanes of 16 and
+// of 64 bytes.
+const (
+	foldBlock     = 64
+	foldWideBlock = 256
+)
 
 // update adds p to crc, with carry-less multiplication where the CPU has it.
 func update(crc uint64, p []byte) uint64 {
-	if hasCLMUL {
+	switch {
+	case hasVPCLMUL:
+		return updateVPCLMUL(crc, p)
+	case hasCLMUL:
 		return updateCLMUL(crc, p)
 	}
 	return updateTable(crc, p)
@@ -25,18 +33,50 @@ func update(crc uint64, p []byte) uint64 {
 // instead of a Barrett reduction.
 func updateCLMUL(crc uint64, p []byte) uint64 {
 	if len(p) < foldBlock { // one block already folds faster than the table runs it
-
 		return updateTable(crc, p)
 	}
 	n := len(p) &^ (foldBlock - 1)
-	lo, hi := foldCLMUL(^crc, p[:n])
+	return updateTable(remainderCRC(foldCLMUL(^crc, p[:n])), p[n:])
+}
+
+// updateVPCLMUL is updateCLMUL four lanes of 512 bits at a time, leaving
+// what is under 256 bytes to updateCLMUL.
+func updateVPCLMUL(crc uint64, p []byte) uint64 {
+	if len(p) < foldWideBlock {
+		return updateCLMUL(crc, p)
+	}
+	n := len(p) &^ (foldWideBlock - 1)
+	return updateCLMUL(remainderCRC(foldVPCLMUL(^crc, p[:n])), p[n:])
+}
+
+// remainderCRC is the CRC of what was folded into the remainder lo, hi.
+// The remainder is congruent to it, the CRC register included, so it
+// starts from a zero register (^0 before inversion).
+func remainderCRC(lo, hi uint64) uint64 {
 	var rem [16]byte
 	binary.LittleEndian.PutUint64(rem[:8], lo)
 	binary.LittleEndian.PutUint64(rem[8:], hi)
-	// The remainder is congruent to everything so far, the register
-	// included, so it starts from a zero register (^0 before inversion).
-	crc = updateTable(^uint64(0), rem[:])
-	return updateTable(crc, p[n:])
+	return updateTable(^uint64(0), rem[:])
+}
+
+// cpuFeatures reads CPUID and, for the 512-bit registers, whether the
+// operating system saves them (XCR0).
+func cpuFeatures() (clmul, vpclmul bool) {
+	maxLeaf, _, _, _ := cpuid(0, 0)
+	_, _, ecx1, _ := cpuid(1, 0)
+	clmul = ecx1&(1<<1) != 0
+	if !clmul || maxLeaf < 7 || ecx1&(1<<27) == 0 { // 27: OSXSAVE, for XGETBV
+		return clmul, false
+	}
+	_, ebx7, ecx7, _ := cpuid(7, 0)
+	const (
+		avx512F    = 1 << 16 // EBX
+		avx512VL   = 1 << 31 // EBX
+		vpclmulqdq = 1 << 10 // ECX
+		zmmState   = 0xe6    // XCR0: SSE, AVX, opmask and both ZMM parts
+	)
+	vpclmul = ebx7&avx512F != 0 && ebx7&avx512VL != 0 && ecx7&vpclmulqdq != 0 && xgetbv0()&zmmState == zmmState
+	return clmul, vpclmul
 }
 
 // foldCLMUL folds p, whose length is a non-zero multiple of foldBlock,
@@ -47,5 +87,14 @@ func updateCLMUL(crc uint64, p []byte) uint64 {
 //go:noescape
 func foldCLMUL(r uint64, p []byte) (lo, hi uint64)
 
-// cpuid1ECX is ECX of CPUID leaf 1.
-func cpuid1ECX() uint32
+// foldVPCLMUL is foldCLMUL for a length that is a non-zero multiple of
+// foldWideBlock, with AVX-512 and VPCLMULQDQ.
+//
+//go:noescape
+func foldVPCLMUL(r uint64, p []byte) (lo, hi uint64)
+
+// cpuid is the CPUID instruction.
+func cpuid(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)
+
+// xgetbv0 is the low half of XCR0: the register state the OS saves.
+func xgetbv0() uint32
