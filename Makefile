@@ -42,7 +42,8 @@ FUZZ := ./event:FuzzParseList ./exports/catalog:FuzzParseStartSpec ./handler:Fuz
 	./state:FuzzDecode ./state:FuzzDecodeRecord ./internal/sassim:FuzzParseScenario ./notify/sinks:FuzzRead \
 	./notify/webhook:FuzzParseHeaders ./notify/webhook:FuzzParseTemplate ./internal/jsonkeys:FuzzUnique \
 	./notify/chatbot:FuzzBotAnswers ./notify/sinks:FuzzBotSettings ./notify/route:FuzzParse ./notify/pagerduty:FuzzAnswerText \
-	./scrub:FuzzString ./event:FuzzLinkExpires ./archive:FuzzKey ./archive:FuzzSettingsFromEnv
+	./scrub:FuzzString ./event:FuzzLinkExpires ./archive:FuzzKey ./archive:FuzzSettingsFromEnv \
+	./internal/crc64ecma:FuzzChecksum
 fuzz:
 	@for t in $(FUZZ); do \
 	  echo "fuzz $${t#*:} in $${t%%:*}"; \

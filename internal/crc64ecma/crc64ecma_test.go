@@ -7,11 +7,12 @@ import (
 
 func TestCombineAndPart(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	data := make([]byte, 5000)
-	for i := range data {
-		data[i] = byte(r.IntN(256))
+	data := randomBytes(8, 3<<20)
+	cuts := []int{0, 1, 7, 64, 2500, 4999, len(data) - 1, len(data)}
+	for range 8 {
+		cuts = append(cuts, r.IntN(len(data)+1))
 	}
-	for _, cut := range []int{0, 1, 7, 64, 2500, 4999, 5000} {
+	for _, cut := range cuts {
 		a, b := data[:cut], data[cut:]
 		whole := Checksum(data)
 		if got := Combine(Checksum(a), Checksum(b), int64(len(b))); got != whole {
