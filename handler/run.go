@@ -22,9 +22,10 @@ type run struct {
 	id      string
 	log     *slog.Logger
 	started time.Time
-	// pollBy ends starting and polling; stopBy ends sending, leaving the
-	// results commit the rest.
+	// pollBy ends starting and polling; stopBy ends sending, stopMargin
+	// before the deadline, leaving the results commit the rest.
 	pollBy, stopBy time.Time
+	stopMargin     time.Duration
 	lease          time.Duration
 	// deadline is ctx's deadline on the cycle's clock.
 	deadline time.Time
@@ -88,7 +89,8 @@ func (c *Cycle) budget(ctx context.Context, opts Options) (*run, error) {
 		r.lease = budget
 	}
 	r.pollBy = deadline.Add(-budget / 2)
-	r.stopBy = deadline.Add(-max(budget/10, min(5*time.Second, budget/4)))
+	r.stopMargin = max(budget/10, min(5*time.Second, budget/4))
+	r.stopBy = deadline.Add(-r.stopMargin)
 	r.retrier = notify.DefaultRetrier()
 	r.retrier.Logger = r.log
 	r.res = Result{Cycle: r.id, DryRun: opts.DryRun}

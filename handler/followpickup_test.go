@@ -1,0 +1,74 @@
+package handler
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/export-notifier/export-notifier/event"
+	"github.com/export-notifier/export-notifier/internal/sassim"
+	"github.com/export-notifier/export-notifier/state"
+)
+
+// startWhileFollowing scripts, on rig, an export that keeps a cycle
+// following for its whole window (no progress, ever) and a short one
+// started 12 s into the window and recorded in the state then, as
+// export-notifier start records it, from a store of its own. It returns
+// the cycles' Sleep, which records that start once the clock has passed it.
+func startWhileFollowing(t *testing.T, rig *followRig, t0 time.Time) func(context.Context, time.Duration) error {
+	rig.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Asset, ID: 20}, StartAt: t0.Add(-time.Minute), Duration: time.Hour, Shape: sassim.Jump})
+	started := t0.Add(12 * time.Second)
+	short := event.Ref{Kind: event.Asset, ID: 21}
+	rig.sim.Add(sassim.Export{Ref: short, StartAt: started, Duration: 20 * time.Second})
+	starter, err := state.Open(context.Background(), rig.stateURL, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	return func(ctx context.Context, d time.Duration) error {
+		if err := rig.clock.Sleep(ctx, d); err != nil {
+			return err
+		}
+		if !rig.clock.Now().Before(started) {
+			once.Do(func() {
+				if err := state.RecordStarted(ctx, starter, short, started); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		return nil
+	}
+}
+
+func TestFollowingPicksUpAnExportStartedWhileItFollows(t *testing.T) {
+	rig := newFollowRig(t)
+	t0 := rig.clock.Now()
+	c := rig.cycle("20", 50*time.Second)
+	c.Sleep = startWhileFollowing(t, rig, t0)
+	res := rig.run(c, time.Minute)
+
+	asks, _ := rig.deliveredInWindow("asset:21", t0.Add(50*time.Second))
+	if len(asks) > 3 {
+		t.Errorf("asked %d times about a 20 s export first seen running, want at most 3 (on pick-up, pace, finish)", len(asks))
+	}
+	if res.Watched != 2 {
+		t.Errorf("the result counts %d exports watched, want 2 (the one named and the one picked up)", res.Watched)
+	}
+}
+
+func TestTwoCyclesPickingUpOneStartedExportAnnounceItOnce(t *testing.T) {
+	rig := newFollowRig(t)
+	t0 := rig.clock.Now()
+	sleep := startWhileFollowing(t, rig, t0)
+	var wg sync.WaitGroup
+	for range 2 {
+		c := rig.cycle("20", 50*time.Second)
+		c.Sleep = sleep
+		wg.Go(func() { rig.run(c, time.Minute) })
+	}
+	wg.Wait()
+	if n := rig.hook.count(event.Completed, "21"); n != 1 {
+		t.Fatalf("two cycles picking up one started export announced it %d times, want once", n)
+	}
+}
