@@ -100,7 +100,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 		return r.dryRun(snap, polls).summarised(snap, r.started), nil
 	}
 	seeds := followSeeds(snap, polls)
-	snap, out, err := r.pass(ctx, snap, polls, sent{})
+	snap, out, err := r.pass(ctx, snap, r.notAnnounced(polls), r.announced)
 	if err != nil {
 		return r.res, err
 	}

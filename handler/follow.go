@@ -172,7 +172,7 @@ func (f *follower) round(ctx context.Context, snap *state.Snapshot, out sent) (*
 	for i, key := range keys {
 		refs[i] = f.polls[f.latest[key]].ref
 	}
-	got := f.checkBy(ctx, f.end, refs)
+	got := f.ask(ctx, refs)
 	var decided []poll
 	for i, p := range got {
 		if p.skipped {
@@ -260,10 +260,11 @@ func (r *run) sleepUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-// checkBy asks about refs under the cycle's QPS cap, starting no call
-// after end (on the cycle's clock): those are skipped.
-func (f *follower) checkBy(ctx context.Context, end time.Time, refs []event.Ref) []poll {
-	askCtx, cancel := context.WithTimeout(ctx, end.Sub(f.r.c.now()))
+// ask asks about refs under the cycle's QPS cap, starting no call later
+// than halfway into the last round: an ask due at the window's end is
+// made, and leaves time to claim what it finds before sending stops.
+func (f *follower) ask(ctx context.Context, refs []event.Ref) []poll {
+	askCtx, cancel := context.WithTimeout(ctx, f.end.Add(lastRound/2).Sub(f.r.c.now()))
 	defer cancel()
 	return f.r.c.checkUntil(askCtx, refs, f.r.limiter, nil)
 }

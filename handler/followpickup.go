@@ -36,7 +36,7 @@ func (f *follower) pickUp(ctx context.Context, snap *state.Snapshot, out sent) (
 	if len(refs) == 0 {
 		return snap, out, nil
 	}
-	got := f.checkBy(ctx, f.end, refs)
+	got := f.ask(ctx, refs)
 	seeds := followSeeds(snap, got)
 	var checked []poll
 	for _, p := range got {

@@ -2,6 +2,8 @@ package handler
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,5 +72,39 @@ func TestTwoCyclesPickingUpOneStartedExportAnnounceItOnce(t *testing.T) {
 	wg.Wait()
 	if n := rig.hook.count(event.Completed, "21"); n != 1 {
 		t.Fatalf("two cycles picking up one started export announced it %d times, want once", n)
+	}
+}
+
+func TestFollowingCycleAnnouncesWhatTheStateExpectsDoneBeforeAskingTheRest(t *testing.T) {
+	rig := newFollowRig(t)
+	t0 := rig.clock.Now()
+	done := event.Ref{Kind: event.Asset, ID: 30}
+	rig.sim.Add(sassim.Export{Ref: done, StartAt: t0, Duration: time.Minute})
+	ids := []string{done.String()}
+	for i := range 5 {
+		ref := event.Ref{Kind: event.Asset, ID: int64(31 + i)}
+		rig.sim.Add(sassim.Export{Ref: ref, StartAt: t0, Duration: time.Hour, Shape: sassim.Jump})
+		ids = append(ids, ref.String())
+	}
+	c := rig.cycle(strings.Join(ids, ","), 0)
+	if err := state.RecordStarted(context.Background(), c.Store, done, t0); err != nil {
+		t.Fatal(err)
+	}
+	rig.clock.Advance(30 * time.Second)
+	rig.run(c, time.Minute) // one pass: half way, at the pace of a minute
+	rig.clock.Advance(31 * time.Second)
+
+	before := len(rig.sim.Calls())
+	callsAtReceipt := -1
+	rig.hook.status = func(int) int {
+		callsAtReceipt = len(rig.sim.Calls()) - before
+		return http.StatusOK
+	}
+	rig.run(rig.cycle("", 50*time.Second), time.Minute)
+	if n := rig.hook.count(event.Completed, "30"); n != 1 {
+		t.Fatalf("the export expected done was announced %d times, want once", n)
+	}
+	if callsAtReceipt != 1 {
+		t.Errorf("it was announced after %d calls of the first pass; want after the one about it, before the %d others", callsAtReceipt, len(ids)-1)
 	}
 }

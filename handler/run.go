@@ -38,7 +38,12 @@ type run struct {
 	// unrouted are the events the last decision recorded that no sink
 	// takes, logged once the decision is committed.
 	unrouted []event.Event
-	res      Result
+	// announced is what the first pass decided and delivered before it
+	// had asked about every export, about the exports of announcedKeys
+	// (checkRest).
+	announced     sent
+	announcedKeys map[string]bool
+	res           Result
 }
 
 // plan is what the decide step claimed for this cycle to send.
@@ -71,7 +76,7 @@ func (c *Cycle) budget(ctx context.Context, opts Options) (*run, error) {
 	}
 	// The deadline is on the wall clock, whatever clock decisions use.
 	budget := time.Until(deadline)
-	r := &run{c: c, opts: opts, id: opts.ID, started: started, sinks: c.sinkNames(), updaters: c.updaterNames()}
+	r := &run{c: c, opts: opts, id: opts.ID, started: started, sinks: c.sinkNames(), updaters: c.updaterNames(), announcedKeys: map[string]bool{}}
 	if r.id == "" {
 		r.id = newCycleID(started)
 	}
