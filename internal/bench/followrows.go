@@ -33,7 +33,7 @@ func runFollow(ctx context.Context, w io.Writer, seed uint64) error {
 	defer os.RemoveAll(dir)
 	// The runs have their own simulator, state, receiver and clock, and
 	// spend most of their time waiting for the rate cap: run them at once.
-	progress("following workload, with FOLLOW_FOR=deadline and 0 side by side")
+	progress("following workload: FOLLOW_FOR=deadline with exports recorded at their start and named at ticks, and FOLLOW_FOR=0, side by side")
 	setups := []struct {
 		followFor time.Duration
 		known     knownBy
