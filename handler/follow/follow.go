@@ -85,8 +85,9 @@ func (s *Schedule) Seed(key string, prior Sample) {
 // so that its first answer with progress gives a pace: until a second
 // one, the export is taken to have progressed steadily since its start.
 // Progress cannot have begun earlier, so that pace is never too fast: it
-// may only put the finish later than it comes, and the export is then
-// asked at the slow pace at the latest.
+// may only put the finish later than it comes. The export is then asked
+// at the slow pace at the latest, or, when that finish is beyond the
+// window, left to the next cycle.
 func (s *Schedule) Started(key string, at time.Time) { s.of(key).started = at }
 
 // Observe records an ask about a still running export and its answer.
