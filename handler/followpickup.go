@@ -17,8 +17,8 @@ const stateReadEvery = 5 * time.Second
 // pickUp reads the state and asks once about the pending exports this
 // cycle has not asked about yet, within the window, and decides what the
 // answers mean as the first pass does, delivering it at once; those still
-// running join the followed set. A read that fails is logged and tried again later; the next
-// cycle's first pass sees those exports anyway.
+// running join the followed set. A read that fails is logged and tried
+// again later; the next cycle's first pass sees those exports anyway.
 func (f *follower) pickUp(ctx context.Context, snap *state.Snapshot, out sent) (*state.Snapshot, sent, error) {
 	f.readAt = f.r.c.now()
 	fresh, err := f.r.c.Store.Load(ctx)
