@@ -1,10 +1,14 @@
 package handler
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,5 +110,38 @@ func TestFollowingCycleAnnouncesWhatTheStateExpectsDoneBeforeAskingTheRest(t *te
 	}
 	if callsAtReceipt != 1 {
 		t.Errorf("it was announced after %d calls of the first pass; want after the one about it, before the %d others", callsAtReceipt, len(ids)-1)
+	}
+}
+
+// unreadableStore is a state whose Load fails once failing is set.
+type unreadableStore struct {
+	state.Store
+	failing atomic.Bool
+}
+
+func (s *unreadableStore) Load(ctx context.Context) (*state.Snapshot, error) {
+	if s.failing.Load() {
+		return nil, errors.New("listing refused")
+	}
+	return s.Store.Load(ctx)
+}
+
+func TestFollowingGoesOnWhenTheStateCannotBeRead(t *testing.T) {
+	rig := newFollowRig(t)
+	t0 := rig.clock.Now()
+	rig.sim.Add(sassim.Export{Ref: event.Ref{Kind: event.Vul, ID: 7}, StartAt: t0.Add(-10 * time.Second), Duration: 40 * time.Second})
+	c := rig.cycle("vul:7", 50*time.Second)
+	store := &unreadableStore{Store: c.Store}
+	var logs bytes.Buffer
+	c.Store, c.Log = store, slog.New(slog.NewTextHandler(&logs, nil))
+	c.Sleep = func(ctx context.Context, d time.Duration) error {
+		store.failing.Store(true) // from the first wait on: the first pass has read it
+		return rig.clock.Sleep(ctx, d)
+	}
+	rig.run(c, time.Minute)
+
+	rig.deliveredInWindow("vul:7", t0.Add(50*time.Second))
+	if !strings.Contains(logs.String(), "reading the state for exports started since the cycle began failed") {
+		t.Errorf("no warning about the state that could not be read; logs:\n%s", logs.String())
 	}
 }
