@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/export-notifier/export-notifier/event"
-	"github.com/export-notifier/export-notifier/handler/follow"
 	"github.com/export-notifier/export-notifier/notify"
 	"github.com/export-notifier/export-notifier/state"
 )
@@ -100,13 +99,13 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.DryRun {
 		return r.dryRun(snap, polls).summarised(snap, r.started), nil
 	}
-	var seeds map[string]follow.Sample
+	var seeds map[string]followSeed
 	if c.Config.FollowFor != 0 {
 		// Taken only for following: over a large state they cost as
 		// much as a tenth of the cycle's heap.
 		seeds = followSeeds(snap, polls)
 	}
-	snap, out, err := r.pass(ctx, snap, polls, sent{})
+	snap, out, err := r.pass(ctx, snap, r.notAnnounced(polls), r.announced)
 	if err != nil {
 		return r.res, err
 	}

@@ -21,15 +21,28 @@ type FollowUpdate struct {
 	Done bool
 }
 
-// followSeeds are what the state knew of the running exports before this
-// cycle asked: the progress last seen to change, and when. Taken before
-// the first pass's decisions overwrite them.
-func followSeeds(snap *state.Snapshot, polls []poll) map[string]follow.Sample {
-	seeds := map[string]follow.Sample{}
+// followSeed is what the state knew of a running export before this
+// cycle asked: the progress last seen to change, and when; or, for an
+// export never answered about, when it was recorded (started).
+type followSeed struct {
+	prior   follow.Sample
+	started time.Time
+}
+
+// followSeeds are the seeds of the running exports among polls, taken
+// before the cycle's decisions overwrite them.
+func followSeeds(snap *state.Snapshot, polls []poll) map[string]followSeed {
+	seeds := map[string]followSeed{}
 	for _, p := range polls {
 		key := p.ref.String()
-		if ex := snap.Exports[key]; ex != nil && running(p) && !ex.LastChange.IsZero() && running(poll{status: ex.LastStatus()}) {
-			seeds[key] = follow.Sample{At: ex.LastChange, Fraction: fraction(ex.LastStatus())}
+		ex := snap.Exports[key]
+		switch {
+		case ex == nil || !running(p):
+		case ex.LastChecked.IsZero() && ex.Status.State == "" && !ex.FirstSeen.IsZero():
+			// Recorded by a start and never asked about: it started then.
+			seeds[key] = followSeed{started: ex.FirstSeen}
+		case !ex.LastChange.IsZero() && running(poll{status: ex.LastStatus()}):
+			seeds[key] = followSeed{prior: follow.Sample{At: ex.LastChange, Fraction: fraction(ex.LastStatus())}}
 		}
 	}
 	return seeds
@@ -60,28 +73,32 @@ func fraction(st event.Status) float64 {
 }
 
 // followEnd is when following ends: FollowFor after now, and no later
-// than the deadline less the time to commit. False: no following.
+// than lastRound before sending stops, so that what the last round finds
+// is sent and committed. False: no following.
 func (r *run) followEnd() (time.Time, bool) {
 	now := r.c.now()
 	f := r.c.Config.FollowFor
 	if f == 0 {
 		return time.Time{}, false
 	}
-	end := r.deadline.Add(-min(commitReserve, r.deadline.Sub(r.started)/4))
+	end := r.deadline.Add(-r.stopMargin - lastRound)
 	if f != FollowToDeadline && now.Add(f).Before(end) {
 		end = now.Add(f)
 	}
 	return end, end.After(now)
 }
 
-// follower is one cycle's following: its schedule, and the latest poll
-// of each export by key (an index into the cycle's polls).
+// follower is one cycle's following: its schedule, the latest poll of
+// each export by key (an index into the cycle's polls), every export the
+// cycle asked about, and when it last read the state.
 type follower struct {
 	r      *run
 	sched  *follow.Schedule
 	polls  []poll
 	latest map[string]int
+	asked  map[string]bool
 	end    time.Time
+	readAt time.Time
 }
 
 // follow keeps asking about the exports the first pass found running
@@ -90,46 +107,72 @@ type follower struct {
 // pass. It returns at once when nothing may finish in the window, and
 // does not follow at all when the first pass left exports unchecked:
 // those go first, in the next cycle.
-func (r *run) follow(ctx context.Context, seeds map[string]follow.Sample, snap *state.Snapshot, polls []poll, out sent) (*state.Snapshot, []poll, sent, error) {
+func (r *run) follow(ctx context.Context, seeds map[string]followSeed, snap *state.Snapshot, polls []poll, out sent) (*state.Snapshot, []poll, sent, error) {
 	end, ok := r.followEnd()
 	if !ok || anySkipped(polls) {
 		return snap, polls, out, nil
 	}
-	f := &follower{r: r, sched: follow.New(follow.DefaultPolicy()), polls: polls, latest: map[string]int{}, end: end}
+	f := &follower{r: r, sched: follow.New(follow.DefaultPolicy()), polls: polls, latest: map[string]int{}, asked: map[string]bool{}, end: end, readAt: r.c.now()}
 	for i, p := range polls {
-		if !running(p) {
-			continue
+		f.asked[p.ref.String()] = true
+		if running(p) {
+			f.add(i, seeds)
 		}
-		key := p.ref.String()
-		f.latest[key] = i
-		if seed, ok := seeds[key]; ok {
-			f.sched.Seed(key, seed)
-		}
-		f.sched.Observe(key, follow.Sample{At: p.at, Fraction: fraction(p.status)})
-		f.tell(p, false)
 	}
 	for {
 		next, ok := f.sched.Next(end)
-		if !ok || r.sleepUntil(ctx, next) != nil {
+		if !ok {
+			break
+		}
+		read := f.readAt.Add(stateReadEvery)
+		if read.Before(next) {
+			next = read
+		}
+		if r.sleepUntil(ctx, next) != nil {
 			break
 		}
 		var err error
-		if snap, out, err = f.round(ctx, snap, out); err != nil {
-			return nil, polls, out, err
+		if !r.c.now().Before(read) {
+			snap, out, err = f.pickUp(ctx, snap, out)
+		}
+		if err == nil {
+			snap, out, err = f.round(ctx, snap, out)
+		}
+		if err != nil {
+			return nil, f.polls, out, err
 		}
 	}
 	f.stop()
-	return snap, polls, out, nil
+	return snap, f.polls, out, nil
+}
+
+// add follows the running export of f.polls[i], from what seeds knew of
+// it before.
+func (f *follower) add(i int, seeds map[string]followSeed) {
+	p := f.polls[i]
+	key := p.ref.String()
+	f.latest[key] = i
+	switch seed := seeds[key]; {
+	case !seed.started.IsZero():
+		f.sched.Started(key, seed.started)
+	case !seed.prior.At.IsZero():
+		f.sched.Seed(key, seed.prior)
+	}
+	f.sched.Observe(key, follow.Sample{At: p.at, Fraction: fraction(p.status)})
+	f.tell(p, false)
 }
 
 // round asks about the exports due now and delivers what finished.
 func (f *follower) round(ctx context.Context, snap *state.Snapshot, out sent) (*state.Snapshot, sent, error) {
 	keys := f.sched.Due(f.r.c.now(), f.end)
+	if len(keys) == 0 {
+		return snap, out, nil
+	}
 	refs := make([]event.Ref, len(keys))
 	for i, key := range keys {
 		refs[i] = f.polls[f.latest[key]].ref
 	}
-	got := f.r.c.checkUntil(ctx, refs, f.r.limiter, nil)
+	got := f.ask(ctx, refs)
 	var decided []poll
 	for i, p := range got {
 		if p.skipped {
@@ -215,4 +258,13 @@ func (r *run) sleepUntil(ctx context.Context, t time.Time) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// ask asks about refs under the cycle's QPS cap, starting no call later
+// than halfway into the last round: an ask due at the window's end is
+// made, and leaves time to claim what it finds before sending stops.
+func (f *follower) ask(ctx context.Context, refs []event.Ref) []poll {
+	askCtx, cancel := context.WithTimeout(ctx, f.end.Add(lastRound/2).Sub(f.r.c.now()))
+	defer cancel()
+	return f.r.c.checkUntil(askCtx, refs, f.r.limiter, nil)
 }

@@ -9,17 +9,20 @@ import (
 )
 
 // FollowToDeadline is the FollowFor that follows running exports until
-// the cycle's deadline, less the time it needs to commit: FOLLOW_FOR's
-// default on Function Compute.
+// the cycle's deadline, less the time its last round needs to ask, send
+// and commit: FOLLOW_FOR's default on Function Compute.
 const FollowToDeadline time.Duration = -1
 
 // MaxFollowFor bounds FOLLOW_FOR: a cycle following longer would hold
 // its claims for longer than anyone waits for a message.
 const MaxFollowFor = time.Hour
 
-// commitReserve is what a following cycle leaves of its deadline for its
-// last deliveries and commits.
-const commitReserve = 10 * time.Second
+// lastRound is the time a following cycle's last round may take to ask
+// and to commit its claims, before sending stops: a few calls and one
+// commit, which take well under a second each. Following ends this long
+// before sending stops, and sending stops in time for the last commit
+// (see budget): with FC's 60 s timeout, 8 s before the deadline.
+const lastRound = 2 * time.Second
 
 // ParseFollowFor reads FOLLOW_FOR (or poll --follow-for): a duration of
 // 0 (one pass) up to MaxFollowFor, or "deadline" for FollowToDeadline.

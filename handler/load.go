@@ -63,14 +63,13 @@ func (r *run) poll(ctx context.Context) (*state.Snapshot, []poll, error) {
 			rest = append(rest, ref)
 		}
 	}
-	later := r.c.checkUntil(pollCtx, rest, limiter, nil)
+	snap, err := r.checkRest(ctx, pollCtx, snap, rest, early)
+	if err != nil {
+		return nil, nil, err
+	}
 	polls := make([]poll, 0, len(refs))
 	for _, ref := range refs {
-		if p, done := early[ref.String()]; done {
-			polls = append(polls, p)
-			continue
-		}
-		polls, later = append(polls, later[0]), later[1:]
+		polls = append(polls, early[ref.String()])
 	}
 	return snap, polls, nil
 }

@@ -22,9 +22,10 @@ type run struct {
 	id      string
 	log     *slog.Logger
 	started time.Time
-	// pollBy ends starting and polling; stopBy ends sending, leaving the
-	// results commit the rest.
+	// pollBy ends starting and polling; stopBy ends sending, stopMargin
+	// before the deadline, leaving the results commit the rest.
 	pollBy, stopBy time.Time
+	stopMargin     time.Duration
 	lease          time.Duration
 	// deadline is ctx's deadline on the cycle's clock.
 	deadline time.Time
@@ -37,7 +38,12 @@ type run struct {
 	// unrouted are the events the last decision recorded that no sink
 	// takes, logged once the decision is committed.
 	unrouted []event.Event
-	res      Result
+	// announced is what the first pass decided and delivered before it
+	// had asked about every export, about the exports of announcedKeys
+	// (checkRest).
+	announced     sent
+	announcedKeys map[string]bool
+	res           Result
 }
 
 // plan is what the decide step claimed for this cycle to send.
@@ -70,7 +76,7 @@ func (c *Cycle) budget(ctx context.Context, opts Options) (*run, error) {
 	}
 	// The deadline is on the wall clock, whatever clock decisions use.
 	budget := time.Until(deadline)
-	r := &run{c: c, opts: opts, id: opts.ID, started: started, sinks: c.sinkNames(), updaters: c.updaterNames()}
+	r := &run{c: c, opts: opts, id: opts.ID, started: started, sinks: c.sinkNames(), updaters: c.updaterNames(), announcedKeys: map[string]bool{}}
 	if r.id == "" {
 		r.id = newCycleID(started)
 	}
@@ -88,7 +94,8 @@ func (c *Cycle) budget(ctx context.Context, opts Options) (*run, error) {
 		r.lease = budget
 	}
 	r.pollBy = deadline.Add(-budget / 2)
-	r.stopBy = deadline.Add(-max(budget/10, min(5*time.Second, budget/4)))
+	r.stopMargin = max(budget/10, min(5*time.Second, budget/4))
+	r.stopBy = deadline.Add(-r.stopMargin)
 	r.retrier = notify.DefaultRetrier()
 	r.retrier.Logger = r.log
 	r.res = Result{Cycle: r.id, DryRun: opts.DryRun}

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -81,4 +82,16 @@ func (s *Snapshot) pruneStarts(now time.Time, retention time.Duration) {
 			delete(s.Starts, key)
 		}
 	}
+}
+
+// RecordStarted records in st that ref was started at now, as pending:
+// the next cycle watches it, and a cycle following at the time picks it
+// up. It is what export-notifier start does once Security Center has
+// answered the export's ID.
+func RecordStarted(ctx context.Context, st Store, ref event.Ref, now time.Time) error {
+	_, err := Update(ctx, st, func(s *Snapshot) error {
+		s.Watch(ref, now)
+		return nil
+	})
+	return err
 }

@@ -47,8 +47,11 @@ type tracked struct {
 	// moving is the first sample with progress above zero: the pace is
 	// measured from it, so that a slow start does not count as slowness.
 	moving Sample
-	last   Sample
-	asked  time.Time
+	// started is when the export was started, when known (Started): until
+	// a second answer with progress, the pace is measured from it.
+	started time.Time
+	last    Sample
+	asked   time.Time
 	// late counts the asks made at or after the expected finish that
 	// found the export still running.
 	late int
@@ -77,6 +80,15 @@ func (s *Schedule) Seed(key string, prior Sample) {
 		t.last = prior
 	}
 }
+
+// Started records when an export was started (the state saw it start),
+// so that its first answer with progress gives a pace: until a second
+// one, the export is taken to have progressed steadily since its start.
+// Progress cannot have begun earlier, so that pace is never too fast: it
+// may only put the finish later than it comes. The export is then asked
+// at the slow pace at the latest, or, when that finish is beyond the
+// window, left to the next cycle.
+func (s *Schedule) Started(key string, at time.Time) { s.of(key).started = at }
 
 // Observe records an ask about a still running export and its answer.
 func (s *Schedule) Observe(key string, got Sample) {
@@ -118,25 +130,41 @@ func (s *Schedule) ETA(key string) (time.Time, bool) {
 }
 
 func (t *tracked) eta() (time.Time, bool) {
-	span := t.last.At.Sub(t.moving.At)
-	gain := t.last.Fraction - t.moving.Fraction
-	if t.moving.At.IsZero() || span <= 0 || gain <= 0 {
+	from := t.moving
+	if t.fromStart() {
+		from = Sample{At: t.started}
+	}
+	span := t.last.At.Sub(from.At)
+	gain := t.last.Fraction - from.Fraction
+	if from.At.IsZero() || span <= 0 || gain <= 0 {
 		return time.Time{}, false
 	}
 	left := time.Duration(float64(span) * (1 - t.last.Fraction) / gain).Round(time.Millisecond)
 	return t.last.At.Add(left), true
 }
 
-// next is when t is to be asked again.
-func (s *Schedule) next(t *tracked) time.Time {
+// fromStart says the pace is measured from the export's start: it is
+// known, and one answer only has shown progress.
+func (t *tracked) fromStart() bool {
+	return !t.started.IsZero() && !t.moving.At.IsZero() && !t.last.At.After(t.moving.At)
+}
+
+// next is when t is to be asked again, following until end: one
+// expected to finish by end is asked by end, even if its margin would
+// take it past end.
+func (s *Schedule) next(t *tracked, end time.Time) time.Time {
 	p := s.policy
 	eta, ok := t.eta()
 	switch {
+	case ok && t.late == 0 && !eta.After(end) && eta.Add(p.Margin).After(end):
+		return later(t.asked.Add(p.MinGap), end)
 	case !ok:
 		return t.asked.Add(max(p.SlowPace, p.MinGap))
 	case t.late > 0:
 		gap := min(p.MinGap<<min(t.late-1, 16), p.MaxLateGap)
 		return t.asked.Add(max(gap, p.MinGap))
+	case t.fromStart():
+		return later(t.asked.Add(p.MinGap), earlier(eta.Add(p.Margin), t.asked.Add(p.SlowPace)))
 	default:
 		return later(t.asked.Add(p.MinGap), eta.Add(p.Margin))
 	}
@@ -158,7 +186,7 @@ func (s *Schedule) Next(end time.Time) (time.Time, bool) {
 		if !s.worth(t, end) {
 			continue
 		}
-		if n := s.next(t); !n.After(end) && (first.IsZero() || n.Before(first)) {
+		if n := s.next(t, end); !n.After(end) && (first.IsZero() || n.Before(first)) {
 			first = n
 		}
 	}
@@ -171,7 +199,7 @@ func (s *Schedule) Next(end time.Time) (time.Time, bool) {
 func (s *Schedule) Due(now, end time.Time) []string {
 	var keys []string
 	for key, t := range s.exports {
-		if s.worth(t, end) && !s.next(t).After(now) {
+		if s.worth(t, end) && !s.next(t, end).After(now) {
 			keys = append(keys, key)
 		}
 	}
@@ -189,6 +217,13 @@ func (s *Schedule) Due(now, end time.Time) []string {
 
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
 		return a
 	}
 	return b

@@ -14,24 +14,33 @@ func TestNextAsk(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		seed    *Sample
+		started time.Time // zero: not known
 		samples []Sample
 		want    time.Time // zero: not worth following before end
 	}{
-		{"pace unknown: the slow pace", nil, []Sample{{at(0), 0}}, at(15)},
-		{"no progress twice: still the slow pace", nil, []Sample{{at(0), 0}, {at(15), 0}}, at(30)},
-		{"pace known: just after the expected finish", nil, []Sample{{at(0), 0.2}, {at(10), 0.6}}, at(20.5)},
-		{"pace from the state's sample", &Sample{at(-30), 0.1}, []Sample{{at(0), 0.4}}, at(60.5)},
-		{"finishing beyond the window: not followed", &Sample{at(-30), 0.1}, []Sample{{at(0), 0.2}}, time.Time{}},
-		{"never more often than the least gap", nil, []Sample{{at(0), 0.5}, {at(1), 0.99}}, at(4)},
-		{"slow start: pace from the first progress", nil, []Sample{{at(0), 0}, {at(15), 0}, {at(30), 0.5}, {at(35), 0.75}}, at(40.5)},
-		{"late once: three seconds on", nil, []Sample{{at(0), 0.5}, {at(10), 0.9}, {at(13), 0.9}}, at(16)},
-		{"late twice: six seconds on", nil, []Sample{{at(0), 0.5}, {at(10), 0.9}, {at(13), 0.9}, {at(16), 0.9}}, at(22)},
-		{"late and the window ends: not followed", nil, []Sample{{at(0), 0.5}, {at(10), 0.9}, {at(13), 0.9}, {at(16), 0.9}, {at(22), 0.9}, {at(34), 0.9}, {at(58), 0.9}}, time.Time{}},
+		{"pace unknown: the slow pace", nil, time.Time{}, []Sample{{at(0), 0}}, at(15)},
+		{"no progress twice: still the slow pace", nil, time.Time{}, []Sample{{at(0), 0}, {at(15), 0}}, at(30)},
+		{"pace known: just after the expected finish", nil, time.Time{}, []Sample{{at(0), 0.2}, {at(10), 0.6}}, at(20.5)},
+		{"pace from the state's sample", &Sample{at(-30), 0.1}, time.Time{}, []Sample{{at(0), 0.4}}, at(60.5)},
+		{"finishing beyond the window: not followed", &Sample{at(-30), 0.1}, time.Time{}, []Sample{{at(0), 0.2}}, time.Time{}},
+		{"never more often than the least gap", nil, time.Time{}, []Sample{{at(0), 0.5}, {at(1), 0.99}}, at(4)},
+		{"slow start: pace from the first progress", nil, time.Time{}, []Sample{{at(0), 0}, {at(15), 0}, {at(30), 0.5}, {at(35), 0.75}}, at(40.5)},
+		{"late once: three seconds on", nil, time.Time{}, []Sample{{at(0), 0.5}, {at(10), 0.9}, {at(13), 0.9}}, at(16)},
+		{"late twice: six seconds on", nil, time.Time{}, []Sample{{at(0), 0.5}, {at(10), 0.9}, {at(13), 0.9}, {at(16), 0.9}}, at(22)},
+		{"started at a known time: pace from the start", nil, at(-10), []Sample{{at(0), 0.5}}, at(10.5)},
+		{"paced from the start but far: the slow pace at the latest", nil, at(-10), []Sample{{at(0), 0.25}}, at(15)},
+		{"paced from the start beyond the window: not followed", nil, at(-90), []Sample{{at(0), 0.5}}, time.Time{}},
+		{"a second answer with progress: pace from the first", nil, at(-100), []Sample{{at(0), 0.5}, {at(10), 0.75}}, at(20.5)},
+		{"expected just before the window's end: asked at the end", nil, time.Time{}, []Sample{{at(0), 0.5}, {at(40), 0.9}}, at(50)},
+		{"late and the window ends: not followed", nil, time.Time{}, []Sample{{at(0), 0.5}, {at(10), 0.9}, {at(13), 0.9}, {at(16), 0.9}, {at(22), 0.9}, {at(34), 0.9}, {at(58), 0.9}}, time.Time{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := New(DefaultPolicy())
 			if tc.seed != nil {
 				s.Seed("a", *tc.seed)
+			}
+			if !tc.started.IsZero() {
+				s.Started("a", tc.started)
 			}
 			for _, smp := range tc.samples {
 				s.Observe("a", smp)

@@ -116,11 +116,24 @@ func (r *receipts) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
+// knownBy is how the cycles learn of the workload's exports.
+type knownBy int
+
+const (
+	// recordedAtStart: whoever starts an export records it in the state
+	// then, as export-notifier start and a payload's start do; a
+	// following cycle picks it up from the state.
+	recordedAtStart knownBy = iota
+	// namedAtTicks: each tick's payload names the exports started by
+	// then, and nothing else makes them known.
+	namedAtTicks
+)
+
 // runFollowWorkload runs the workload's ticks, following for followFor,
 // in its own simulator, state and receiver, each tick a cycle in this
 // process with FC's deadline, until every export is announced and a few
 // idle ticks after.
-func runFollowWorkload(ctx context.Context, dir string, followFor time.Duration, seed uint64) (followRun, error) {
+func runFollowWorkload(ctx context.Context, dir string, followFor time.Duration, known knownBy, seed uint64) (followRun, error) {
 	clock := &skipClock{offset: -followStarts} // within the simulator's allowed clock skew throughout
 	t0 := clock.Now().Truncate(time.Second).Add(time.Second)
 	work := followWorkload(t0.Add(time.Second), seed)
@@ -134,7 +147,11 @@ func runFollowWorkload(ctx context.Context, dir string, followFor time.Duration,
 		return followRun{}, err
 	}
 	defer closeAll()
-	cycle.Now, cycle.Sleep = clock.Now, clock.Sleep
+	starter, err := newStartRecorder(ctx, dir, clock, work, known == recordedAtStart)
+	if err != nil {
+		return followRun{}, err
+	}
+	cycle.Now, cycle.Sleep = clock.Now, starter.sleep
 	var run followRun
 	last := work[0].end()
 	for _, e := range work {
@@ -142,8 +159,12 @@ func runFollowWorkload(ctx context.Context, dir string, followFor time.Duration,
 	}
 	idle := 0
 	for tick := t0; idle < idleTicks; tick = tick.Add(followTick) {
-		clock.advanceTo(tick)
-		took, err := runTick(ctx, cycle, work, clock)
+		starter.advanceTo(ctx, tick)
+		var named []timedExport
+		if known == namedAtTicks {
+			named = work
+		}
+		took, err := runTick(ctx, cycle, named, clock)
 		if err != nil {
 			return followRun{}, err
 		}
@@ -152,11 +173,14 @@ func runFollowWorkload(ctx context.Context, dir string, followFor time.Duration,
 			run.idle, idle = max(run.idle, took), idle+1
 		}
 	}
+	if starter.err != nil {
+		return followRun{}, starter.err
+	}
 	return run.measured(sim, work, got), nil
 }
 
-// runTick runs one tick's cycle, naming the exports started by then (as
-// the payload of whoever started them would), and returns the
+// runTick runs one tick's cycle, naming those of work started by then
+// (as the payload of whoever started them would), and returns the
 // invocation's time.
 func runTick(ctx context.Context, cycle *handler.Cycle, work []timedExport, clock *skipClock) (time.Duration, error) {
 	began := clock.Now()

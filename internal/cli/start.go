@@ -132,10 +132,7 @@ func startExport(ctx context.Context, client *exports.Client, spec event.StartSp
 func recordStarted(ctx context.Context, store state.Store, ref event.Ref, stderr io.Writer) int {
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if _, err := state.Update(recordCtx, store, func(s *state.Snapshot) error {
-		s.Watch(ref, time.Now())
-		return nil
-	}); err != nil {
+	if err := state.RecordStarted(recordCtx, store, ref, time.Now()); err != nil {
 		fmt.Fprintf(stderr, "export-notifier start: %s started, but %s could not record it (watch it with poll --ids %s): %v\n", ref, store.Location(), ref, err)
 		return ExitFailed
 	}
