@@ -124,17 +124,17 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event
 			changed = add(p.ref, newEvent(cfg, p.ref, event.Stalled, st, nil, now)) || changed
 		}
 	}
-	changed = finishAbandoned(cfg, s, polls, now) || changed
 	// When some were left unchecked, the next cycle's order rests on when
 	// each was last checked, so that is worth a write; when all were
 	// checked, the order no longer matters.
 	return changed || (checked && skipped)
 }
 
-// finishAbandoned gives up the pending exports of s that no poll named
-// and that are older than the retention, and reports whether there were
-// any.
-func finishAbandoned(cfg Config, s *state.Snapshot, polls []poll, now time.Time) bool {
+// finishAbandoned gives up the pending exports of s that are not in
+// watched, the cycle's watch list, and that are older than the retention,
+// and reports whether there were any. Those in it that old are named by
+// the configuration or the invocation, and stay watched.
+func finishAbandoned(cfg Config, s *state.Snapshot, watched []event.Ref, now time.Time) bool {
 	var old []*state.Export
 	for _, ex := range s.Exports {
 		if ex.Finished.IsZero() && abandoned(cfg, ex, now) {
@@ -142,11 +142,11 @@ func finishAbandoned(cfg Config, s *state.Snapshot, polls []poll, now time.Time)
 		}
 	}
 	if len(old) == 0 {
-		return false // the usual case: no set of the polls' keys to build
+		return false // the usual case: no set of the watched keys to build
 	}
-	named := make(map[event.Ref]bool, len(polls))
-	for _, p := range polls {
-		named[p.ref] = true
+	named := make(map[event.Ref]bool, len(watched))
+	for _, ref := range watched {
+		named[ref] = true
 	}
 	changed := false
 	for _, ex := range old {
