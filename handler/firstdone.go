@@ -62,4 +62,3 @@ func expectedDone(ex *state.Export, now time.Time) bool {
 	eta := ex.FirstSeen.Add(time.Duration(float64(span) / f))
 	return !eta.After(now) && eta.After(ex.LastChecked)
 }
-
