@@ -44,6 +44,11 @@ func watchList(cfg Config, extra []event.Ref, snap *state.Snapshot, now time.Tim
 	for _, key := range pending {
 		add(snap.Exports[key].Ref)
 	}
+	if cap(refs) > 2*len(refs) {
+		// The list lives as long as the cycle: not at the size of the
+		// named and recorded exports together, which often overlap.
+		refs = slices.Clone(refs)
+	}
 	leastRecentlyCheckedFirst(refs, snap)
 	return refs
 }

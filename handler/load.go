@@ -61,7 +61,7 @@ func (r *run) poll(ctx context.Context) (*firstPass, error) {
 			return nil, err
 		}
 	}
-	var rest []event.Ref
+	rest := make([]event.Ref, 0, max(len(refs)-len(early), 0))
 	for _, ref := range refs {
 		if p, done := early[ref.String()]; done {
 			fp.add(p)

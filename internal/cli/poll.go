@@ -137,8 +137,9 @@ func (p poller) once(ctx context.Context) int {
 		p.log.Error("cycle failed", "error", err)
 		return ExitFailed
 	}
-	out, _ := json.Marshal(res)
-	fmt.Fprintln(p.env.Stdout, string(out))
+	// Encoded straight to stdout: a large cycle's result is megabytes, and
+	// a copy of it as a string would be the cycle's peak of memory.
+	_ = json.NewEncoder(p.env.Stdout).Encode(res)
 	return ExitOK
 }
 
