@@ -58,15 +58,23 @@ func watchList(cfg Config, extra []event.Ref, snap *state.Snapshot, now time.Tim
 // least recently checked, so that every export is checked at least once
 // every ceil(N/k) cycles of k checks. Among equals the order stays as given.
 func leastRecentlyCheckedFirst(refs []event.Ref, snap *state.Snapshot) {
-	lastChecked := func(r event.Ref) time.Time {
-		if ex := snap.Exports[r.String()]; ex != nil {
-			return ex.LastChecked
-		}
-		return time.Time{}
+	// Each export's time looked up once: a key built per comparison
+	// would cost a string for each of n log n of them.
+	type checkedRef struct {
+		ref event.Ref
+		at  time.Time
 	}
-	slices.SortStableFunc(refs, func(a, b event.Ref) int {
-		return lastChecked(a).Compare(lastChecked(b))
-	})
+	byTime := make([]checkedRef, len(refs))
+	for i, r := range refs {
+		byTime[i].ref = r
+		if ex := snap.Exports[r.String()]; ex != nil {
+			byTime[i].at = ex.LastChecked
+		}
+	}
+	slices.SortStableFunc(byTime, func(a, b checkedRef) int { return a.at.Compare(b.at) })
+	for i, c := range byTime {
+		refs[i] = c.ref
+	}
 }
 
 // abandoned reports whether a pending export has been watched for longer
