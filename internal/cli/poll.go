@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -137,9 +136,7 @@ func (p poller) once(ctx context.Context) int {
 		p.log.Error("cycle failed", "error", err)
 		return ExitFailed
 	}
-	// Encoded straight to stdout: a large cycle's result is megabytes, and
-	// a copy of it as a string would be the cycle's peak of memory.
-	_ = json.NewEncoder(p.env.Stdout).Encode(res)
+	_ = res.WriteJSON(p.env.Stdout)
 	return ExitOK
 }
 
