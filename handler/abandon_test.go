@@ -27,6 +27,9 @@ func TestDecideGivesUpOnlyUnnamedExportsPastTheRetention(t *testing.T) {
 	if !decideEvents(cfg, s, polls, none, func(event.Event) {}, now) {
 		t.Error("decideEvents reported no change")
 	}
+	if !finishAbandoned(cfg, s, []event.Ref{named}, now) {
+		t.Error("finishAbandoned gave up nothing")
+	}
 	for ref, wantFinished := range map[event.Ref]bool{named: false, unnamedOld: true, unnamedRecent: false} {
 		if got := !s.Export(ref).Finished.IsZero(); got != wantFinished {
 			t.Errorf("%s finished: %v, want %v", ref, got, wantFinished)

@@ -49,6 +49,9 @@ type Cycle struct {
 	// Sleep waits d on the same clock, or until ctx ends; nil means a
 	// timer. Only following sleeps.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// decideEvery overrides the batch size of a large first pass
+	// (decideEvery, the constant), for tests.
+	decideEvery int
 }
 
 // Options are what differs between one run of a cycle and the next.
@@ -77,7 +80,8 @@ var ErrNoDeadline = errors.New("the cycle's context has no deadline")
 
 // Run runs one cycle, in steps: plan the time budget, start the exports
 // the invocation asks for, poll the watched ones, decide and claim what
-// must be told, deliver it, and settle the outcome in the state; then,
+// must be told, deliver it, and settle the outcome in the state (a large
+// pass does so for each batch of answers as it comes: firstpass.go); then,
 // with Config.FollowFor, follow the exports still running and do the same
 // for each as it finishes (follow.go). It
 // returns an error only when the cycle could not finish: bad
@@ -92,28 +96,24 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if err := r.start(ctx); err != nil {
 		return r.res, err
 	}
-	snap, polls, err := r.poll(ctx)
+	fp, err := r.poll(ctx)
 	if err != nil {
 		return r.res, err
 	}
 	if opts.DryRun {
-		return r.dryRun(snap, polls).summarised(snap, r.started), nil
+		return r.dryRun(fp.snap, fp.got).summarised(fp.snap, r.started), nil
 	}
-	var seeds map[string]followSeed
-	if c.Config.FollowFor != 0 {
-		// Taken only for following: over a large state they cost as
-		// much as a tenth of the cycle's heap.
-		seeds = followSeeds(snap, polls)
+	if err := fp.finish(ctx); err != nil {
+		return r.res, err
 	}
-	snap, out, err := r.pass(ctx, snap, r.notAnnounced(polls), r.announced)
+	snap, polls, out, err := r.follow(ctx, fp)
 	if err != nil {
 		return r.res, err
 	}
-	if snap, polls, out, err = r.follow(ctx, seeds, snap, polls, out); err != nil {
-		return r.res, err
+	r.recordChecks(snap, polls)
+	if !r.res.Summarised {
+		inWatchOrder(r.res.Exports, r.watched, func(e ExportResult) string { return e.Export })
 	}
-	r.res.recordChecks(polls)
-	r.res = r.res.summarised(snap, r.started)
 	return r.report(snap, out), nil
 }
 

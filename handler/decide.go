@@ -44,6 +44,11 @@ func watchList(cfg Config, extra []event.Ref, snap *state.Snapshot, now time.Tim
 	for _, key := range pending {
 		add(snap.Exports[key].Ref)
 	}
+	if cap(refs) > 2*len(refs) {
+		// The list lives as long as the cycle: not at the size of the
+		// named and recorded exports together, which often overlap.
+		refs = slices.Clone(refs)
+	}
 	leastRecentlyCheckedFirst(refs, snap)
 	return refs
 }
@@ -53,15 +58,23 @@ func watchList(cfg Config, extra []event.Ref, snap *state.Snapshot, now time.Tim
 // least recently checked, so that every export is checked at least once
 // every ceil(N/k) cycles of k checks. Among equals the order stays as given.
 func leastRecentlyCheckedFirst(refs []event.Ref, snap *state.Snapshot) {
-	lastChecked := func(r event.Ref) time.Time {
-		if ex := snap.Exports[r.String()]; ex != nil {
-			return ex.LastChecked
-		}
-		return time.Time{}
+	// Each export's time looked up once: a key built per comparison
+	// would cost a string for each of n log n of them.
+	type checkedRef struct {
+		ref event.Ref
+		at  time.Time
 	}
-	slices.SortStableFunc(refs, func(a, b event.Ref) int {
-		return lastChecked(a).Compare(lastChecked(b))
-	})
+	byTime := make([]checkedRef, len(refs))
+	for i, r := range refs {
+		byTime[i].ref = r
+		if ex := snap.Exports[r.String()]; ex != nil {
+			byTime[i].at = ex.LastChecked
+		}
+	}
+	slices.SortStableFunc(byTime, func(a, b checkedRef) int { return a.at.Compare(b.at) })
+	for i, c := range byTime {
+		refs[i] = c.ref
+	}
 }
 
 // abandoned reports whether a pending export has been watched for longer
@@ -124,17 +137,17 @@ func decideEvents(cfg Config, s *state.Snapshot, polls []poll, takers func(event
 			changed = add(p.ref, newEvent(cfg, p.ref, event.Stalled, st, nil, now)) || changed
 		}
 	}
-	changed = finishAbandoned(cfg, s, polls, now) || changed
 	// When some were left unchecked, the next cycle's order rests on when
 	// each was last checked, so that is worth a write; when all were
 	// checked, the order no longer matters.
 	return changed || (checked && skipped)
 }
 
-// finishAbandoned gives up the pending exports of s that no poll named
-// and that are older than the retention, and reports whether there were
-// any.
-func finishAbandoned(cfg Config, s *state.Snapshot, polls []poll, now time.Time) bool {
+// finishAbandoned gives up the pending exports of s that are not in
+// watched, the cycle's watch list, and that are older than the retention,
+// and reports whether there were any. Those in it that old are named by
+// the configuration or the invocation, and stay watched.
+func finishAbandoned(cfg Config, s *state.Snapshot, watched []event.Ref, now time.Time) bool {
 	var old []*state.Export
 	for _, ex := range s.Exports {
 		if ex.Finished.IsZero() && abandoned(cfg, ex, now) {
@@ -142,11 +155,11 @@ func finishAbandoned(cfg Config, s *state.Snapshot, polls []poll, now time.Time)
 		}
 	}
 	if len(old) == 0 {
-		return false // the usual case: no set of the polls' keys to build
+		return false // the usual case: no set of the watched keys to build
 	}
-	named := make(map[event.Ref]bool, len(polls))
-	for _, p := range polls {
-		named[p.ref] = true
+	named := make(map[event.Ref]bool, len(watched))
+	for _, ref := range watched {
+		named[ref] = true
 	}
 	changed := false
 	for _, ex := range old {

@@ -9,17 +9,17 @@ import (
 )
 
 // checkRest asks about rest under the cycle's QPS cap until pollCtx ends,
-// adding each answer to got by export. A following cycle asks first about
-// the exports the state expects to have finished since they were last
-// checked, and announces those it finds finished at once (r.announced),
-// rather than after asking about every other export: with many pending
-// that takes a second per POLL_QPS of them.
-func (r *run) checkRest(ctx, pollCtx context.Context, snap *state.Snapshot, rest []event.Ref, got map[string]poll) (*state.Snapshot, error) {
+// handing each answer to fp. A following cycle asks first about the
+// exports the state expects to have finished since they were last
+// checked, and announces those it finds finished at once, rather than
+// after asking about every other export: with many pending that takes a
+// second per POLL_QPS of them.
+func (r *run) checkRest(ctx, pollCtx context.Context, fp *firstPass, rest []event.Ref) error {
 	var soon, others []event.Ref
 	if r.c.Config.FollowFor != 0 && !r.opts.DryRun {
 		now := r.c.now()
 		for _, ref := range rest {
-			if expectedDone(snap.Exports[ref.String()], now) {
+			if expectedDone(fp.snap.Exports[ref.String()], now) {
 				soon = append(soon, ref)
 			} else {
 				others = append(others, ref)
@@ -30,24 +30,18 @@ func (r *run) checkRest(ctx, pollCtx context.Context, snap *state.Snapshot, rest
 	}
 	var done []poll
 	for _, p := range r.c.checkUntil(pollCtx, soon, r.limiter, nil) {
-		got[p.ref.String()] = p
 		if !p.skipped && p.err == nil && !running(p) {
 			done = append(done, p)
+		} else {
+			fp.add(p)
 		}
 	}
 	if len(done) > 0 {
-		var err error
-		if snap, r.announced, err = r.pass(ctx, snap, done, r.announced); err != nil {
-			return nil, err
-		}
-		for _, p := range done {
-			r.announcedKeys[p.ref.String()] = true
+		if err := fp.decide(ctx, done); err != nil {
+			return err
 		}
 	}
-	for _, p := range r.c.checkUntil(pollCtx, others, r.limiter, nil) {
-		got[p.ref.String()] = p
-	}
-	return snap, nil
+	return fp.ask(ctx, pollCtx, others)
 }
 
 // expectedDone says whether ex, pending, is expected to have finished
@@ -67,18 +61,4 @@ func expectedDone(ex *state.Export, now time.Time) bool {
 	}
 	eta := ex.FirstSeen.Add(time.Duration(float64(span) / f))
 	return !eta.After(now) && eta.After(ex.LastChecked)
-}
-
-// notAnnounced are the polls the first pass did not decide early.
-func (r *run) notAnnounced(polls []poll) []poll {
-	if len(r.announcedKeys) == 0 {
-		return polls
-	}
-	out := make([]poll, 0, len(polls))
-	for _, p := range polls {
-		if !r.announcedKeys[p.ref.String()] {
-			out = append(out, p)
-		}
-	}
-	return out
 }

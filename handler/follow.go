@@ -107,16 +107,22 @@ type follower struct {
 // pass. It returns at once when nothing may finish in the window, and
 // does not follow at all when the first pass left exports unchecked:
 // those go first, in the next cycle.
-func (r *run) follow(ctx context.Context, seeds map[string]followSeed, snap *state.Snapshot, polls []poll, out sent) (*state.Snapshot, []poll, sent, error) {
+//
+// It returns the polls of the exports it followed, each as last asked
+// about, and of those it picked up.
+func (r *run) follow(ctx context.Context, fp *firstPass) (*state.Snapshot, []poll, sent, error) {
+	snap, polls, out := fp.snap, fp.kept, fp.out
 	end, ok := r.followEnd()
-	if !ok || anySkipped(polls) {
+	if !ok || fp.skipped {
 		return snap, polls, out, nil
 	}
-	f := &follower{r: r, sched: follow.New(follow.DefaultPolicy()), polls: polls, latest: map[string]int{}, asked: map[string]bool{}, end: end, readAt: r.c.now()}
+	f := &follower{r: r, sched: follow.New(follow.DefaultPolicy()), polls: polls, latest: map[string]int{}, asked: make(map[string]bool, len(r.watched)), end: end, readAt: r.c.now()}
+	for _, ref := range r.watched {
+		f.asked[ref.String()] = true
+	}
 	for i, p := range polls {
-		f.asked[p.ref.String()] = true
 		if running(p) {
-			f.add(i, seeds)
+			f.add(i, fp.seeds)
 		}
 	}
 	for {
@@ -230,15 +236,6 @@ func (r *run) pass(ctx context.Context, snap *state.Snapshot, polls []poll, out 
 	out.deliveries = append(out.deliveries, o.deliveries...)
 	out.messages = append(out.messages, o.messages...)
 	return snap, out, nil
-}
-
-func anySkipped(polls []poll) bool {
-	for _, p := range polls {
-		if p.skipped {
-			return true
-		}
-	}
-	return false
 }
 
 // sleepUntil waits on the cycle's clock until t, or until ctx ends.

@@ -3,6 +3,8 @@ package handler
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -22,7 +24,7 @@ import (
 // about while it loads; what to decide still waits for the state.
 // Checking stops starting new calls once the state is loaded, and the
 // rest follow in the state's order, least recently checked first.
-func (r *run) poll(ctx context.Context) (*state.Snapshot, []poll, error) {
+func (r *run) poll(ctx context.Context) (*firstPass, error) {
 	pollCtx, cancel := context.WithDeadline(ctx, r.pollBy)
 	defer cancel()
 	limiter := r.limiter
@@ -44,34 +46,53 @@ func (r *run) poll(ctx context.Context) (*state.Snapshot, []poll, error) {
 	early := r.pollWhileLoading(pollCtx, limiter, begin, loaded, !state.IsWarm(r.c.Store))
 	<-loaded
 	if loadErr != nil {
-		return nil, nil, fmt.Errorf("load state from %s: %w", r.c.Store.Location(), loadErr)
+		return nil, fmt.Errorf("load state from %s: %w", r.c.Store.Location(), loadErr)
 	}
 	refs := watchList(r.c.Config, r.opts.Refs, snap, r.started)
+	r.watched = refs
 	r.res.Watched = len(refs)
+	fp := r.newFirstPass(snap, len(refs))
 	if len(refs) == 0 {
 		r.log.Info(nothingToWatch)
-		return snap, nil, nil
+		return fp, nil
 	}
 	if len(early) == 0 {
 		if err := r.c.checkCredentials(ctx); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	var rest []event.Ref
+	rest := make([]event.Ref, 0, max(len(refs)-len(early), 0))
 	for _, ref := range refs {
-		if _, done := early[ref.String()]; !done {
+		if p, done := early[ref.String()]; done {
+			fp.add(p)
+		} else {
 			rest = append(rest, ref)
 		}
 	}
-	snap, err := r.checkRest(ctx, pollCtx, snap, rest, early)
-	if err != nil {
-		return nil, nil, err
+	if err := r.checkRest(ctx, pollCtx, fp, rest); err != nil {
+		return nil, err
 	}
-	polls := make([]poll, 0, len(refs))
-	for _, ref := range refs {
-		polls = append(polls, early[ref.String()])
+	if fp.size == 0 {
+		inWatchOrder(fp.got, refs, func(p poll) string { return p.ref.String() })
 	}
-	return snap, polls, nil
+	return fp, nil
+}
+
+// inWatchOrder sorts items, each an export's under key, in the order of
+// refs, the cycle's watch list, as a cycle that asked about each in turn
+// would have them; those not in it go last.
+func inWatchOrder[T any](items []T, refs []event.Ref, key func(T) string) {
+	pos := make(map[string]int, len(refs))
+	for i, ref := range refs {
+		pos[ref.String()] = i
+	}
+	at := func(item T) int {
+		if i, ok := pos[key(item)]; ok {
+			return i
+		}
+		return len(refs)
+	}
+	slices.SortStableFunc(items, func(a, b T) int { return at(a) - at(b) })
 }
 
 // slowLoad is how long a warm load may take before the named exports are
@@ -109,11 +130,20 @@ func (r *run) pollWhileLoading(ctx context.Context, limiter *rate.Limiter, begin
 		case <-wait.C:
 		}
 	}
-	for _, p := range append(polls, r.c.checkUntil(ctx, named, limiter, loaded)...) {
+	var mu sync.Mutex
+	keep := func(_ int, p poll) {
 		if !p.skipped {
+			mu.Lock()
 			early[p.ref.String()] = p
+			mu.Unlock()
 		}
 	}
+	for i, p := range polls {
+		keep(i, p)
+	}
+	// Each answer as it comes: most of a long list is still unasked when
+	// the state is loaded, and needs no room.
+	r.c.checkEach(ctx, named, limiter, loaded, keep)
 	return early
 }
 

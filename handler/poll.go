@@ -45,28 +45,21 @@ func (p poll) failure() *event.Failure {
 // finish.
 func (c *Cycle) checkUntil(ctx context.Context, refs []event.Ref, limiter *rate.Limiter, stop <-chan struct{}) []poll {
 	out := make([]poll, len(refs))
+	c.checkEach(ctx, refs, limiter, stop, func(i int, p poll) { out[i] = p })
+	return out
+}
+
+// checkEach is checkUntil that hands each answer, with its ref's index,
+// to got as it comes, from the worker that asked: got must be safe to
+// call concurrently.
+func (c *Cycle) checkEach(ctx context.Context, refs []event.Ref, limiter *rate.Limiter, stop <-chan struct{}, got func(int, poll)) {
 	workers := min(max(c.Config.Concurrency, 1), len(refs))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				out[i] = poll{ref: refs[i]}
-				if stopped(stop) || ctx.Err() != nil || limiter.Wait(ctx) != nil || stopped(stop) {
-					out[i].skipped = true
-					continue
-				}
-				out[i].status, out[i].err = safeGet(ctx, c.Checker, refs[i])
-				out[i].at = c.now()
-				// The raw response is for debugging a single check; held
-				// for every export until the cycle ends it would cost more
-				// than the rest of the poll.
-				out[i].status.Raw = nil
-				if out[i].err != nil && ctx.Err() != nil {
-					// The call was cut short by the cycle's own deadline, not
-					// by Security Center: try again next cycle, tell no one.
-					out[i] = poll{ref: refs[i], skipped: true}
-				}
+				got(i, c.checkOne(ctx, refs[i], limiter, stop))
 			}
 		})
 	}
@@ -75,7 +68,28 @@ func (c *Cycle) checkUntil(ctx context.Context, refs []event.Ref, limiter *rate.
 	}
 	close(next)
 	wg.Wait()
-	return out
+}
+
+// checkOne asks about ref under limiter, unless ctx is done or stop is
+// closed: the answer is then skipped.
+func (c *Cycle) checkOne(ctx context.Context, ref event.Ref, limiter *rate.Limiter, stop <-chan struct{}) poll {
+	p := poll{ref: ref}
+	if stopped(stop) || ctx.Err() != nil || limiter.Wait(ctx) != nil || stopped(stop) {
+		p.skipped = true
+		return p
+	}
+	p.status, p.err = safeGet(ctx, c.Checker, ref)
+	p.at = c.now()
+	// The raw response is for debugging a single check; held for every
+	// export until the cycle ends it would cost more than the rest of
+	// the poll.
+	p.status.Raw = nil
+	if p.err != nil && ctx.Err() != nil {
+		// The call was cut short by the cycle's own deadline, not by
+		// Security Center: try again next cycle, tell no one.
+		return poll{ref: ref, skipped: true}
+	}
+	return p
 }
 
 func stopped(stop <-chan struct{}) bool {

@@ -58,10 +58,14 @@ type EventResult struct {
 	Error    string     `json:"error,omitempty"`
 }
 
-// recordChecks records this cycle's checks.
+// recordChecks adds checks to the cycle's result.
 func (r *Result) recordChecks(polls []poll) {
-	r.Exports = make([]ExportResult, 0, len(polls))
-	r.Events = []EventResult{}
+	if r.Exports == nil {
+		r.Exports = make([]ExportResult, 0, len(polls))
+	}
+	if r.Events == nil {
+		r.Events = []EventResult{}
+	}
 	for _, p := range polls {
 		e := ExportResult{Export: p.ref.String(), Skipped: p.skipped}
 		switch {
@@ -111,18 +115,28 @@ func (r Result) summarised(snap *state.Snapshot, since time.Time) Result {
 	if r.Watched <= SummariseAbove {
 		return r
 	}
+	r.summarise(snap, since, 0)
+	return r
+}
+
+// summarise folds the checks of r.Exports[from:] into the summary: each
+// counted by status, and kept only if its export changed, as snap says.
+// A large cycle folds its checks as they are decided, so that its result
+// does not hold one entry per watched export until it ends.
+func (r *Result) summarise(snap *state.Snapshot, since time.Time, from int) {
 	r.Summarised = true
-	r.Statuses = map[string]int{}
-	changed := make([]ExportResult, 0)
-	for _, e := range r.Exports {
+	if r.Statuses == nil {
+		r.Statuses = map[string]int{}
+	}
+	kept := r.Exports[:from]
+	for _, e := range r.Exports[from:] {
 		r.Statuses[e.summaryStatus()]++
 		ex := snap.Exports[e.Export]
 		if !e.Skipped && (e.Error != "" || ex == nil || !ex.LastChange.Before(since)) {
-			changed = append(changed, e)
+			kept = append(kept, e)
 		}
 	}
-	r.Exports = changed
-	return r
+	r.Exports = kept
 }
 
 // summaryStatus is the status a summary counts e under.

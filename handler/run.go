@@ -38,12 +38,15 @@ type run struct {
 	// unrouted are the events the last decision recorded that no sink
 	// takes, logged once the decision is committed.
 	unrouted []event.Event
-	// announced is what the first pass decided and delivered before it
-	// had asked about every export, about the exports of announcedKeys
-	// (checkRest).
-	announced     sent
-	announcedKeys map[string]bool
-	res           Result
+	// watched is the cycle's watch list: the exports its first pass asks
+	// about (see watchList).
+	watched []event.Ref
+	// pruneLater says a first pass has batches left to decide: its last
+	// one prunes the state (see firstPass).
+	pruneLater bool
+	// folded counts the entries of res.Exports already summarised.
+	folded int
+	res    Result
 }
 
 // plan is what the decide step claimed for this cycle to send.
@@ -76,7 +79,7 @@ func (c *Cycle) budget(ctx context.Context, opts Options) (*run, error) {
 	}
 	// The deadline is on the wall clock, whatever clock decisions use.
 	budget := time.Until(deadline)
-	r := &run{c: c, opts: opts, id: opts.ID, started: started, sinks: c.sinkNames(), updaters: c.updaterNames(), announcedKeys: map[string]bool{}}
+	r := &run{c: c, opts: opts, id: opts.ID, started: started, sinks: c.sinkNames(), updaters: c.updaterNames()}
 	if r.id == "" {
 		r.id = newCycleID(started)
 	}
@@ -124,6 +127,7 @@ func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 	takers := func(ev event.Event) []string { return r.c.takers(ev, r.sinks) }
 	unrouted := func(ev event.Event) { r.unrouted = append(r.unrouted, ev) }
 	changed := decideEvents(r.c.Config, s, polls, takers, unrouted, t)
+	changed = finishAbandoned(r.c.Config, s, r.watched, t) || changed
 	if r.c.Config.Digest && decideDigests(r.c.Config, s, takers, t) {
 		changed = true
 	}
@@ -138,7 +142,10 @@ func (r *run) decideIn(s *state.Snapshot, polls []poll) (plan, error) {
 		}
 	}
 	p.messages = planMessages(s, r.c.ownMessages(s, polls), r.updaters, takers, r.id, t, r.lease)
-	pruned := s.Prune(t, r.c.Config.Retention)
+	var pruned []event.Ref
+	if !r.pruneLater {
+		pruned = s.Prune(t, r.c.Config.Retention)
+	}
 	if !changed && len(p.claimed) == 0 && len(p.messages) == 0 && len(pruned) == 0 {
 		// Nothing moved: rewriting the whole state every tick would cost a
 		// write (an OSS put) for nothing.
@@ -195,6 +202,16 @@ func (r *run) settle(ctx context.Context, snap *state.Snapshot, out sent) (*stat
 		return nil, fmt.Errorf("load state from %s: %w", r.c.Store.Location(), err)
 	}
 	return snap, nil
+}
+
+// recordChecks records decided checks in the cycle's result, which a
+// large cycle summarises as they come (see SummariseAbove).
+func (r *run) recordChecks(snap *state.Snapshot, polls []poll) {
+	r.res.recordChecks(polls)
+	if r.res.Watched > SummariseAbove {
+		r.res.summarise(snap, r.started, r.folded)
+		r.folded = len(r.res.Exports)
+	}
 }
 
 // report completes the cycle's result, whose checks were recorded and

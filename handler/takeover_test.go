@@ -23,11 +23,11 @@ func dieAfterClaiming(t *testing.T, c *Cycle, posted bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, polls, err := r.poll(ctx)
+	fp, err := r.poll(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, p, err := r.decide(ctx, snap, polls)
+	_, p, err := r.decide(ctx, fp.snap, fp.got)
 	if err != nil || len(p.claimed) != 1 {
 		t.Fatalf("claimed %d deliveries, err %v; want one", len(p.claimed), err)
 	}

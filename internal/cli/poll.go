@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -137,8 +136,7 @@ func (p poller) once(ctx context.Context) int {
 		p.log.Error("cycle failed", "error", err)
 		return ExitFailed
 	}
-	out, _ := json.Marshal(res)
-	fmt.Fprintln(p.env.Stdout, string(out))
+	_ = res.WriteJSON(p.env.Stdout)
 	return ExitOK
 }
 

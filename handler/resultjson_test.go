@@ -1,0 +1,42 @@
+package handler
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+// A result written export by export reads exactly as json.Marshal
+// writes it.
+func TestResultWriteJSONIsMarshal(t *testing.T) {
+	many := make([]ExportResult, 1500)
+	for i := range many {
+		many[i] = ExportResult{Export: fmt.Sprintf("asset:%d", i), Status: "exporting", Progress: i % 100, FileName: `f"<&>` + fmt.Sprint(i)}
+	}
+	cases := []struct {
+		name string
+		res  Result
+	}{
+		{name: "nothing watched", res: Result{Cycle: "c1"}},
+		{name: "no exports listed", res: Result{Cycle: "c1", Exports: []ExportResult{}, Events: []EventResult{}}},
+		{name: "starts before exports", res: Result{Cycle: "c1", Starts: []StartResult{{Spec: `"exports":null`, Outcome: "failed", Error: `"exports":null`}},
+			Exports: many[:2], Events: []EventResult{{ID: "e", Export: "asset:1", Sink: "console", Outcome: "sent"}}, Pending: map[string]int{"console": 0}}},
+		{name: "a summary", res: Result{Cycle: "c2", Watched: 50000, Summarised: true, Statuses: map[string]int{"exporting": 50000}, Exports: many, Events: []EventResult{}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := json.Marshal(tc.res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := tc.res.WriteJSON(&got); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), append(want, '\n')) {
+				t.Errorf("WriteJSON wrote\n%s\nwant\n%s", got.Bytes(), want)
+			}
+		})
+	}
+}
