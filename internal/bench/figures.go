@@ -14,7 +14,6 @@ import (
 // each count in memoryAt (and at the goal's count under GOMEMLIMIT), and
 // the state directories those runs left.
 func memoryFigures(ctx context.Context, binary, dir string, memoryAt []int) ([]row, []string, error) {
-	floor := selfPeakRSS()
 	var rows []row
 	var stateDirs []string
 	for _, m := range memoryAt {
@@ -42,6 +41,9 @@ func memoryFigures(ctx context.Context, binary, dir string, memoryAt []int) ([]r
 		}
 		rows = append(rows, r)
 	}
+	// This process's high-water mark only grows: it is now the highest
+	// any child inherited.
+	floor := selfPeakRSS()
 	floorNote := fmt.Sprintf("; figures under %s would be the measuring process's", megabytes(floor))
 	for i := range rows {
 		rows[i].Notes += floorNote

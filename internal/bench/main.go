@@ -51,7 +51,7 @@ func main() {
 // benchFlags are the command line: what to measure, and how much.
 type benchFlags struct {
 	binary, concurrencies, memoryAt                                    *string
-	n, cappedN, startupRuns, orgMembers                                *int
+	n, cappedN, startupRuns, memoryRuns, orgMembers                    *int
 	latency                                                            *time.Duration
 	qps, orgQPS                                                        *float64
 	stateOnly, goalsOnly, memoryOnly, archiveOnly, followOnly, orgOnly *bool
@@ -68,6 +68,7 @@ func parseFlags() benchFlags {
 		concurrencies: flag.String("concurrency", "1,8,16,32", "POLL_CONCURRENCY values to time"),
 		startupRuns:   flag.Int("startup-runs", 11, "runs of the binary whose median start-up is printed"),
 		memoryAt:      flag.String("memory", "1000,10000", "export counts whose peak RSS and state are measured"),
+		memoryRuns:    flag.Int("memory-runs", 5, "runs of each peak-RSS goal's scenario whose median is printed"),
 		stateOnly:     flag.Bool("state-only", false, "print only the state layout's figures (no binary needed)"),
 		goalsOnly:     flag.Bool("goals-only", false, "print only the state's goals: peak RSS at scale, a commit and a warm load, start-up with a large state, a warm cycle"),
 		memoryOnly:    flag.Bool("memory-only", false, "print only the peak-RSS goals: every export finishing in one cycle, and many pending"),
@@ -97,7 +98,7 @@ func benchmark(ctx context.Context, f benchFlags) error {
 	case *f.followOnly:
 		return runFollow(ctx, os.Stdout, *f.followSeed)
 	case *f.goalsOnly, *f.memoryOnly:
-		return runGoals(*f.binary, *f.startupRuns, *f.memoryOnly)
+		return runGoals(*f.binary, *f.startupRuns, *f.memoryRuns, *f.memoryOnly)
 	case *f.stateOnly:
 		return runState()
 	case *f.orgOnly:
@@ -116,7 +117,7 @@ func benchmark(ctx context.Context, f benchFlags) error {
 		return err
 	}
 	return run(options{binary: *f.binary, n: *f.n, cappedN: *f.cappedN, latency: *f.latency, qps: *f.qps,
-		concurrencies: conc, startupRuns: *f.startupRuns, memoryAt: mem, org: org})
+		concurrencies: conc, startupRuns: *f.startupRuns, memoryRuns: *f.memoryRuns, memoryAt: mem, org: org})
 }
 
 // options are what the flags ask for.
@@ -128,6 +129,7 @@ type options struct {
 	qps           float64 // POLL_QPS of the rate-capped cycle
 	concurrencies []int
 	startupRuns   int
+	memoryRuns    int   // runs of each peak-RSS goal's scenario
 	memoryAt      []int // export counts whose peak RSS and state are measured
 	org           orgSetup
 }
@@ -168,7 +170,7 @@ func run(opts options) error {
 	if err != nil {
 		return err
 	}
-	goalMemory, err := goalMemoryRows(ctx, opts.binary, dir)
+	goalMemory, err := goalMemoryRows(ctx, opts.binary, dir, opts.memoryRuns)
 	if err != nil {
 		return err
 	}
@@ -250,16 +252,16 @@ func runOrg(org orgSetup) error {
 }
 
 // runGoals prints the state's goals alone, or only those of peak RSS.
-func runGoals(binary string, runs int, memoryOnly bool) error {
+func runGoals(binary string, runs, memoryRuns int, memoryOnly bool) error {
 	began := time.Now()
 	dir, err := os.MkdirTemp("", "export-notifier-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	measure := func(ctx context.Context) ([]row, error) { return goalRows(ctx, binary, dir, runs) }
+	measure := func(ctx context.Context) ([]row, error) { return goalRows(ctx, binary, dir, runs, memoryRuns) }
 	if memoryOnly {
-		measure = func(ctx context.Context) ([]row, error) { return goalMemoryRows(ctx, binary, dir) }
+		measure = func(ctx context.Context) ([]row, error) { return goalMemoryRows(ctx, binary, dir, memoryRuns) }
 	}
 	rows, err := measure(context.Background())
 	if err != nil {

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -44,30 +45,87 @@ func pollEnv(endpoint, stateDir, ids string, extra ...string) []string {
 }
 
 // runPoll runs the binary's poll once and reads its peak RSS from the
-// kernel's account of the child (rusage ru_maxrss, in KiB on Linux).
+// kernel's account of the child (rusage ru_maxrss, in KiB on Linux). The
+// child's output goes to files and only the counts are read back: a large
+// cycle writes megabytes, and whatever this process once held would be
+// counted in every later child's figure (see memory).
 func runPoll(ctx context.Context, binary string, env []string) (binaryRun, error) {
+	stdout, err := os.CreateTemp("", "bench-poll-stdout-")
+	if err != nil {
+		return binaryRun{}, err
+	}
+	defer os.Remove(stdout.Name())
+	defer stdout.Close()
+	stderr, err := os.CreateTemp("", "bench-poll-stderr-")
+	if err != nil {
+		return binaryRun{}, err
+	}
+	defer os.Remove(stderr.Name())
+	defer stderr.Close()
 	cmd := exec.CommandContext(ctx, binary, "poll")
 	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	run := binaryRun{Elapsed: time.Since(start)}
 	if err != nil {
-		return run, fmt.Errorf("%s poll: %w: %s", binary, err, lastLine(stderr.String()))
+		return run, fmt.Errorf("%s poll: %w: %s", binary, err, lastLine(fileTail(stderr)))
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		run.MaxRSS = ru.Maxrss * 1024
 	}
-	var res struct {
-		Checked     int `json:"checked"`
-		CheckFailed int `json:"checkFailed"`
+	if _, err := stdout.Seek(0, io.SeekStart); err != nil {
+		return run, err
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+	if run.Checked, run.Failed, err = resultCounts(stdout); err != nil {
 		return run, fmt.Errorf("%s poll printed no result: %w", binary, err)
 	}
-	run.Checked, run.Failed = res.Checked, res.CheckFailed
 	return run, nil
+}
+
+// resultCounts reads a cycle's result token by token up to its checked
+// and checkFailed counts, which come before its lists of exports and
+// events, so that a large result is never held whole.
+func resultCounts(r io.Reader) (checked, failed int, err error) {
+	dec := json.NewDecoder(r)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return 0, 0, fmt.Errorf("not a JSON object (%v): %v", tok, err)
+	}
+	found := 0
+	for found < 2 && dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return 0, 0, err
+		}
+		var into any = new(json.RawMessage)
+		switch key {
+		case "checked":
+			into, found = &checked, found+1
+		case "checkFailed":
+			into, found = &failed, found+1
+		}
+		if err := dec.Decode(into); err != nil {
+			return 0, 0, fmt.Errorf("%v: %w", key, err)
+		}
+	}
+	if found < 2 {
+		return 0, 0, errors.New("no checked and checkFailed counts")
+	}
+	return checked, failed, nil
+}
+
+// fileTail is the last few kilobytes of f, where a failed run's error is.
+func fileTail(f *os.File) string {
+	const tail = 4 << 10
+	end, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err.Error()
+	}
+	buf := make([]byte, min(end, tail))
+	if _, err := f.ReadAt(buf, end-int64(len(buf))); err != nil {
+		return err.Error()
+	}
+	return string(buf)
 }
 
 func lastLine(s string) string {

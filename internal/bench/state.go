@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -76,9 +77,10 @@ func newestSnapshotSize(dir string) (int64, error) {
 	return info.Size(), nil
 }
 
-func median(samples []time.Duration) time.Duration {
+func median[T cmp.Ordered](samples []T) T {
 	if len(samples) == 0 {
-		return 0
+		var none T
+		return none
 	}
 	s := slices.Clone(samples)
 	slices.Sort(s)
