@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -218,6 +219,7 @@ func (r *run) recordChecks(snap *state.Snapshot, polls []poll) {
 // summarised once decided (see Run).
 func (r *run) report(snap *state.Snapshot, out sent) Result {
 	r.res.recordPending(snap, r.sinks)
+	r.res.Events = slices.Grow(r.res.Events, len(out.deliveries)) // a large cycle's are many
 	for _, o := range out.deliveries {
 		r.res.Events = append(r.res.Events, o.result())
 	}
