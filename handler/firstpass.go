@@ -26,7 +26,6 @@ type firstPass struct {
 	// size is the answers per batch; 0: one batch, once all are in.
 	size int
 	snap *state.Snapshot
-	out  sent
 	mu   sync.Mutex
 	// got are the answers not decided yet.
 	got []poll
@@ -142,11 +141,11 @@ func (fp *firstPass) decide(ctx context.Context, polls []poll) error {
 			fp.seeds[k] = s
 		}
 	}
-	snap, out, err := r.pass(ctx, fp.snap, polls, fp.out)
+	snap, err := r.pass(ctx, fp.snap, polls)
 	if err != nil {
 		return err
 	}
-	fp.snap, fp.out = snap, out
+	fp.snap = snap
 	done := polls[:0] // polls are not needed once decided
 	for _, p := range polls {
 		fp.skipped = fp.skipped || p.skipped
