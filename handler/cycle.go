@@ -106,7 +106,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if err := fp.finish(ctx); err != nil {
 		return r.res, err
 	}
-	snap, polls, out, err := r.follow(ctx, fp)
+	snap, polls, err := r.follow(ctx, fp)
 	if err != nil {
 		return r.res, err
 	}
@@ -114,7 +114,7 @@ func (c *Cycle) Run(ctx context.Context, opts Options) (Result, error) {
 	if !r.res.Summarised {
 		inWatchOrder(r.res.Exports, r.watched, func(e ExportResult) string { return e.Export })
 	}
-	return r.report(snap, out), nil
+	return r.report(snap), nil
 }
 
 // nothingToWatch tells someone whose cycle had nothing to check what

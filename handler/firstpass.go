@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/export-notifier/export-notifier/event"
@@ -25,7 +26,6 @@ type firstPass struct {
 	// size is the answers per batch; 0: one batch, once all are in.
 	size int
 	snap *state.Snapshot
-	out  sent
 	mu   sync.Mutex
 	// got are the answers not decided yet.
 	got []poll
@@ -69,22 +69,31 @@ func (fp *firstPass) add(ps ...poll) {
 	}
 }
 
-// take returns the answers not decided yet when they fill a batch, or
-// when all is set and there are any.
+// take returns a batch of the answers not decided yet, at most the batch
+// size, when they fill one; or, when all is set, all that are left. The
+// workers ask faster than a batch is delivered, so many answers may wait:
+// deciding them all at once would hold their events, claims and copies
+// together, the very cost batches are there to bound.
 func (fp *firstPass) take(all bool) []poll {
 	fp.mu.Lock()
 	defer fp.mu.Unlock()
 	if len(fp.got) == 0 || !all && (fp.size == 0 || len(fp.got) < fp.size) {
 		return nil
 	}
-	b := fp.got
-	fp.got = nil
+	if all || len(fp.got) == fp.size {
+		b := fp.got
+		fp.got = nil
+		return b
+	}
+	// Both copied, so that neither holds the other's answers.
+	b := slices.Clone(fp.got[:fp.size])
+	fp.got = slices.Clone(fp.got[fp.size:])
 	return b
 }
 
 // ask asks about refs until pollCtx ends, deciding each batch of answers
-// as it fills while the workers go on asking. What is left of the last
-// batch waits for finish.
+// as it fills while the workers go on asking, then the full batches still
+// waiting. What is left of the last batch waits for finish.
 func (fp *firstPass) ask(ctx, pollCtx context.Context, refs []event.Ref) error {
 	if fp.size == 0 {
 		fp.add(fp.r.c.checkUntil(pollCtx, refs, fp.r.limiter, nil)...)
@@ -97,11 +106,11 @@ func (fp *firstPass) ask(ctx, pollCtx context.Context, refs []event.Ref) error {
 		defer close(asked)
 		fp.r.c.checkEach(askCtx, refs, fp.r.limiter, nil, func(_ int, p poll) { fp.add(p) })
 	}()
-	for {
+	for done := false; !done; {
 		select {
 		case <-fp.full:
 		case <-asked:
-			return nil
+			done = true
 		}
 		for b := fp.take(false); b != nil; b = fp.take(false) {
 			if err := fp.decide(ctx, b); err != nil {
@@ -111,6 +120,7 @@ func (fp *firstPass) ask(ctx, pollCtx context.Context, refs []event.Ref) error {
 			}
 		}
 	}
+	return nil
 }
 
 // finish decides what is left, pruning the state as a one-batch pass
@@ -131,11 +141,11 @@ func (fp *firstPass) decide(ctx context.Context, polls []poll) error {
 			fp.seeds[k] = s
 		}
 	}
-	snap, out, err := r.pass(ctx, fp.snap, polls, fp.out)
+	snap, err := r.pass(ctx, fp.snap, polls)
 	if err != nil {
 		return err
 	}
-	fp.snap, fp.out = snap, out
+	fp.snap = snap
 	done := polls[:0] // polls are not needed once decided
 	for _, p := range polls {
 		fp.skipped = fp.skipped || p.skipped

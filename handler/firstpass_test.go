@@ -3,6 +3,8 @@ package handler
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync"
@@ -170,4 +172,75 @@ func TestBatchedPassGivesUpOnlyUnnamedExportsPastTheRetention(t *testing.T) {
 	if res.Watched != 20 || res.Checked != 20 {
 		t.Errorf("watched %d, checked %d; want 20 each (the unnamed one is not asked about)", res.Watched, res.Checked)
 	}
+}
+
+// answerCounter closes all once n checks were answered.
+type answerCounter struct {
+	Checker
+	mu  sync.Mutex
+	n   int
+	all chan struct{}
+}
+
+func (c *answerCounter) Get(ctx context.Context, ref event.Ref) (event.Status, error) {
+	st, err := c.Checker.Get(ctx, ref)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n--; c.n == 0 {
+		close(c.all)
+	}
+	return st, err
+}
+
+// The workers ask faster than a batch is delivered: the answers that pile
+// up meanwhile are still decided and claimed a batch at a time, so the
+// cycle never holds more than a batch of claimed events.
+func TestBatchedPassClaimsABatchAtATimeWhenAnswersPileUp(t *testing.T) {
+	h := newHarness(t)
+	cfg := batchScenario(h)
+	checker := &answerCounter{Checker: h.checker, n: 20, all: make(chan struct{})}
+	var (
+		mu          sync.Mutex
+		received    int
+		mostClaimed int
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		<-checker.all // the first delivery waits for every answer
+		snap, err := h.store.Load(req.Context())
+		if err != nil {
+			t.Errorf("load: %v", err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		received++
+		mostClaimed = max(mostClaimed, claimedNotDelivered(snap))
+	}))
+	t.Cleanup(hook.Close)
+	c := &Cycle{Config: cfg, Checker: checker, Store: h.store, Sinks: webhookSinksAt(t, hook.URL), decideEvery: 4}
+	h.run(t, c, Options{})
+
+	mu.Lock()
+	defer mu.Unlock()
+	if received != 14 {
+		t.Errorf("the sink received %d events, want the 12 completions and 2 failures once each", received)
+	}
+	if mostClaimed > 4 {
+		t.Errorf("%d events were claimed and not delivered at once; want at most a batch of 4", mostClaimed)
+	}
+}
+
+// claimedNotDelivered counts the deliveries of s claimed and not made.
+func claimedNotDelivered(s *state.Snapshot) int {
+	n := 0
+	for _, e := range s.Exports {
+		for _, r := range e.Events {
+			for _, d := range r.Deliveries {
+				if d.ClaimedBy != "" && !d.Delivered() {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }

@@ -110,11 +110,11 @@ type follower struct {
 //
 // It returns the polls of the exports it followed, each as last asked
 // about, and of those it picked up.
-func (r *run) follow(ctx context.Context, fp *firstPass) (*state.Snapshot, []poll, sent, error) {
-	snap, polls, out := fp.snap, fp.kept, fp.out
+func (r *run) follow(ctx context.Context, fp *firstPass) (*state.Snapshot, []poll, error) {
+	snap, polls := fp.snap, fp.kept
 	end, ok := r.followEnd()
 	if !ok || fp.skipped {
-		return snap, polls, out, nil
+		return snap, polls, nil
 	}
 	f := &follower{r: r, sched: follow.New(follow.DefaultPolicy()), polls: polls, latest: map[string]int{}, asked: make(map[string]bool, len(r.watched)), end: end, readAt: r.c.now()}
 	for _, ref := range r.watched {
@@ -139,17 +139,17 @@ func (r *run) follow(ctx context.Context, fp *firstPass) (*state.Snapshot, []pol
 		}
 		var err error
 		if !r.c.now().Before(read) {
-			snap, out, err = f.pickUp(ctx, snap, out)
+			snap, err = f.pickUp(ctx, snap)
 		}
 		if err == nil {
-			snap, out, err = f.round(ctx, snap, out)
+			snap, err = f.round(ctx, snap)
 		}
 		if err != nil {
-			return nil, f.polls, out, err
+			return nil, f.polls, err
 		}
 	}
 	f.stop()
-	return snap, f.polls, out, nil
+	return snap, f.polls, nil
 }
 
 // add follows the running export of f.polls[i], from what seeds knew of
@@ -169,10 +169,10 @@ func (f *follower) add(i int, seeds map[string]followSeed) {
 }
 
 // round asks about the exports due now and delivers what finished.
-func (f *follower) round(ctx context.Context, snap *state.Snapshot, out sent) (*state.Snapshot, sent, error) {
+func (f *follower) round(ctx context.Context, snap *state.Snapshot) (*state.Snapshot, error) {
 	keys := f.sched.Due(f.r.c.now(), f.end)
 	if len(keys) == 0 {
-		return snap, out, nil
+		return snap, nil
 	}
 	refs := make([]event.Ref, len(keys))
 	for i, key := range keys {
@@ -196,9 +196,9 @@ func (f *follower) round(ctx context.Context, snap *state.Snapshot, out sent) (*
 		decided = append(decided, p)
 	}
 	if len(decided) == 0 {
-		return snap, out, nil
+		return snap, nil
 	}
-	return f.r.pass(ctx, snap, decided, out)
+	return f.r.pass(ctx, snap, decided)
 }
 
 // stop ends following: the exports still running are left to the next
@@ -222,20 +222,19 @@ func (f *follower) tell(p poll, done bool) {
 }
 
 // pass decides what polls mean, delivers what was claimed and commits the
-// outcome, adding it to out.
-func (r *run) pass(ctx context.Context, snap *state.Snapshot, polls []poll, out sent) (*state.Snapshot, sent, error) {
+// outcome, adding it to the cycle's result.
+func (r *run) pass(ctx context.Context, snap *state.Snapshot, polls []poll) (*state.Snapshot, error) {
 	r.archive(ctx, snap, polls)
 	snap, p, err := r.decide(ctx, snap, polls)
 	if err != nil {
-		return nil, out, err
+		return nil, err
 	}
 	o := r.deliver(ctx, p, snap)
 	if snap, err = r.settle(ctx, snap, o); err != nil {
-		return nil, out, err
+		return nil, err
 	}
-	out.deliveries = append(out.deliveries, o.deliveries...)
-	out.messages = append(out.messages, o.messages...)
-	return snap, out, nil
+	r.recordSent(o)
+	return snap, nil
 }
 
 // sleepUntil waits on the cycle's clock until t, or until ctx ends.

@@ -19,12 +19,12 @@ const stateReadEvery = 5 * time.Second
 // answers mean as the first pass does, delivering it at once; those still
 // running join the followed set. A read that fails is logged and tried
 // again later; the next cycle's first pass sees those exports anyway.
-func (f *follower) pickUp(ctx context.Context, snap *state.Snapshot, out sent) (*state.Snapshot, sent, error) {
+func (f *follower) pickUp(ctx context.Context, snap *state.Snapshot) (*state.Snapshot, error) {
 	f.readAt = f.r.c.now()
 	fresh, err := f.r.c.Store.Load(ctx)
 	if err != nil {
 		f.r.log.Warn("reading the state for exports started since the cycle began failed; the next cycle sees them", "state", f.r.c.Store.Location(), "error", err.Error())
-		return snap, out, nil
+		return snap, nil
 	}
 	snap = fresh
 	var refs []event.Ref
@@ -34,7 +34,7 @@ func (f *follower) pickUp(ctx context.Context, snap *state.Snapshot, out sent) (
 		}
 	}
 	if len(refs) == 0 {
-		return snap, out, nil
+		return snap, nil
 	}
 	got := f.ask(ctx, refs)
 	seeds := followSeeds(snap, got)
@@ -52,9 +52,9 @@ func (f *follower) pickUp(ctx context.Context, snap *state.Snapshot, out sent) (
 		}
 	}
 	if len(checked) == 0 {
-		return snap, out, nil
+		return snap, nil
 	}
 	// Decided as a first pass would: the progress of those still running
 	// is recorded too, so that the next cycle knows their pace.
-	return f.r.pass(ctx, snap, checked, out)
+	return f.r.pass(ctx, snap, checked)
 }

@@ -7,13 +7,18 @@ import (
 	"testing"
 )
 
-// A result written export by export reads exactly as json.Marshal
-// writes it.
+// A result written export by export and event by event reads exactly as
+// json.Marshal writes it.
 func TestResultWriteJSONIsMarshal(t *testing.T) {
 	many := make([]ExportResult, 1500)
 	for i := range many {
 		many[i] = ExportResult{Export: fmt.Sprintf("asset:%d", i), Status: "exporting", Progress: i % 100, FileName: `f"<&>` + fmt.Sprint(i)}
 	}
+	sent := make([]EventResult, 1500)
+	for i := range sent {
+		sent[i] = EventResult{ID: fmt.Sprintf("e%d", i), Type: "completed", Export: fmt.Sprintf("asset:%d", i), Sink: "console", Outcome: "sent", Attempts: 1}
+	}
+	sent[7].Outcome, sent[7].Error = "failed", `"events":null <&>`
 	cases := []struct {
 		name string
 		res  Result
@@ -23,6 +28,9 @@ func TestResultWriteJSONIsMarshal(t *testing.T) {
 		{name: "starts before exports", res: Result{Cycle: "c1", Starts: []StartResult{{Spec: `"exports":null`, Outcome: "failed", Error: `"exports":null`}},
 			Exports: many[:2], Events: []EventResult{{ID: "e", Export: "asset:1", Sink: "console", Outcome: "sent"}}, Pending: map[string]int{"console": 0}}},
 		{name: "a summary", res: Result{Cycle: "c2", Watched: 50000, Summarised: true, Statuses: map[string]int{"exporting": 50000}, Exports: many, Events: []EventResult{}}},
+		{name: "many events", res: Result{Cycle: "c3", Watched: 1500, Summarised: true, Statuses: map[string]int{"success": 1500}, Exports: many, Events: sent,
+			Messages: []MessageResult{{Export: "asset:1", Sink: "slack", Action: "posted"}}, Pending: map[string]int{"console": 0}}},
+		{name: "events without exports", res: Result{Cycle: "c4", Events: sent[:3]}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -214,16 +214,22 @@ func (r *run) recordChecks(snap *state.Snapshot, polls []poll) {
 	}
 }
 
-// report completes the cycle's result, whose checks were recorded and
-// summarised once decided (see Run).
-func (r *run) report(snap *state.Snapshot, out sent) Result {
+// recordSent adds what became of a plan to the cycle's result: as each
+// pass ends, rather than keeping every delivery of a large cycle until it
+// ends beside the result made of them.
+func (r *run) recordSent(o sent) {
+	for _, d := range o.deliveries {
+		r.res.Events = append(r.res.Events, d.result())
+	}
+	for _, m := range o.messages {
+		r.res.Messages = append(r.res.Messages, m.result())
+	}
+}
+
+// report completes the cycle's result, whose checks and deliveries were
+// recorded as they were decided and made (see Run).
+func (r *run) report(snap *state.Snapshot) Result {
 	r.res.recordPending(snap, r.sinks)
-	for _, o := range out.deliveries {
-		r.res.Events = append(r.res.Events, o.result())
-	}
-	for _, o := range out.messages {
-		r.res.Messages = append(r.res.Messages, o.result())
-	}
 	r.res.StateVersion = snap.Version
 	return r.res
 }

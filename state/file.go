@@ -100,6 +100,18 @@ func newFileBackend(rawURL, rest string) (*fileBackend, error) {
 	return &fileBackend{dir: dir}, nil
 }
 
+// readNames returns the names in dir, unsorted: names only, since every
+// commit lists the directory, often twice, and os.ReadDir's entries would
+// be garbage.
+func readNames(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
+}
+
 func (f *fileBackend) name(n string) string { return filepath.Join(f.dir, n) }
 func (f *fileBackend) location() string     { return "file://" + filepath.ToSlash(f.dir) }
 
@@ -107,18 +119,18 @@ func (f *fileBackend) list(ctx context.Context, after string) ([]string, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(f.dir)
+	all, err := readNames(f.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	names := all[:0]
 	newest, _, _ := parseName(after)
-	for _, e := range entries {
-		if v, record, ok := parseName(e.Name()); ok && e.Name() > after {
-			names = append(names, e.Name())
+	for _, n := range all {
+		if v, record, ok := parseName(n); ok && n > after {
+			names = append(names, n)
 			if record {
 				newest = max(newest, v)
 			}

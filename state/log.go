@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -54,6 +55,8 @@ type logStore struct {
 	warm *warmState
 	// isWarm says warm is set, for those who must not wait for sem.
 	isWarm atomic.Bool
+	// buf buffers what a commit writes (see writeBuffer); held under sem.
+	buf *bufio.Writer
 }
 
 // warmState is the newest state the store knows, never handed out.

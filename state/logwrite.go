@@ -78,7 +78,8 @@ func (st *logStore) create(ctx context.Context, name string, encode func(io.Writ
 		var size int
 		err := s.createFrom(ctx, name, func(w io.Writer) error {
 			counted := &countingWriter{w: w}
-			buffered := bufio.NewWriterSize(counted, chunkSize)
+			buffered := st.writeBuffer(counted)
+			defer buffered.Reset(nil) // let go of the file
 			if err := encodeTo(buffered); err != nil {
 				return err
 			}
@@ -94,6 +95,18 @@ func (st *logStore) create(ctx context.Context, name string, encode func(io.Writ
 	}
 	data := buf.Bytes()
 	return len(data), st.b.create(ctx, name, data)
+}
+
+// writeBuffer returns the store's write buffer, writing to w. One buffer
+// serves every commit, since they are made one at a time (under sem): a
+// delivery commits every message it sends, and a new buffer for each
+// would be most of a small commit's garbage.
+func (st *logStore) writeBuffer(w io.Writer) *bufio.Writer {
+	if st.buf == nil {
+		st.buf = bufio.NewWriterSize(w, chunkSize)
+	}
+	st.buf.Reset(w)
+	return st.buf
 }
 
 // countingWriter counts the bytes written through it.
