@@ -67,13 +67,9 @@ func TestTwoCyclesPickingUpOneStartedExportAnnounceItOnce(t *testing.T) {
 	rig := newFollowRig(t)
 	t0 := rig.clock.Now()
 	sleep := startWhileFollowing(t, rig, t0)
-	var wg sync.WaitGroup
-	for range 2 {
-		c := rig.cycle("20", 50*time.Second)
-		c.Sleep = sleep
-		wg.Go(func() { rig.run(c, time.Minute) })
-	}
-	wg.Wait()
+	a, b := rig.cycle("20", 50*time.Second), rig.cycle("20", 50*time.Second)
+	a.Sleep, b.Sleep = sleep, sleep
+	rig.runTogether(a, b)
 	if n := rig.hook.count(event.Completed, "21"); n != 1 {
 		t.Fatalf("two cycles picking up one started export announced it %d times, want once", n)
 	}
